@@ -1,0 +1,193 @@
+// The one typed table of service operations and events. Electron IPC and HTTP/WebSocket are both generated from it.
+import type {
+  JournalEntry,
+  KeypointSchema,
+  KeypointState,
+  SampleDetail,
+  SampleSummary,
+  Split,
+} from '../core/types.js';
+
+export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
+export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
+
+export interface ProjectInfo {
+  path: string;
+  name: string;
+  schema: KeypointSchema;
+  sampleCount: number;
+  schemaVersion: number;
+}
+
+export interface JobRef {
+  jobId: string;
+}
+
+export type JobState = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface JobStatus {
+  jobId: string;
+  kind: string;
+  state: JobState;
+  done: number;
+  total: number;
+  message: string;
+  result?: unknown;
+  error?: ServiceErrorShape;
+}
+
+/** Errors cross the service border as this shape: a code, a message a user can act on, and where. */
+export interface ServiceErrorShape {
+  code: 'bad-input' | 'not-found' | 'no-project' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized';
+  message: string;
+  file?: string;
+  /** 1-based line or record number in `file`, where known. */
+  record?: number;
+}
+
+export interface PerKeypointStats {
+  name: string;
+  labelled: number;
+  missing: number;
+  occluded: number;
+  xMin: number | null;
+  xMax: number | null;
+  xMean: number | null;
+  yMin: number | null;
+  yMax: number | null;
+  yMean: number | null;
+}
+
+export interface DatasetStats {
+  sampleCount: number;
+  /** Distinct image shapes, e.g. [{width: 96, height: 96, channels: 1, count: 7049}]. */
+  imageShapes: { width: number; height: number; channels: number; count: number }[];
+  dtype: string;
+  pixel: { min: number; max: number; mean: number; sampled: number } | null;
+  keypoints: PerKeypointStats[];
+  completeRows: number;
+  /** histogram[k] = number of samples with exactly k labelled keypoints (k = 0..K). */
+  labelledPerRowHistogram: number[];
+  /** Mean position of each keypoint over the samples where it is labelled (null where never labelled). */
+  meanShape: ({ x: number; y: number } | null)[];
+  splits: Record<Split, number>;
+}
+
+export interface SampleQuery {
+  offset?: number;
+  limit?: number;
+  /** Only samples with at least this many missing keypoints. */
+  minMissing?: number;
+  maxMissing?: number;
+  /** Only samples where this keypoint (index) is missing. */
+  missingKeypoint?: number;
+  split?: Split;
+  tag?: string;
+  /** Substring of the source name. */
+  text?: string;
+  /** Sort order; `error` needs `runId`. */
+  sort?: 'id' | 'missing-desc' | 'missing-asc' | 'source' | 'error-desc';
+  runId?: string;
+}
+
+export interface KeypointEdit {
+  index: number;
+  x: number;
+  y: number;
+  state: KeypointState;
+}
+
+export interface UndoResult {
+  /** The action that was undone or redone, or null when there was nothing to do. */
+  actionId: number | null;
+  label: string | null;
+  sampleIds: number[];
+}
+
+/** Operation name -> request and response. Add new operations here; both transports pick them up. */
+export interface Ops {
+  'app.info': { req: Record<string, never>; res: { version: string; mode: 'electron' | 'web'; backend: string | null } };
+  'schema.list': { req: Record<string, never>; res: KeypointSchema[] };
+
+  'project.create': { req: { path: string; schema: string | KeypointSchema }; res: ProjectInfo };
+  'project.open': { req: { path: string }; res: ProjectInfo };
+  'project.info': { req: Record<string, never>; res: ProjectInfo | null };
+  'project.close': { req: Record<string, never>; res: { ok: true } };
+
+  'import.start': { req: { path: string; format: ImportFormat }; res: JobRef };
+  'export.start': { req: { out: string; format: ExportFormat }; res: JobRef };
+  'job.get': { req: JobRef; res: JobStatus };
+  'job.list': { req: Record<string, never>; res: JobStatus[] };
+  'job.cancel': { req: JobRef; res: JobStatus };
+  /** Resolves when the job ends (done, failed or cancelled). */
+  'job.wait': { req: JobRef; res: JobStatus };
+
+  'stats.get': { req: Record<string, never>; res: DatasetStats };
+
+  'samples.list': { req: SampleQuery; res: { total: number; items: SampleSummary[] } };
+  /** Ids only, in the query's order: for keyboard navigation and bulk actions over thousands of samples. */
+  'samples.ids': { req: SampleQuery; res: { ids: number[] } };
+  'sample.get': { req: { id: number }; res: SampleDetail };
+  'sample.history': { req: { id: number }; res: JournalEntry[] };
+
+  'labels.set': { req: { sampleId: number; edits: KeypointEdit[]; actor?: string; label?: string }; res: { revision: number; actionId: number } };
+  'samples.tag': { req: { ids: number[]; add?: string[]; remove?: string[]; actor?: string }; res: { actionId: number | null } };
+  'samples.setSplit': { req: { ids: number[]; split: Split; actor?: string }; res: { actionId: number | null } };
+  'samples.delete': { req: { ids: number[]; actor?: string }; res: { actionId: number | null } };
+  'history.undo': { req: Record<string, never>; res: UndoResult };
+  'history.redo': { req: Record<string, never>; res: UndoResult };
+}
+
+export type OpName = keyof Ops;
+export type OpRequest<K extends OpName> = Ops[K]['req'];
+export type OpResponse<K extends OpName> = Ops[K]['res'];
+
+/** Runtime list of operation names; the transports accept these and nothing else. Must list every key of Ops. */
+export const OP_NAMES = [
+  'app.info',
+  'schema.list',
+  'project.create',
+  'project.open',
+  'project.info',
+  'project.close',
+  'import.start',
+  'export.start',
+  'job.get',
+  'job.list',
+  'job.cancel',
+  'job.wait',
+  'stats.get',
+  'samples.list',
+  'samples.ids',
+  'sample.get',
+  'sample.history',
+  'labels.set',
+  'samples.tag',
+  'samples.setSplit',
+  'samples.delete',
+  'history.undo',
+  'history.redo',
+] as const satisfies readonly OpName[];
+
+// Compile-time check that OP_NAMES covers every operation.
+type MissingOps = Exclude<OpName, (typeof OP_NAMES)[number]>;
+const _allOpsListed: MissingOps extends never ? true : MissingOps = true;
+void _allOpsListed;
+
+/** Event name -> payload. */
+export interface Events {
+  'job.progress': JobStatus;
+  'job.ended': JobStatus;
+  'dataset.changed': { sampleIds: number[] | null; reason: string };
+  'project.changed': { project: ProjectInfo | null };
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES = ['job.progress', 'job.ended', 'dataset.changed', 'project.changed'] as const satisfies readonly EventName[];
+
+/** What a front end holds: call an operation, listen to events. Implemented over IPC, over HTTP+WS, and in-process. */
+export interface ApiClient {
+  call<K extends OpName>(op: K, req: OpRequest<K>): Promise<OpResponse<K>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** URL the renderer can put in an <img> or Konva image for a sample's pixels. */
+  imageUrl(sampleId: number): string;
+}

@@ -1,0 +1,73 @@
+// The contract of a project store; store/project.ts implements it over one SQLite file.
+import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
+import type { ImportedSample, ExportSource } from '../formats/types.js';
+import type { DatasetStats, KeypointEdit, SampleQuery, UndoResult } from '../service/api.js';
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  model: string;
+  config: unknown;
+  backend: string;
+  dataVersion: number;
+  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  createdAt: string;
+  endedAt: string | null;
+  notes: string;
+  /** Per-epoch metrics, appended as training goes. */
+  epochs: unknown[];
+  final: unknown | null;
+  /** Folder holding this run's checkpoints (last and best). */
+  checkpointDir: string | null;
+}
+
+export interface PredictionRecord {
+  runId: string;
+  sampleId: number;
+  /** Flat [x0, y0, x1, y1, ...] in image pixels of the stored image; NaN where not predicted. */
+  coords: number[];
+  /** Mean error in pixels against the labels at prediction time, where labels exist. */
+  error: number | null;
+}
+
+export interface ProjectStore {
+  readonly path: string;
+  readonly schema: KeypointSchema;
+  /** Bumped on every change to samples or labels: a run records the version it trained on. */
+  dataVersion(): number;
+  sampleCount(): number;
+  close(): void;
+
+  /** Writes all samples in one transaction, with one journal action `import` (not undoable through history.undo). */
+  importSamples(samples: ImportedSample[], actor: string): { count: number; firstId: number; lastId: number };
+
+  listSamples(q: SampleQuery): { total: number; items: SampleSummary[] };
+  sampleIds(q: SampleQuery): number[];
+  getSample(id: number): SampleDetail;
+  /** Embedded pixels (row-major grey), or null for file-backed and label-only samples. */
+  getPixels(id: number): Uint8Array | null;
+  /** Absolute path of the image file for file-backed samples, else null. */
+  getImagePath(id: number): string | null;
+
+  /** One action in the journal; durable when it returns. */
+  setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string): { revision: number; actionId: number };
+  /** Several samples' edits as one undoable action (model-assisted batch fill). */
+  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string): { actionId: number | null };
+  tagSamples(ids: number[], add: string[], remove: string[], actor: string): { actionId: number | null };
+  setSplit(ids: number[], split: Split, actor: string): { actionId: number | null };
+  deleteSamples(ids: number[], actor: string): { actionId: number | null };
+  undo(): UndoResult;
+  redo(): UndoResult;
+  history(sampleId: number): JournalEntry[];
+
+  stats(): DatasetStats;
+  exportSource(): ExportSource;
+
+  // Training results (filled by the training engine).
+  saveRun(run: RunRecord): void;
+  getRun(id: string): RunRecord;
+  listRuns(): RunRecord[];
+  deleteRun(id: string): void;
+  savePredictions(preds: PredictionRecord[]): void;
+  getPredictions(runId: string, sampleIds?: number[]): PredictionRecord[];
+}
