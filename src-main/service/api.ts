@@ -119,6 +119,9 @@ export interface Ops {
   'job.get': { req: JobRef; res: JobStatus };
   'job.list': { req: Record<string, never>; res: JobStatus[] };
   'job.cancel': { req: JobRef; res: JobStatus };
+  /** Pause a running job at its next checkpoint (training); import and export ignore pauses until they end. */
+  'job.pause': { req: JobRef; res: JobStatus };
+  'job.resume': { req: JobRef; res: JobStatus };
   /** Resolves when the job ends (done, failed or cancelled). */
   'job.wait': { req: JobRef; res: JobStatus };
 
@@ -155,6 +158,8 @@ export const OP_NAMES = [
   'job.get',
   'job.list',
   'job.cancel',
+  'job.pause',
+  'job.resume',
   'job.wait',
   'stats.get',
   'samples.list',
@@ -190,4 +195,36 @@ export interface ApiClient {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** URL the renderer can put in an <img> or Konva image for a sample's pixels. */
   imageUrl(sampleId: number): string;
+}
+
+/**
+ * Wire codec for JSON transports (HTTP bodies and WebSocket messages). JSON has no NaN or Infinity, and a
+ * missing keypoint is NaN, so non-finite numbers are written as the object {"$num": "NaN" | "Infinity" | "-Infinity"}
+ * and read back as numbers. Everything else is plain JSON. Both ends (the server and the renderer's web client)
+ * must use these two functions. Electron IPC uses structured clone, which keeps NaN, and needs no codec.
+ * For hand-written requests (curl), `null` is also accepted wherever the service expects a keypoint coordinate.
+ */
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $num: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
+    return v;
+  });
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (typeof o.$num === 'string') {
+        let only = true;
+        for (const k in o) if (k !== '$num') only = false;
+        if (only) {
+          if (o.$num === 'NaN') return NaN;
+          if (o.$num === 'Infinity') return Infinity;
+          if (o.$num === '-Infinity') return -Infinity;
+        }
+      }
+    }
+    return v;
+  });
 }
