@@ -87,7 +87,7 @@ export interface JournalEntry {
   id: number;
   actionId: number;
   /** What kind of change: a keypoint edit, a tag, a split, a delete, an import. */
-  kind: 'keypoint' | 'tag-add' | 'tag-remove' | 'split' | 'delete' | 'restore';
+  kind: 'keypoint' | 'tag-add' | 'tag-remove' | 'split' | 'delete' | 'restore' | 'import';
   sampleId: number;
   index: number | null;
   before: unknown;
@@ -96,4 +96,9 @@ export interface JournalEntry {
   at: string;
   /** True once undone (and not redone). */
   undone: boolean;
+  /**
+   * The kind of action this entry belongs to: an original `edit`, an `import` (after = {source, record, keypoints}),
+   * or the writes made by an `undo` or a `redo` of an earlier action.
+   */
+  actionKind?: 'edit' | 'import' | 'undo' | 'redo';
 }

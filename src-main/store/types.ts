@@ -33,6 +33,8 @@ export interface PredictionRecord {
 export interface ProjectStore {
   readonly path: string;
   readonly schema: KeypointSchema;
+  /** Version of the project file's SQL schema (after migration on open). */
+  readonly schemaVersion: number;
   /** Bumped on every change to samples or labels: a run records the version it trained on. */
   dataVersion(): number;
   sampleCount(): number;
@@ -49,15 +51,17 @@ export interface ProjectStore {
   /** Absolute path of the image file for file-backed samples, else null. */
   getImagePath(id: number): string | null;
 
-  /** One action in the journal; durable when it returns. */
+  /** One action in the journal; durable when it returns. actionId is 0 when no value changed (nothing is journaled). */
   setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string): { revision: number; actionId: number };
   /** Several samples' edits as one undoable action (model-assisted batch fill). */
   setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string): { actionId: number | null };
   tagSamples(ids: number[], add: string[], remove: string[], actor: string): { actionId: number | null };
   setSplit(ids: number[], split: Split, actor: string): { actionId: number | null };
   deleteSamples(ids: number[], actor: string): { actionId: number | null };
-  undo(): UndoResult;
-  redo(): UndoResult;
+  /** Reverts the latest live edit action (imports are not undoable); `actor` is who asked, for the journal. */
+  undo(actor?: string): UndoResult;
+  /** Re-applies the most recently undone action; a new edit after an undo empties the redo stack. */
+  redo(actor?: string): UndoResult;
   history(sampleId: number): JournalEntry[];
 
   stats(): DatasetStats;
