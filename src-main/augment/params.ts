@@ -1,0 +1,189 @@
+// Augmentation parameters: probabilities and ranges, named presets (`none`, `light`, `default`, `strong`), and validation.
+import { KpsError } from '../core/errors.js';
+
+/** Each transform is applied with probability `p`; its amount is drawn uniformly within its range. */
+export interface AugmentParams {
+  /** Rotation about the image centre, uniform in [-maxDeg, maxDeg]. */
+  rotate: { p: number; maxDeg: number };
+  /** Translation, uniform in [-max, max] times the image width (x) and height (y), drawn independently. */
+  translate: { p: number; max: number };
+  /** Zoom about the image centre (bounding-box jitter): factor uniform in [1 - max, 1 + max]; max in [0, 0.5], the issue's range is 0 to 0.2. */
+  scale: { p: number; max: number };
+  /** Horizontal shear, uniform in [-maxDeg, maxDeg]. */
+  shear: { p: number; maxDeg: number };
+  /** Horizontal mirror; the schema's flip pairs swap so that "left" stays the subject's left. */
+  flip: { p: number };
+  /** Added to every pixel (image in [0, 1]), uniform in [-max, max]. */
+  brightness: { p: number; max: number };
+  /** Scales deviations from the image mean by a factor uniform in [1 - max, 1 + max]. */
+  contrast: { p: number; max: number };
+  /** v -> v^g with log(g) uniform in [-log(1 + max), log(1 + max)]. */
+  gamma: { p: number; max: number };
+  /** Additive Gaussian noise with sigma uniform in [0, maxSigma] (image in [0, 1]). */
+  noise: { p: number; maxSigma: number };
+  /** Separable Gaussian blur with sigma uniform in [min(0.3, maxSigma), maxSigma] pixels. */
+  blur: { p: number; maxSigma: number };
+  /** What the warp shows where it looks outside the source image. */
+  border: 'edge' | 'reflect' | 'constant';
+  /** Grey level in [0, 1] for border `constant`. */
+  fillValue: number;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+/** What callers may pass: a preset name, or a preset (default `default`) with some fields overridden. */
+export type AugmentParamsInput = string | (DeepPartial<AugmentParams> & { preset?: string });
+
+const OFF = { p: 0 };
+
+export const AUGMENT_PRESETS: Readonly<Record<string, AugmentParams>> = Object.freeze({
+  none: {
+    rotate: { ...OFF, maxDeg: 0 },
+    translate: { ...OFF, max: 0 },
+    scale: { ...OFF, max: 0 },
+    shear: { ...OFF, maxDeg: 0 },
+    flip: { ...OFF },
+    brightness: { ...OFF, max: 0 },
+    contrast: { ...OFF, max: 0 },
+    gamma: { ...OFF, max: 0 },
+    noise: { ...OFF, maxSigma: 0 },
+    blur: { ...OFF, maxSigma: 0 },
+    border: 'edge',
+    fillValue: 0,
+  },
+  light: {
+    rotate: { p: 0.5, maxDeg: 8 },
+    translate: { p: 0.5, max: 0.04 },
+    scale: { p: 0.5, max: 0.05 },
+    shear: { p: 0, maxDeg: 0 },
+    flip: { p: 0.5 },
+    brightness: { p: 0.3, max: 0.08 },
+    contrast: { p: 0.3, max: 0.15 },
+    gamma: { p: 0, max: 0 },
+    noise: { p: 0, maxSigma: 0 },
+    blur: { p: 0, maxSigma: 0 },
+    border: 'edge',
+    fillValue: 0,
+  },
+  default: {
+    rotate: { p: 0.5, maxDeg: 15 },
+    translate: { p: 0.5, max: 0.08 },
+    scale: { p: 0.5, max: 0.1 },
+    shear: { p: 0.2, maxDeg: 8 },
+    flip: { p: 0.5 },
+    brightness: { p: 0.5, max: 0.15 },
+    contrast: { p: 0.5, max: 0.25 },
+    gamma: { p: 0.3, max: 0.3 },
+    noise: { p: 0.2, maxSigma: 0.03 },
+    blur: { p: 0.1, maxSigma: 1.0 },
+    border: 'edge',
+    fillValue: 0,
+  },
+  strong: {
+    rotate: { p: 0.7, maxDeg: 25 },
+    translate: { p: 0.7, max: 0.12 },
+    scale: { p: 0.7, max: 0.2 },
+    shear: { p: 0.3, maxDeg: 12 },
+    flip: { p: 0.5 },
+    brightness: { p: 0.6, max: 0.25 },
+    contrast: { p: 0.6, max: 0.4 },
+    gamma: { p: 0.4, max: 0.5 },
+    noise: { p: 0.3, maxSigma: 0.05 },
+    blur: { p: 0.2, maxSigma: 1.5 },
+    border: 'edge',
+    fillValue: 0,
+  },
+} satisfies Record<string, AugmentParams>);
+
+export const AUGMENT_PRESET_NAMES = Object.keys(AUGMENT_PRESETS);
+
+/** Upper bounds that keep every transform meaningful (and keypoints mostly inside the image). */
+const LIMITS: Record<string, number> = {
+  'rotate.maxDeg': 180,
+  'translate.max': 0.5,
+  'scale.max': 0.5,
+  'shear.maxDeg': 45,
+  'brightness.max': 1,
+  'contrast.max': 1,
+  'gamma.max': 4,
+  'noise.maxSigma': 0.5,
+  'blur.maxSigma': 8,
+};
+
+const TRANSFORMS = ['rotate', 'translate', 'scale', 'shear', 'flip', 'brightness', 'contrast', 'gamma', 'noise', 'blur'] as const;
+
+function clone(p: AugmentParams): AugmentParams {
+  return JSON.parse(JSON.stringify(p)) as AugmentParams;
+}
+
+function bad(message: string): never {
+  throw new KpsError('bad-input', `augmentation parameters: ${message}`);
+}
+
+function presetByName(name: string): AugmentParams {
+  const p = AUGMENT_PRESETS[name];
+  if (!p) bad(`unknown preset "${name}" (known: ${AUGMENT_PRESET_NAMES.join(', ')})`);
+  return clone(p);
+}
+
+/**
+ * Turns a preset name or a partial object into complete, validated parameters.
+ * `undefined`/`null` give the `default` preset. Unknown fields and out-of-range values throw a KpsError naming the field.
+ */
+export function resolveAugmentParams(input?: AugmentParamsInput | null): AugmentParams {
+  if (input === undefined || input === null) return presetByName('default');
+  if (typeof input === 'string') return presetByName(input.trim());
+  if (typeof input !== 'object' || Array.isArray(input)) bad('expected a preset name or an object');
+  const base = presetByName(input.preset ?? 'default');
+  const rec = input as Record<string, unknown>;
+  for (const key of Object.keys(rec)) {
+    if (key === 'preset') continue;
+    if (key === 'border') {
+      const v = rec[key];
+      if (v !== 'edge' && v !== 'reflect' && v !== 'constant') bad(`border must be "edge", "reflect" or "constant", got ${JSON.stringify(v)}`);
+      base.border = v;
+      continue;
+    }
+    if (key === 'fillValue') {
+      const v = rec[key];
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) bad(`fillValue must be a number in [0, 1], got ${JSON.stringify(v)}`);
+      base.fillValue = v;
+      continue;
+    }
+    if (!(TRANSFORMS as readonly string[]).includes(key)) bad(`unknown field "${key}" (known: preset, ${TRANSFORMS.join(', ')}, border, fillValue)`);
+    const sub = rec[key];
+    if (typeof sub !== 'object' || sub === null || Array.isArray(sub)) bad(`${key} must be an object such as { "p": 0.5, ... }`);
+    const target = base[key as (typeof TRANSFORMS)[number]] as unknown as Record<string, number>;
+    for (const [field, value] of Object.entries(sub as Record<string, unknown>)) {
+      if (!(field in target)) bad(`unknown field "${key}.${field}" (known: ${Object.keys(target).join(', ')})`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) bad(`${key}.${field} must be a finite number, got ${JSON.stringify(value)}`);
+      target[field] = value;
+    }
+  }
+  validateAugmentParams(base);
+  return base;
+}
+
+/** Throws a KpsError naming the first field that is out of range. */
+export function validateAugmentParams(p: AugmentParams): void {
+  for (const t of TRANSFORMS) {
+    const sub = p[t] as unknown as Record<string, number>;
+    if (!sub || typeof sub !== 'object') bad(`${t} is missing`);
+    const prob = sub.p;
+    if (typeof prob !== 'number' || !(prob >= 0 && prob <= 1)) bad(`${t}.p must be a probability in [0, 1], got ${prob}`);
+    for (const [field, value] of Object.entries(sub)) {
+      if (field === 'p') continue;
+      const limit = LIMITS[`${t}.${field}`];
+      if (typeof value !== 'number' || !(value >= 0) || (limit !== undefined && value > limit)) {
+        bad(`${t}.${field} must be in [0, ${limit}], got ${value}`);
+      }
+    }
+  }
+  if (p.border !== 'edge' && p.border !== 'reflect' && p.border !== 'constant') bad(`border must be "edge", "reflect" or "constant"`);
+  if (!(p.fillValue >= 0 && p.fillValue <= 1)) bad(`fillValue must be in [0, 1], got ${p.fillValue}`);
+}
+
+/** True when no transform can ever fire: the pipeline can skip augmentation entirely. */
+export function isIdentityParams(p: AugmentParams): boolean {
+  return TRANSFORMS.every((t) => p[t].p === 0);
+}
