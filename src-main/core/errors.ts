@@ -22,8 +22,9 @@ export class KpsError extends Error {
 
 /** Bad input file: the message names the file and, where known, the 1-based line or record. */
 export class ImportError extends KpsError {
-  constructor(file: string, record: number | undefined, problem: string) {
-    super('bad-input', record === undefined ? `${file}: ${problem}` : `${file}, record ${record}: ${problem}`, { file, record });
+  /** `unit` says what `record` counts in the message: data records (default) or text lines (.pts, .asf). */
+  constructor(file: string, record: number | undefined, problem: string, unit: 'record' | 'line' = 'record') {
+    super('bad-input', record === undefined ? `${file}: ${problem}` : `${file}, ${unit} ${record}: ${problem}`, { file, record });
     this.name = 'ImportError';
   }
 }

@@ -1,0 +1,109 @@
+// Validation of keypoint schema objects (built-in or user-defined JSON) and small lookups over them. Pure.
+import { KpsError } from './errors.js';
+import type { KeypointDef, KeypointGroup, KeypointSchema } from './types.js';
+
+export const KEYPOINT_GROUPS: readonly KeypointGroup[] = ['eye', 'brow', 'nose', 'mouth', 'jaw', 'other'];
+const SIDES: readonly KeypointDef['side'][] = ['left', 'right', 'center'];
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// Names become CSV column stems (`<name>_x`) and COCO keypoint names: keep them to one safe token.
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const COLOR_PATTERN = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\))$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Check that `value` is a well-formed keypoint schema and return it as a fresh typed object.
+ * `source` names the file (or "schema") in error messages. Every problem throws KpsError('bad-input').
+ */
+export function validateSchema(value: unknown, source = 'schema'): KeypointSchema {
+  const fail = (problem: string): never => {
+    throw new KpsError('bad-input', `${source}: ${problem}`, { file: source });
+  };
+  if (!isRecord(value)) return fail('a schema must be a JSON object with id, title, keypoints, flipPairs and edges');
+  const { id, title, keypoints, flipPairs, edges } = value;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    fail(`"id" must be a short name of letters, digits, '.', '_' or '-' (got ${JSON.stringify(id)})`);
+  }
+  if (typeof title !== 'string' || title.trim() === '') fail('"title" must be a non-empty string');
+  if (!Array.isArray(keypoints) || keypoints.length === 0) return fail('"keypoints" must be a non-empty array');
+
+  const defs: KeypointDef[] = [];
+  const seen = new Map<string, number>();
+  keypoints.forEach((k: unknown, i: number) => {
+    const where = `keypoints[${i}]`;
+    if (!isRecord(k)) return fail(`${where} must be an object with name, group, side and color`);
+    if (typeof k.name !== 'string' || !NAME_PATTERN.test(k.name)) {
+      fail(`${where}.name must be 1-64 letters, digits, '_', '.' or '-' (got ${JSON.stringify(k.name)})`);
+    }
+    const name = k.name as string;
+    const earlier = seen.get(name);
+    if (earlier !== undefined) fail(`${where}.name "${name}" is also the name of keypoints[${earlier}]; names must be unique`);
+    seen.set(name, i);
+    if (typeof k.group !== 'string' || !KEYPOINT_GROUPS.includes(k.group as KeypointGroup)) {
+      fail(`${where}.group must be one of ${KEYPOINT_GROUPS.join(', ')} (got ${JSON.stringify(k.group)})`);
+    }
+    if (typeof k.side !== 'string' || !SIDES.includes(k.side as KeypointDef['side'])) {
+      fail(`${where}.side must be one of left, right, center (got ${JSON.stringify(k.side)})`);
+    }
+    if (typeof k.color !== 'string' || !COLOR_PATTERN.test(k.color)) {
+      fail(`${where}.color must be a CSS colour such as "#29b6f6" (got ${JSON.stringify(k.color)})`);
+    }
+    defs.push({ name, group: k.group as KeypointGroup, side: k.side as KeypointDef['side'], color: k.color as string });
+  });
+
+  const n = defs.length;
+  const readPairs = (v: unknown, field: 'flipPairs' | 'edges'): [number, number][] => {
+    if (!Array.isArray(v)) return fail(`"${field}" must be an array of [i, j] index pairs (use [] for none)`);
+    return v.map((p: unknown, k: number): [number, number] => {
+      if (!Array.isArray(p) || p.length !== 2) return fail(`${field}[${k}] must be a pair [i, j]`);
+      for (const x of p) {
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= n) {
+          fail(`${field}[${k}] = ${JSON.stringify(p)}: indices must be integers from 0 to ${n - 1}`);
+        }
+      }
+      if (p[0] === p[1]) fail(`${field}[${k}] = ${JSON.stringify(p)} joins a keypoint to itself`);
+      return [p[0] as number, p[1] as number];
+    });
+  };
+  const pairs = readPairs(flipPairs, 'flipPairs');
+  const edgeList = readPairs(edges, 'edges');
+
+  const pairOf = new Map<number, number>();
+  pairs.forEach(([i, j], k) => {
+    for (const x of [i, j]) {
+      const other = pairOf.get(x);
+      if (other !== undefined) fail(`flipPairs[${k}]: keypoint ${x} (${defs[x].name}) is already in flipPairs[${other}]; a keypoint can be in one pair only`);
+      pairOf.set(x, k);
+    }
+    // A horizontal flip turns the subject's left into their right: a pair must be one of each.
+    const a = defs[i].side, b = defs[j].side;
+    if (!((a === 'left' && b === 'right') || (a === 'right' && b === 'left'))) {
+      fail(`flipPairs[${k}] pairs ${defs[i].name} (side ${a}) with ${defs[j].name} (side ${b}); a flip pair must join a left and a right keypoint`);
+    }
+  });
+  const edgeSeen = new Set<string>();
+  edgeList.forEach(([i, j], k) => {
+    const key = i < j ? `${i},${j}` : `${j},${i}`;
+    if (edgeSeen.has(key)) fail(`edges[${k}] = [${i},${j}] repeats an earlier edge`);
+    edgeSeen.add(key);
+  });
+
+  return { id: id as string, title: title as string, keypoints: defs, flipPairs: pairs, edges: edgeList };
+}
+
+/** Index of the keypoint named `name`, or -1. */
+export function keypointIndex(schema: KeypointSchema, name: string): number {
+  return schema.keypoints.findIndex((k) => k.name === name);
+}
+
+/** For each keypoint index, the index it swaps with under a horizontal flip (itself when unpaired). */
+export function flipPermutation(schema: KeypointSchema): number[] {
+  const perm = schema.keypoints.map((_, i) => i);
+  for (const [i, j] of schema.flipPairs) {
+    perm[i] = j;
+    perm[j] = i;
+  }
+  return perm;
+}

@@ -1,0 +1,281 @@
+// A streaming, byte-level CSV reader for the Kaggle layouts: exact header check, one "pixels" column
+// parsed straight into a Uint8Array, and errors that name the file, record and line.
+//
+// Why hand-written: the Kaggle training.csv is 231 MB, almost all of it 65 million space-separated grey
+// levels. A generic CSV library first builds a ~40 kB string per Image cell and then has to split and
+// parse it again; here each byte is looked at once and the pixel values never become strings.
+import { createReadStream } from 'node:fs';
+import { ImportError, KpsError } from '../core/errors.js';
+import type { JobContext } from './types.js';
+
+export interface CsvRow {
+  /** 1-based data record (the header is not counted; blank lines are skipped and not counted). */
+  record: number;
+  /** 1-based physical line the record starts on. */
+  line: number;
+  /** Text of every column; the pixel column's entry is '' (its values are in `pixels`). */
+  fields: string[];
+  /** The pixel column's values, when the layout has one. */
+  pixels: Uint8Array | null;
+}
+
+export interface CsvLayout {
+  /** Exact expected header, column by column. */
+  columns: readonly string[];
+  /** Index of the column holding space-separated grey levels, or -1. */
+  pixelColumn: number;
+  /** How many grey levels each row's pixel column must hold. */
+  pixelCount: number;
+  /** Called when the header differs: returns the message (so callers can hint at the right format). */
+  describeHeaderMismatch?: (found: string[]) => string | null;
+}
+
+const COMMA = 0x2c, LF = 0x0a, CR = 0x0d, QUOTE = 0x22, SPACE = 0x20, TAB = 0x09, ZERO = 0x30, NINE = 0x39;
+
+/** Split one header line (no quotes inside names expected, but surrounding quotes are accepted). */
+function splitHeader(text: string): string[] {
+  return text.split(',').map((c) => (c.length >= 2 && c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c));
+}
+
+/**
+ * Read `file` as CSV with the given layout, calling `onRow` for every data row after validating its
+ * shape (column count, pixel count and range). Throws ImportError on the first problem.
+ */
+export async function readCsv(file: string, layout: CsvLayout, ctx: JobContext, onRow: (row: CsvRow) => void): Promise<{ records: number }> {
+  const ncols = layout.columns.length;
+  const pixCol = layout.pixelColumn;
+  const pixCount = layout.pixelCount;
+
+  let total = 0;
+  let headerDone = false;
+  let headerBytes: number[] = [];
+  let bomChecked = false;
+
+  // Row state (kept across chunks).
+  let line = 1; // current physical line
+  let rowLine = 2;
+  let record = 0;
+  let col = 0;
+  let rowHasBytes = false;
+  let inQuotes = false;
+  let quoteSeenInField = false;
+  let fieldBytes = Buffer.allocUnsafe(256);
+  let fieldLen = 0;
+  let fields: string[] = new Array<string>(ncols).fill('');
+  let pixels: Uint8Array | null = null;
+  let pixN = 0;
+  let pixVal = 0;
+  let pixDigits = 0;
+
+  const fail = (problem: string, rec = record + 1, ln = rowLine): never => {
+    throw new ImportError(file, rec, `(line ${ln}) ${problem}`);
+  };
+  const colName = (c: number) => layout.columns[c] ?? `#${c + 1}`;
+
+  const pushPixel = () => {
+    if (pixVal > 255 || pixDigits > 3) fail(`column ${colName(pixCol)}: pixel ${pixN + 1} is ${pixDigits > 3 ? 'too long' : pixVal}; grey levels must be integers from 0 to 255`);
+    if (pixN >= pixCount) fail(`column ${colName(pixCol)} has more than ${pixCount} pixels`);
+    pixels![pixN++] = pixVal;
+    pixVal = 0;
+    pixDigits = 0;
+  };
+
+  const endField = () => {
+    if (col >= ncols) fail(`has more than the ${ncols} columns of the header`);
+    if (col === pixCol) {
+      if (pixDigits > 0) pushPixel();
+    } else {
+      fields[col] = fieldBytes.toString('utf8', 0, fieldLen);
+      fieldLen = 0;
+    }
+    col++;
+    quoteSeenInField = false;
+  };
+
+  const endRow = () => {
+    if (!rowHasBytes) return; // blank line
+    endField();
+    if (col !== ncols) {
+      fail(`has ${col} of ${ncols} columns; the row is cut short after column ${colName(col - 1)}`);
+    }
+    if (pixCol >= 0 && pixN !== pixCount) {
+      fail(`column ${colName(pixCol)} has ${pixN} pixels; expected ${pixCount} (${Math.round(Math.sqrt(pixCount))}x${Math.round(Math.sqrt(pixCount))})`);
+    }
+    record++;
+    onRow({ record, line: rowLine, fields, pixels: pixCol >= 0 ? pixels : null });
+    fields = new Array<string>(ncols).fill('');
+    startRow();
+  };
+
+  const startRow = () => {
+    col = 0;
+    rowHasBytes = false;
+    inQuotes = false;
+    quoteSeenInField = false;
+    fieldLen = 0;
+    pixN = 0;
+    pixVal = 0;
+    pixDigits = 0;
+    pixels = pixCol >= 0 ? new Uint8Array(pixCount) : null;
+  };
+
+  const finishHeader = () => {
+    let text = Buffer.from(headerBytes).toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    headerBytes = [];
+    headerDone = true;
+    const found = splitHeader(text);
+    const same = found.length === ncols && found.every((c, i) => c === layout.columns[i]);
+    if (!same) {
+      const hint = layout.describeHeaderMismatch?.(found);
+      let detail: string;
+      if (found.length !== ncols) detail = `has ${found.length} columns, expected ${ncols}`;
+      else {
+        const i = found.findIndex((c, k) => c !== layout.columns[k]);
+        detail = `column ${i + 1} is "${found[i]}" but should be "${layout.columns[i]}"`;
+      }
+      throw new ImportError(file, undefined, `line 1: wrong header: ${detail}${hint ? `. ${hint}` : ''}`);
+    }
+    line = 2;
+    rowLine = 2;
+    startRow();
+  };
+
+  const growField = () => {
+    const bigger = Buffer.allocUnsafe(fieldBytes.length * 2);
+    fieldBytes.copy(bigger, 0, 0, fieldLen);
+    fieldBytes = bigger;
+  };
+
+  let size = 0;
+  try {
+    const { stat } = await import('node:fs/promises');
+    size = (await stat(file)).size;
+  } catch {
+    /* reported by the stream below */
+  }
+
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunkAny of stream) {
+      if (ctx.signal.aborted) throw new KpsError('cancelled', 'import cancelled by the user');
+      const buf = chunkAny as Buffer;
+      let i = 0;
+      const n = buf.length;
+      total += n;
+      if (!bomChecked) {
+        bomChecked = true;
+        if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+      }
+      if (!headerDone) {
+        for (; i < n; i++) {
+          const b = buf[i];
+          if (b === LF) {
+            i++;
+            finishHeader();
+            break;
+          }
+          headerBytes.push(b);
+        }
+        if (!headerDone) continue;
+      }
+      // Hot loop: keep the common cases (digits and spaces inside the pixel column) first.
+      for (; i < n; i++) {
+        if (col === pixCol && !inQuotes) {
+          // Tight inner loop over grey levels with everything in locals; leaves on any other byte.
+          let v = pixVal, d = pixDigits, p = pixN;
+          const px = pixels!;
+          for (; i < n; i++) {
+            const c = buf[i];
+            if (c >= ZERO && c <= NINE) {
+              v = v * 10 + (c - ZERO);
+              d++;
+            } else if (c === SPACE || c === TAB) {
+              if (d > 0) {
+                if (v > 255 || d > 3 || p >= pixCount) break;
+                px[p++] = v;
+                v = 0;
+                d = 0;
+              }
+            } else break;
+          }
+          if (d > 0 || p > 0) rowHasBytes = true;
+          pixVal = v;
+          pixDigits = d;
+          pixN = p;
+          if (i >= n) break;
+          const c = buf[i];
+          if ((c === SPACE || c === TAB) && d > 0) {
+            pushPixel(); // reports the out-of-range or surplus value
+            continue;
+          }
+        }
+        const b = buf[i];
+        if (inQuotes) {
+          if (b === QUOTE) {
+            if (i + 1 < n && buf[i + 1] === QUOTE) {
+              // Escaped quote inside a quoted field.
+              if (col !== pixCol) {
+                if (fieldLen === fieldBytes.length) growField();
+                fieldBytes[fieldLen++] = QUOTE;
+              }
+              i++;
+            } else inQuotes = false;
+            continue;
+          }
+          if (b === LF) line++;
+          if (col === pixCol) {
+            if (b >= ZERO && b <= NINE) {
+              pixVal = pixVal * 10 + (b - ZERO);
+              pixDigits++;
+            } else if (b === SPACE || b === TAB || b === LF || b === CR) {
+              if (pixDigits > 0) pushPixel();
+            } else fail(`column ${colName(pixCol)}: unexpected character ${JSON.stringify(String.fromCharCode(b))} after pixel ${pixN}; grey levels must be integers from 0 to 255`);
+          } else {
+            if (fieldLen === fieldBytes.length) growField();
+            fieldBytes[fieldLen++] = b;
+          }
+          continue;
+        }
+        if (b === COMMA) {
+          rowHasBytes = true;
+          endField();
+        } else if (b === LF) {
+          endRow();
+          line++;
+          rowLine = line;
+        } else if (b === CR) {
+          // CRLF line ends: the CR is dropped; a lone CR inside a row is not valid CSV here.
+          if (!(i + 1 < n ? buf[i + 1] === LF : true)) fail('contains a carriage return inside a row');
+        } else if (b === QUOTE) {
+          rowHasBytes = true;
+          const atFieldStart = col === pixCol ? pixN === 0 && pixDigits === 0 && !quoteSeenInField : fieldLen === 0 && !quoteSeenInField;
+          if (!atFieldStart) fail(`column ${colName(col)}: a quote in the middle of a field`);
+          inQuotes = true;
+          quoteSeenInField = true;
+        } else if (col === pixCol) {
+          fail(`column ${colName(pixCol)}: unexpected character ${JSON.stringify(String.fromCharCode(b))} after pixel ${pixN}; grey levels must be integers from 0 to 255`);
+        } else {
+          rowHasBytes = true;
+          if (fieldLen === fieldBytes.length) growField();
+          fieldBytes[fieldLen++] = b;
+        }
+      }
+      ctx.progress(total, size, 'reading');
+    }
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof KpsError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ImportError(file, undefined, 'does not exist');
+    if (code === 'EISDIR') throw new ImportError(file, undefined, 'is a folder; give the CSV file');
+    throw new ImportError(file, undefined, `cannot be read (${code ?? (err as Error).message})`);
+  }
+  if (!headerDone) {
+    if (total === 0 || headerBytes.length === 0) throw new ImportError(file, undefined, 'is empty: expected a header line and data rows');
+    finishHeader();
+  }
+  if (inQuotes) fail('ends inside a quoted field (the file is cut short)');
+  endRow();
+  return { records: record };
+}
