@@ -1,0 +1,228 @@
+// COCO keypoints JSON: import one annotation file with its images; export a folder (annotations.json + images/).
+//
+// COCO keypoints are [x1, y1, v1, x2, y2, v2, ...] with v = 0 not labelled (x = y = 0), 1 labelled
+// but not visible, 2 labelled and visible; they map to missing, occluded and labelled. COCO
+// coordinates are pixel indices with pixel centres at integers (Detectron2 adds 0.5 to reach its
+// continuous frame), which is this project's convention, so no shift is applied.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ImportError, KpsError } from '../core/errors.js';
+import type { Keypoint, KeypointSchema } from '../core/types.js';
+import { writeFolderAtomic, writeFileAtomic } from './atomic.js';
+import { groupIdFromName, mapLimit, missingKeypoint, readImageInfo, requirePath, throwIfCancelled } from './common.js';
+import { exportStem, writeSampleImage } from './pts.js';
+import type { Exporter, ImportedSample, Importer } from './types.js';
+
+export const COCO_ANNOTATION_FILE = 'annotations.json';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Where a COCO file_name points: beside the JSON, in an images/ folder beside it, or the folder above (annotations/ layout). */
+async function resolveImage(jsonDir: string, fileName: string): Promise<string | null> {
+  const candidates = [join(jsonDir, fileName), join(jsonDir, 'images', fileName), join(dirname(jsonDir), 'images', fileName), join(dirname(jsonDir), fileName)];
+  if (fileName.includes('/')) candidates.push(join(jsonDir, 'images', basename(fileName)));
+  for (const c of candidates) if (await exists(c)) return c;
+  return null;
+}
+
+/** Schema index for each of the category's keypoints: by name when the names match the schema, else by position. */
+function keypointOrder(file: string, schema: KeypointSchema, names: unknown): number[] {
+  const k = schema.keypoints.length;
+  if (!Array.isArray(names)) return schema.keypoints.map((_, i) => i);
+  if (names.length !== k) {
+    throw new ImportError(file, undefined, `the keypoint category has ${names.length} keypoints but the project schema ${schema.id} has ${k}`);
+  }
+  const byName = new Map(schema.keypoints.map((d, i) => [d.name, i]));
+  const mapped = names.map((n) => (typeof n === 'string' ? byName.get(n) : undefined));
+  if (mapped.every((m) => m !== undefined) && new Set(mapped).size === k) return mapped as number[];
+  return schema.keypoints.map((_, i) => i);
+}
+
+/**
+ * A COCO keypoints JSON (the path) whose images sit beside it or in an `images/` folder. One sample per
+ * annotation of the keypoint category; images without any annotation come in as unlabelled samples.
+ * Records are annotation numbers (1-based, in file order); unannotated images are numbered after them.
+ */
+export const importCoco: Importer = async (path, schema, ctx) => {
+  const file = resolve(path);
+  const { isDir } = await requirePath(file, 'a COCO keypoints .json file');
+  if (isDir) throw new ImportError(file, undefined, 'is a folder; give the COCO annotation .json file');
+  let doc: unknown;
+  try {
+    const text = await readFile(file, 'utf8');
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw new ImportError(file, undefined, `is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isRecord(doc)) throw new ImportError(file, undefined, 'is not a COCO object (expected { images, annotations, categories })');
+  const { images, annotations, categories } = doc;
+  if (!Array.isArray(images)) throw new ImportError(file, undefined, 'has no "images" array');
+  if (annotations !== undefined && !Array.isArray(annotations)) throw new ImportError(file, undefined, '"annotations" is not an array');
+  const anns: unknown[] = (annotations as unknown[] | undefined) ?? [];
+  if (!Array.isArray(categories)) throw new ImportError(file, undefined, 'has no "categories" array');
+  const kpCategories = categories.filter((c): c is Record<string, unknown> => isRecord(c) && Array.isArray(c.keypoints));
+  if (kpCategories.length === 0) throw new ImportError(file, undefined, 'has no category with "keypoints": not a COCO keypoints file');
+  if (kpCategories.length > 1) throw new ImportError(file, undefined, `has ${kpCategories.length} keypoint categories; import one layout per project`);
+  const category = kpCategories[0];
+  const order = keypointOrder(file, schema, category.keypoints);
+  const k = schema.keypoints.length;
+
+  const jsonDir = dirname(file);
+  const imageById = new Map<string, { index: number; fileName: string; width: unknown; height: unknown }>();
+  images.forEach((img: unknown, index: number) => {
+    const where = `images[${index}]`;
+    if (!isRecord(img)) throw new ImportError(file, undefined, `${where} is not an object`);
+    if (typeof img.id !== 'number' && typeof img.id !== 'string') throw new ImportError(file, undefined, `${where} has no "id"`);
+    if (typeof img.file_name !== 'string' || img.file_name === '') throw new ImportError(file, undefined, `${where} (id ${img.id}) has no "file_name"`);
+    const key = String(img.id);
+    if (imageById.has(key)) throw new ImportError(file, undefined, `${where}: image id ${key} repeats images[${imageById.get(key)!.index}]`);
+    imageById.set(key, { index, fileName: img.file_name, width: img.width, height: img.height });
+  });
+
+  interface Pending { record: number; imageId: string; keypoints: Keypoint[] }
+  const pending: Pending[] = [];
+  const annotated = new Set<string>();
+  anns.forEach((a: unknown, i: number) => {
+    const record = i + 1;
+    const fail = (problem: string): never => {
+      throw new ImportError(file, record, problem);
+    };
+    if (!isRecord(a)) fail('annotation is not an object');
+    const ann = a as Record<string, unknown>;
+    const label = `annotation id ${String(ann.id)}`;
+    if (ann.category_id !== undefined && ann.category_id !== category.id) return; // another category (say, a face box): not ours
+    if (!Array.isArray(ann.keypoints)) fail(`${label} has no "keypoints" array`);
+    const kp = ann.keypoints as unknown[];
+    if (kp.length !== 3 * k) fail(`${label}: "keypoints" has ${kp.length} numbers; expected ${3 * k} (x, y, v for each of the ${k} keypoints of ${schema.id})`);
+    const imageId = String(ann.image_id);
+    if (!imageById.has(imageId)) fail(`${label}: image_id ${imageId} is not in "images"`);
+    const keypoints: Keypoint[] = new Array(k);
+    for (let j = 0; j < k; j++) {
+      const [x, y, v] = [kp[3 * j], kp[3 * j + 1], kp[3 * j + 2]];
+      if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) fail(`${label}: keypoint ${j + 1} has non-numeric coordinates (${JSON.stringify(x)}, ${JSON.stringify(y)})`);
+      if (v !== 0 && v !== 1 && v !== 2) fail(`${label}: keypoint ${j + 1} has visibility ${JSON.stringify(v)}; expected 0, 1 or 2`);
+      keypoints[order[j]] = v === 0 ? missingKeypoint() : { x: x as number, y: y as number, state: v === 1 ? 'occluded' : 'labelled' };
+    }
+    annotated.add(imageId);
+    pending.push({ record, imageId, keypoints });
+  });
+  let extra = anns.length;
+  for (const [id] of imageById) {
+    if (!annotated.has(id)) pending.push({ record: ++extra, imageId: id, keypoints: schema.keypoints.map(() => missingKeypoint()) });
+  }
+  pending.sort((a, b) => imageById.get(a.imageId)!.index - imageById.get(b.imageId)!.index || a.record - b.record);
+
+  // Resolve and measure each image once, even when several annotations share it.
+  const ids = [...new Set(pending.map((p) => p.imageId))];
+  let done = 0;
+  const infos = await mapLimit(ids, 8, async (id) => {
+    throwIfCancelled(ctx);
+    const img = imageById.get(id)!;
+    const record = pending.find((p) => p.imageId === id)!.record;
+    const where = { file, record };
+    const found = await resolveImage(jsonDir, img.fileName);
+    if (!found) throw new ImportError(file, record, `image id ${id}: "${img.fileName}" not found beside the JSON or in ${join(jsonDir, 'images')}`);
+    const info = await readImageInfo(found, where);
+    if ((typeof img.width === 'number' && img.width !== info.width) || (typeof img.height === 'number' && img.height !== info.height)) {
+      throw new ImportError(file, record, `image id ${id}: the JSON says ${String(img.width)}x${String(img.height)} but ${found} is ${info.width}x${info.height}`);
+    }
+    ctx.progress(++done, ids.length, 'reading images');
+    return [id, { path: found, ...info }] as const;
+  });
+  const infoById = new Map(infos);
+  return pending.map((p): ImportedSample => {
+    const info = infoById.get(p.imageId)!;
+    return {
+      source: file,
+      record: p.record,
+      image: { kind: 'file', path: info.path, width: info.width, height: info.height, channels: info.channels },
+      groupId: groupIdFromName(info.path),
+      externalId: p.imageId,
+      keypoints: p.keypoints,
+    };
+  });
+};
+
+/** COCO visibility and the bbox of the labelled points for one sample. */
+export function cocoKeypoints(keypoints: readonly Keypoint[]): { flat: number[]; numKeypoints: number; bbox: [number, number, number, number] } {
+  const flat: number[] = [];
+  let num = 0;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const kp of keypoints) {
+    if (kp.state === 'missing' || !Number.isFinite(kp.x) || !Number.isFinite(kp.y)) {
+      flat.push(0, 0, 0);
+      continue;
+    }
+    flat.push(kp.x, kp.y, kp.state === 'occluded' ? 1 : 2);
+    num++;
+    x0 = Math.min(x0, kp.x); y0 = Math.min(y0, kp.y); x1 = Math.max(x1, kp.x); y1 = Math.max(y1, kp.y);
+  }
+  const bbox: [number, number, number, number] = num === 0 ? [0, 0, 0, 0] : [x0, y0, x1 - x0, y1 - y0];
+  return { flat, numKeypoints: num, bbox };
+}
+
+/** A folder holding `annotations.json` and `images/` (copies of the image files; embedded pixels as PNG). */
+export const exportCoco: Exporter = async (source, out, ctx) => {
+  const schema = source.schema;
+  const total = source.count();
+  let written = 0;
+  await writeFolderAtomic(out, async (tmp) => {
+    const imagesDir = join(tmp, 'images');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(imagesDir);
+    const used = new Set<string>();
+    const images: Record<string, unknown>[] = [];
+    const annotations: Record<string, unknown>[] = [];
+    for (const sample of source.samples()) {
+      throwIfCancelled(ctx);
+      const stem = exportStem(sample, used);
+      const fileName = await writeSampleImage(sample, imagesDir, stem);
+      if (!fileName) {
+        throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}, record ${sample.record}) has no image; COCO needs one per sample. Export labels-only data as kaggle-csv`);
+      }
+      images.push({ id: sample.id, file_name: fileName, width: sample.width, height: sample.height });
+      const { flat, numKeypoints, bbox } = cocoKeypoints(sample.keypoints);
+      annotations.push({
+        id: sample.id,
+        image_id: sample.id,
+        category_id: 1,
+        keypoints: flat,
+        num_keypoints: numKeypoints,
+        bbox,
+        area: bbox[2] * bbox[3],
+        iscrowd: 0,
+      });
+      written++;
+      if (written % 32 === 0) ctx.progress(written, total, 'writing');
+    }
+    const doc = {
+      info: { description: `Keypoint Studio export (${schema.title})`, version: '1.0', date_created: new Date().toISOString() },
+      licenses: [],
+      images,
+      annotations,
+      categories: [
+        {
+          id: 1,
+          name: 'face',
+          supercategory: 'face',
+          keypoints: schema.keypoints.map((kp) => kp.name),
+          // COCO skeletons are 1-based keypoint numbers.
+          skeleton: schema.edges.map(([a, b]) => [a + 1, b + 1]),
+        },
+      ],
+    };
+    await writeFileAtomic(join(tmp, COCO_ANNOTATION_FILE), JSON.stringify(doc));
+  });
+  ctx.progress(written, total, 'done');
+  return { written, files: [join(resolve(out), COCO_ANNOTATION_FILE), join(resolve(out), 'images')] };
+};

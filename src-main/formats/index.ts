@@ -1,0 +1,26 @@
+// The format registry: every importer and exporter by its command-line name, plus the Kaggle submission writer.
+import type { ExportFormat, ImportFormat } from '../service/api.js';
+import { importAsf } from './asf.js';
+import { exportCoco, importCoco } from './coco.js';
+import { exportKaggleCsv, importKaggleCsv, importKaggleLabels, importKaggleTestCsv } from './kaggle-csv.js';
+import { exportPts, importPts } from './pts.js';
+import type { Exporter, Importer } from './types.js';
+
+export const importers: Record<ImportFormat, Importer> = {
+  'kaggle-csv': importKaggleCsv,
+  'kaggle-test-csv': importKaggleTestCsv,
+  'kaggle-labels': importKaggleLabels,
+  pts: importPts,
+  asf: importAsf,
+  coco: importCoco,
+};
+
+export const exporters: Record<ExportFormat, Exporter> = {
+  'kaggle-csv': exportKaggleCsv,
+  coco: exportCoco,
+  pts: exportPts,
+};
+
+export { writeKaggleSubmission, type SubmissionOptions } from './kaggle-submission.js';
+export { listBuiltinSchemas, loadBuiltinSchema, loadSchemaFile, resolveSchema } from './schemas.js';
+export { quietContext, groupIdFromName } from './common.js';
