@@ -38,6 +38,11 @@ export interface SaveQueueOptions {
 const PERMANENT_CODES = new Set(['bad-input', 'not-found', 'conflict']);
 
 export function errorCode(err: unknown): string | null {
+  // The renderer's ServiceError carries the service's shape; plain errors may carry a code of their own.
+  if (err && typeof err === 'object' && 'shape' in err) {
+    const shape = (err as { shape: unknown }).shape;
+    if (shape && typeof shape === 'object' && typeof (shape as { code?: unknown }).code === 'string') return (shape as { code: string }).code;
+  }
   if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
     return (err as { code: string }).code;
   }

@@ -1,0 +1,378 @@
+// The editor's Konva canvas: image, edges, keypoint markers, drag, wheel zoom and pan. Imperative, so a drag redraws without Svelte in the loop.
+import Konva from 'konva';
+import type { Keypoint, KeypointSchema } from '../../src-main/core/types.js';
+import { hasPosition } from './edits.js';
+import { recordDrag } from './perf.js';
+import { imageRect, imageToScreen, panBy, screenToImage, zoomBy, type Point, type Size, type ViewTransform } from './transform.js';
+
+export interface CanvasCallbacks {
+  onSelect(index: number | null): void;
+  onHover(index: number | null): void;
+  /** Image coordinates, unrounded, while a keypoint is dragged. */
+  onDragMove(index: number, p: Point): void;
+  onDragEnd(index: number, p: Point): void;
+  /** A click on the image (not on a keypoint), in image coordinates. */
+  onImageClick(p: Point): void;
+  /** The user zoomed or panned. */
+  onTransform(t: ViewTransform): void;
+}
+
+/** A model's prediction shown as a ghost for a missing keypoint (issue 5: model-assisted labelling draws into this layer). */
+export interface GhostPoint {
+  index: number;
+  x: number;
+  y: number;
+}
+
+const MARKER_R = 5;
+const HIT_R = 10;
+
+type Marker = Konva.Shape;
+
+export class EditorCanvas {
+  readonly stage: Konva.Stage;
+  private readonly imageLayer: Konva.Layer;
+  private readonly ghostLayer: Konva.Layer;
+  private readonly kpLayer: Konva.Layer;
+  private readonly imageNode: Konva.Image;
+  private readonly placeholder: Konva.Rect;
+  private readonly edgesNode: Konva.Shape;
+  private readonly ghostNode: Konva.Shape;
+  private readonly label: Konva.Label;
+  private markers: Marker[] = [];
+  private schema: KeypointSchema | null = null;
+  private kps: Keypoint[] = [];
+  private ghosts: GhostPoint[] | null = null;
+  private imageSize: Size = { width: 1, height: 1 };
+  private t: ViewTransform = { scale: 1, offsetX: 0, offsetY: 0 };
+  private selected: number | null = null;
+  private hovered: number | null = null;
+  private dragging: number | null = null;
+  private spaceHeld = false;
+  private pan: { x: number; y: number; pointerId: number } | null = null;
+  private suppressClick = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly container: HTMLDivElement,
+    private readonly cb: CanvasCallbacks,
+  ) {
+    this.stage = new Konva.Stage({ container, width: Math.max(1, container.clientWidth), height: Math.max(1, container.clientHeight) });
+    this.imageLayer = new Konva.Layer({ listening: true, imageSmoothingEnabled: false });
+    this.ghostLayer = new Konva.Layer({ listening: false });
+    this.kpLayer = new Konva.Layer();
+    this.placeholder = new Konva.Rect({ fill: '#777', visible: false });
+    this.imageNode = new Konva.Image({ image: undefined, x: 0, y: 0 });
+    this.imageLayer.add(this.placeholder, this.imageNode);
+    this.edgesNode = new Konva.Shape({
+      listening: false,
+      sceneFunc: (ctx) => this.drawEdges(ctx),
+    });
+    this.ghostNode = new Konva.Shape({ listening: false, sceneFunc: (ctx) => this.drawGhosts(ctx) });
+    this.ghostLayer.add(this.ghostNode);
+    this.label = new Konva.Label({ visible: false, listening: false });
+    this.label.add(new Konva.Tag({ fill: 'rgba(0,0,0,0.75)', cornerRadius: 3 }));
+    this.label.add(new Konva.Text({ text: '', fontSize: 12, padding: 4, fill: '#fff', fontFamily: 'system-ui, sans-serif' }));
+    this.kpLayer.add(this.edgesNode, this.label);
+    this.stage.add(this.imageLayer, this.ghostLayer, this.kpLayer);
+
+    this.stage.on('wheel', (e) => {
+      e.evt.preventDefault();
+      const p = this.stage.getPointerPosition();
+      if (!p) return;
+      // Mouse wheels send about 100 per notch; trackpads send small deltas: zoom proportionally either way.
+      const steps = Math.max(-3, Math.min(3, -e.evt.deltaY / 100));
+      this.setTransform(zoomBy(this.t, steps, p));
+      this.cb.onTransform(this.t);
+    });
+    this.stage.on('click tap', (e) => {
+      if (this.suppressClick) {
+        this.suppressClick = false;
+        return;
+      }
+      if (e.evt instanceof MouseEvent && e.evt.button !== 0) return;
+      if (this.markers.includes(e.target as Marker)) return;
+      const p = this.stage.getPointerPosition();
+      if (p) this.cb.onImageClick(screenToImage(this.t, p));
+    });
+
+    // Pan: middle button, or left button with space held. Captured before Konva sees the press, so no keypoint drag starts.
+    const down = (ev: PointerEvent) => {
+      if (ev.button === 1 || (ev.button === 0 && this.spaceHeld)) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        this.pan = { x: ev.clientX, y: ev.clientY, pointerId: ev.pointerId };
+        container.setPointerCapture?.(ev.pointerId);
+        container.style.cursor = 'grabbing';
+      }
+    };
+    const move = (ev: PointerEvent) => {
+      if (!this.pan || ev.pointerId !== this.pan.pointerId) return;
+      ev.stopPropagation();
+      const dx = ev.clientX - this.pan.x;
+      const dy = ev.clientY - this.pan.y;
+      this.pan.x = ev.clientX;
+      this.pan.y = ev.clientY;
+      this.setTransform(panBy(this.t, dx, dy));
+      this.cb.onTransform(this.t);
+    };
+    const up = (ev: PointerEvent) => {
+      if (!this.pan || ev.pointerId !== this.pan.pointerId) return;
+      ev.stopPropagation();
+      this.pan = null;
+      this.suppressClick = true;
+      // The click that follows a pan's release (if any) comes at once; forget the flag after it.
+      setTimeout(() => (this.suppressClick = false), 0);
+      container.releasePointerCapture?.(ev.pointerId);
+      this.updateCursor();
+    };
+    const aux = (ev: MouseEvent) => {
+      if (ev.button === 1) ev.preventDefault();
+    };
+    container.addEventListener('pointerdown', down, true);
+    container.addEventListener('pointermove', move, true);
+    container.addEventListener('pointerup', up, true);
+    container.addEventListener('pointercancel', up, true);
+    container.addEventListener('auxclick', aux);
+    // Middle-button press would start the browser's autoscroll.
+    container.addEventListener('mousedown', aux);
+    this.cleanups.push(() => {
+      container.removeEventListener('pointerdown', down, true);
+      container.removeEventListener('pointermove', move, true);
+      container.removeEventListener('pointerup', up, true);
+      container.removeEventListener('pointercancel', up, true);
+      container.removeEventListener('auxclick', aux);
+      container.removeEventListener('mousedown', aux);
+    });
+  }
+
+  get transform(): ViewTransform {
+    return this.t;
+  }
+
+  get size(): Size {
+    return { width: this.stage.width(), height: this.stage.height() };
+  }
+
+  isDragging(): boolean {
+    return this.dragging !== null;
+  }
+
+  resize(width: number, height: number): void {
+    this.stage.size({ width: Math.max(1, width), height: Math.max(1, height) });
+  }
+
+  setSchema(schema: KeypointSchema): void {
+    if (this.schema === schema) return;
+    this.schema = schema;
+    for (const m of this.markers) m.destroy();
+    this.markers = schema.keypoints.map((def, i) => this.makeMarker(def.side, def.color, i));
+    for (const m of this.markers) this.kpLayer.add(m);
+    this.label.moveToTop();
+  }
+
+  setImage(image: CanvasImageSource | null, size: Size): void {
+    this.imageSize = size;
+    this.imageNode.image(image ?? undefined);
+    this.imageNode.visible(image !== null);
+    this.placeholder.visible(image === null);
+  }
+
+  setSmoothing(on: boolean): void {
+    this.imageLayer.imageSmoothingEnabled(on);
+    this.imageLayer.batchDraw();
+  }
+
+  setKeypoints(kps: readonly Keypoint[]): void {
+    this.kps = kps.map((k) => ({ ...k }));
+    this.layoutMarkers();
+  }
+
+  setSelected(index: number | null): void {
+    this.selected = index;
+    this.styleMarkers();
+    this.updateLabel();
+    this.kpLayer.batchDraw();
+  }
+
+  /** Ghost predictions for missing keypoints; null hides them. */
+  setGhosts(ghosts: GhostPoint[] | null): void {
+    this.ghosts = ghosts;
+    this.ghostLayer.batchDraw();
+  }
+
+  setSpaceHeld(held: boolean): void {
+    this.spaceHeld = held;
+    for (const m of this.markers) m.draggable(!held);
+    this.updateCursor();
+  }
+
+  setTransform(t: ViewTransform): void {
+    this.t = t;
+    const r = imageRect(t, this.imageSize);
+    this.imageNode.position({ x: r.x, y: r.y });
+    this.imageNode.size({ width: r.width, height: r.height });
+    this.placeholder.position({ x: r.x, y: r.y });
+    this.placeholder.size({ width: r.width, height: r.height });
+    this.layoutMarkers();
+    this.imageLayer.batchDraw();
+    this.ghostLayer.batchDraw();
+  }
+
+  /** Draws everything now (not on the next frame): used when a sample opens so it is on screen when this returns. */
+  drawNow(): void {
+    this.imageLayer.draw();
+    this.ghostLayer.draw();
+    this.kpLayer.draw();
+  }
+
+  destroy(): void {
+    for (const c of this.cleanups) c();
+    this.stage.destroy();
+  }
+
+  private updateCursor(): void {
+    this.container.style.cursor = this.pan ? 'grabbing' : this.spaceHeld ? 'grab' : this.hovered !== null ? 'move' : 'crosshair';
+  }
+
+  private makeMarker(side: 'left' | 'right' | 'center', color: string, index: number): Marker {
+    // Shape tells left from right at a glance: circle = subject's left, square = right, diamond = midline.
+    const common = { fill: color, stroke: '#000', strokeWidth: 1, draggable: true, hitStrokeWidth: HIT_R, visible: false };
+    const m: Marker =
+      (side === 'left'
+        ? new Konva.Circle({ ...common, radius: MARKER_R })
+        : side === 'right'
+          ? new Konva.Rect({ ...common, width: MARKER_R * 1.8, height: MARKER_R * 1.8, offsetX: MARKER_R * 0.9, offsetY: MARKER_R * 0.9 })
+          : new Konva.RegularPolygon({ ...common, sides: 4, radius: MARKER_R * 1.3 })) as Marker;
+    m.dragBoundFunc((pos) => {
+      // Keep the marker on the image: pixel edges run from -0.5 to size - 0.5.
+      const r = imageRect(this.t, this.imageSize);
+      return { x: Math.min(r.x + r.width, Math.max(r.x, pos.x)), y: Math.min(r.y + r.height, Math.max(r.y, pos.y)) };
+    });
+    m.on('mouseenter', () => {
+      this.hovered = index;
+      this.updateLabel();
+      this.updateCursor();
+      this.kpLayer.batchDraw();
+      this.cb.onHover(index);
+    });
+    m.on('mouseleave', () => {
+      if (this.hovered === index) this.hovered = null;
+      this.updateLabel();
+      this.updateCursor();
+      this.kpLayer.batchDraw();
+      this.cb.onHover(null);
+    });
+    m.on('mousedown touchstart', (e) => {
+      if (e.evt instanceof MouseEvent && e.evt.button !== 0) return;
+      if (this.selected !== index) this.cb.onSelect(index);
+    });
+    m.on('dragstart', () => {
+      this.dragging = index;
+      if (this.selected !== index) this.cb.onSelect(index);
+    });
+    m.on('dragmove', (e) => {
+      const p = screenToImage(this.t, m.position());
+      this.kps[index] = { x: p.x, y: p.y, state: this.kps[index].state === 'missing' ? 'labelled' : this.kps[index].state };
+      this.updateLabel();
+      // Draw now, inside the pointer event, rather than on the next animation frame: the moved point is on screen when this returns.
+      this.kpLayer.draw();
+      recordDrag(e.evt.timeStamp);
+      this.cb.onDragMove(index, p);
+    });
+    m.on('dragend', () => {
+      this.dragging = null;
+      const p = screenToImage(this.t, m.position());
+      this.cb.onDragEnd(index, p);
+    });
+    return m;
+  }
+
+  private layoutMarkers(): void {
+    this.markers.forEach((m, i) => {
+      const kp = this.kps[i];
+      if (!kp || !hasPosition(kp)) {
+        m.visible(false);
+        return;
+      }
+      if (i !== this.dragging) m.position(imageToScreen(this.t, kp));
+      m.visible(true);
+    });
+    this.styleMarkers();
+    this.updateLabel();
+    this.kpLayer.batchDraw();
+  }
+
+  private styleMarkers(): void {
+    this.markers.forEach((m, i) => {
+      const def = this.schema?.keypoints[i];
+      const kp = this.kps[i];
+      if (!def || !kp) return;
+      const selected = i === this.selected;
+      const occluded = kp.state === 'occluded';
+      // Occluded: hollow with a dashed outline in the keypoint's colour; selected: a thick white ring and a larger marker.
+      m.fill(occluded ? 'rgba(0,0,0,0.25)' : def.color);
+      m.stroke(selected ? '#fff' : occluded ? def.color : '#000');
+      m.strokeWidth(selected ? 3 : occluded ? 2 : 1);
+      m.dash(occluded && !selected ? [3, 2] : []);
+      m.scale({ x: selected ? 1.4 : 1, y: selected ? 1.4 : 1 });
+      m.shadowColor(selected ? '#000' : '');
+      m.shadowBlur(selected ? 4 : 0);
+      if (selected) m.moveToTop();
+    });
+    this.label.moveToTop();
+  }
+
+  private updateLabel(): void {
+    const i = this.hovered ?? this.dragging;
+    const kp = i !== null ? this.kps[i] : undefined;
+    const def = i !== null ? this.schema?.keypoints[i] : undefined;
+    if (i === null || !kp || !def || !hasPosition(kp)) {
+      this.label.visible(false);
+      return;
+    }
+    const p = imageToScreen(this.t, kp);
+    (this.label.getText() as Konva.Text).text(`${def.name}${kp.state === 'occluded' ? ' (occluded)' : ''}  ${kp.x.toFixed(2)}, ${kp.y.toFixed(2)}`);
+    this.label.position({ x: p.x + 10, y: p.y - 26 });
+    this.label.visible(true);
+  }
+
+  private drawEdges(ctx: Konva.Context): void {
+    if (!this.schema) return;
+    const c = ctx._context;
+    c.save();
+    c.lineWidth = 1.5;
+    c.strokeStyle = 'rgba(255,255,255,0.7)';
+    c.beginPath();
+    for (const [a, b] of this.schema.edges) {
+      const ka = this.kps[a];
+      const kb = this.kps[b];
+      if (!ka || !kb || !hasPosition(ka) || !hasPosition(kb)) continue;
+      const pa = imageToScreen(this.t, ka);
+      const pb = imageToScreen(this.t, kb);
+      c.moveTo(pa.x, pa.y);
+      c.lineTo(pb.x, pb.y);
+    }
+    c.stroke();
+    c.restore();
+  }
+
+  private drawGhosts(ctx: Konva.Context): void {
+    if (!this.ghosts || !this.schema) return;
+    const c = ctx._context;
+    c.save();
+    c.setLineDash([2, 2]);
+    c.lineWidth = 1.5;
+    for (const g of this.ghosts) {
+      const def = this.schema.keypoints[g.index];
+      if (!def || !Number.isFinite(g.x) || !Number.isFinite(g.y)) continue;
+      const p = imageToScreen(this.t, g);
+      c.strokeStyle = def.color;
+      c.globalAlpha = 0.8;
+      c.beginPath();
+      c.arc(p.x, p.y, MARKER_R + 1, 0, Math.PI * 2);
+      c.stroke();
+    }
+    c.restore();
+  }
+}
