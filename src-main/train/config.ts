@@ -1,0 +1,143 @@
+// The training configuration: defaults, validation of user input (CLI flags, --config JSON, service requests).
+import { KpsError } from '../core/errors.js';
+import { DEFAULT_MODEL, isModelName, MODEL_INFO, type ModelName } from './models/index.js';
+import { isLossName, type LossName } from './losses.js';
+import { isOptimizerName, parseSchedule, type OptimizerName } from './optim.js';
+
+export interface TrainConfig {
+  model: ModelName;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: OptimizerName;
+  /** See optim.parseSchedule: constant, step, cosine, plateau, optionally with warmup. */
+  schedule: string;
+  loss: LossName;
+  huberDelta: number;
+  weightDecay: number;
+  momentum: number;
+  /** Global-norm gradient clipping; 0 turns it off. */
+  clipNorm: number;
+  /** Early stopping patience in epochs on validation RMSE; 0 turns it off. */
+  patience: number;
+  /** adam-sgd: epoch at which Adam hands over to SGD (default: half way) and SGD's learning rate. */
+  switchEpoch: number | null;
+  sgdLr: number | null;
+  /** `random[:test[:val]]`, `group[:test[:val]]` (one person never on two sides) or `stored` (the samples' own splits). */
+  split: string;
+  seed: number;
+  /** Augmentation: `none`, `default`, or comma-separated key=value pairs for augment params. */
+  augment: string;
+  /** Data-parallel worker threads (used when the parallel trainer is available; 1 = single). */
+  workers: number;
+  /** Wall-clock limit in minutes; training stops there and keeps the best checkpoint. */
+  minutes: number | null;
+  /** Model input side; null = per model (96). */
+  inputSize: number | null;
+  /** Keypoint indices to train on; null = all (smallnet: the nose tip). */
+  keypoints: number[] | null;
+  /** Width multiplier for kpnet / unet. */
+  width: number;
+  /** Margin around the landmark box when photos are cropped, as a fraction of the box side. */
+  cropMargin: number;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  model: DEFAULT_MODEL,
+  epochs: 60,
+  batch: 64,
+  lr: 1e-3,
+  optimizer: 'adam',
+  schedule: 'warmup:1+cosine',
+  loss: 'mse',
+  huberDelta: 0.05,
+  weightDecay: 1e-4,
+  momentum: 0.9,
+  clipNorm: 5,
+  patience: 0,
+  switchEpoch: null,
+  sgdLr: null,
+  split: 'random',
+  seed: 1,
+  augment: 'none',
+  workers: 1,
+  minutes: null,
+  inputSize: null,
+  keypoints: null,
+  width: 1,
+  cropMargin: 0.25,
+};
+
+const KEYS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
+
+function bad(where: string, msg: string): KpsError {
+  return new KpsError('bad-input', `${where}: ${msg}`);
+}
+
+function posNum(where: string, key: string, v: unknown, integer: boolean, allowZero = false): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || (allowZero ? n < 0 : n <= 0) || (integer && !Number.isInteger(n))) {
+    throw bad(where, `${key} must be a ${allowZero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/** Merges user values over the defaults and validates every field; `where` names the source for errors (a file or "request"). */
+export function resolveConfig(input: Partial<Record<keyof TrainConfig, unknown>>, where = 'training config'): TrainConfig {
+  const c: TrainConfig = { ...DEFAULT_CONFIG };
+  for (const key of Object.keys(input)) {
+    if (!(KEYS as string[]).includes(key)) throw bad(where, `unknown setting "${key}" (known: ${KEYS.join(', ')})`);
+  }
+  const v = input;
+  if (v.model !== undefined) {
+    if (typeof v.model !== 'string' || !isModelName(v.model)) throw bad(where, `unknown model ${JSON.stringify(v.model)}`);
+    c.model = v.model;
+  }
+  if (v.epochs !== undefined) c.epochs = posNum(where, 'epochs', v.epochs, true);
+  if (v.batch !== undefined) c.batch = posNum(where, 'batch', v.batch, true);
+  if (v.lr !== undefined) c.lr = posNum(where, 'lr', v.lr, false);
+  if (v.optimizer !== undefined) {
+    if (typeof v.optimizer !== 'string' || !isOptimizerName(v.optimizer)) throw bad(where, `unknown optimizer ${JSON.stringify(v.optimizer)} (adam, adamw, sgd, adam-sgd)`);
+    c.optimizer = v.optimizer;
+  }
+  if (v.schedule !== undefined) {
+    if (typeof v.schedule !== 'string') throw bad(where, 'schedule must be a string');
+    parseSchedule(v.schedule);
+    c.schedule = v.schedule;
+  }
+  if (v.loss !== undefined) {
+    if (typeof v.loss !== 'string' || !isLossName(v.loss)) throw bad(where, `unknown loss ${JSON.stringify(v.loss)} (mse, l1, huber, heatmap)`);
+    c.loss = v.loss;
+  }
+  if (v.huberDelta !== undefined) c.huberDelta = posNum(where, 'huberDelta', v.huberDelta, false);
+  if (v.weightDecay !== undefined) c.weightDecay = posNum(where, 'weightDecay', v.weightDecay, false, true);
+  if (v.momentum !== undefined) c.momentum = posNum(where, 'momentum', v.momentum, false, true);
+  if (v.clipNorm !== undefined) c.clipNorm = posNum(where, 'clipNorm', v.clipNorm, false, true);
+  if (v.patience !== undefined) c.patience = posNum(where, 'patience', v.patience, true, true);
+  if (v.switchEpoch !== undefined && v.switchEpoch !== null) c.switchEpoch = posNum(where, 'switchEpoch', v.switchEpoch, true, true);
+  if (v.sgdLr !== undefined && v.sgdLr !== null) c.sgdLr = posNum(where, 'sgdLr', v.sgdLr, false);
+  if (v.split !== undefined) {
+    if (typeof v.split !== 'string' || !/^(random|group)(:[0-9.]+(:[0-9.]+)?)?$|^stored$/.test(v.split)) throw bad(where, `split must be random[:test[:val]], group[:test[:val]] or stored, got ${JSON.stringify(v.split)}`);
+    c.split = v.split;
+  }
+  if (v.seed !== undefined) c.seed = posNum(where, 'seed', v.seed, true, true);
+  if (v.augment !== undefined) {
+    if (typeof v.augment !== 'string') throw bad(where, 'augment must be a string');
+    c.augment = v.augment;
+  }
+  if (v.workers !== undefined) c.workers = posNum(where, 'workers', v.workers, true);
+  if (v.minutes !== undefined && v.minutes !== null) c.minutes = posNum(where, 'minutes', v.minutes, false);
+  if (v.inputSize !== undefined && v.inputSize !== null) c.inputSize = posNum(where, 'inputSize', v.inputSize, true);
+  if (v.keypoints !== undefined && v.keypoints !== null) {
+    if (!Array.isArray(v.keypoints) || v.keypoints.length === 0 || !v.keypoints.every((k) => Number.isInteger(k) && k >= 0)) throw bad(where, 'keypoints must be a non-empty list of keypoint indices');
+    c.keypoints = v.keypoints as number[];
+  }
+  if (v.width !== undefined) c.width = posNum(where, 'width', v.width, false);
+  if (v.cropMargin !== undefined) c.cropMargin = posNum(where, 'cropMargin', v.cropMargin, false, true);
+  if (c.loss === 'heatmap' && !MODEL_INFO[c.model].heatmaps) throw bad(where, `the heatmap loss needs a heatmap model (unet), not ${c.model}`);
+  return c;
+}
+
+export function effectiveInputSize(c: TrainConfig): number {
+  return c.inputSize ?? 96;
+}

@@ -1,0 +1,501 @@
+// The training loop: seeded batches, masked loss, clipping, schedules, checkpoints (last and best), resume, final evaluation.
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeypointSchema } from '../core/types.js';
+import { KpsError } from '../core/errors.js';
+import type { TrainConfig } from './config.js';
+import type { PreparedData } from './data.js';
+import { predictionsToPixels } from './data.js';
+import { buildModel, MODEL_INFO, withHeatmapOutput } from './models/index.js';
+import { coordLoss, heatmapLoss } from './losses.js';
+import {
+  clipByGlobalNorm,
+  EarlyStopping,
+  initialScheduleState,
+  learningRate,
+  makeOptimizer,
+  parseSchedule,
+  scheduleEpochEnd,
+  type Optimizer,
+  type OptimizerState,
+  type ScheduleState,
+} from './optim.js';
+import { evaluatePredictions, biasVarianceReading, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
+import { loadModel, saveModel } from './modelfile.js';
+import { Rng, subSeed } from './rng.js';
+
+export interface EpochMetrics {
+  /** 1-based. */
+  epoch: number;
+  train_loss: number;
+  train_rmse_px: number | null;
+  val_loss: number | null;
+  val_rmse_px: number | null;
+  lr: number;
+  seconds: number;
+  samples_per_s: number;
+  optimizer: 'adam' | 'sgd';
+  /** True when this epoch was cut short (time limit or cancel). */
+  partial?: boolean;
+  best?: boolean;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  lr: number;
+  samples_per_s: number;
+  eta_s: number | null;
+  elapsed_s: number;
+}
+
+export interface FinalMetrics {
+  stop_reason: string;
+  epochs_run: number;
+  best_epoch: number | null;
+  best_val_rmse_px: number | null;
+  train_seconds: number;
+  train: EvalMetrics;
+  val: EvalMetrics;
+  test: EvalMetrics;
+  /** The mean training shape as a predictor: what a model must beat. */
+  baseline: { val_rmse_px: number | null; test_rmse_px: number | null };
+  gap_px: number | null;
+  reading: string;
+  split: { train: number; val: number; test: number };
+}
+
+export interface TrainOutcome {
+  status: 'done' | 'cancelled';
+  epochs: EpochMetrics[];
+  final: FinalMetrics | null;
+  /** Predictions of the best model for every prepared sample, in original pixels. */
+  predictions: { ids: number[]; coords: Float32Array; errors: (number | null)[] } | null;
+}
+
+export interface TrainHooks {
+  progress?(p: TrainProgress): void;
+  /** After the epoch's checkpoint is on disk. */
+  epoch?(e: EpochMetrics): void;
+  /** Polled between steps: 'cancel' stops, 'pause' waits until it changes. */
+  control?(): 'run' | 'pause' | 'cancel';
+  /** Resolves when control() may have changed (a message arrived); default: a short sleep. */
+  waitForControl?(): Promise<void>;
+}
+
+export interface TrainJob {
+  config: TrainConfig;
+  data: PreparedData;
+  schema: KeypointSchema;
+  /** Folder for checkpoints: <runDir>/last and <runDir>/best. */
+  runDir: string;
+  /** Continue from <runDir>/last when it exists. */
+  resume: boolean;
+}
+
+/** Trainer state kept beside the last checkpoint so a restart continues where it stopped. */
+interface ResumeState {
+  version: 1;
+  epochsDone: number;
+  history: EpochMetrics[];
+  bestVal: number;
+  bestEpoch: number | null;
+  schedule: ScheduleState;
+  early: { best: number; bestEpoch: number; bad: number };
+  elapsedMs: number;
+  optimizer: { kind: 'adam' | 'sgd'; step: number; slots: { name: string; shape: number[]; offset: number; length: number }[] };
+}
+
+export class TrainingDivergedError extends KpsError {
+  constructor(message: string) {
+    super('bad-input', message);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+const yieldToEvents = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The tf.Variable behind each trainable weight, for gradients and updates. */
+function trainableVars(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+async function saveOptimizer(dir: string, opt: Optimizer): Promise<ResumeState['optimizer']> {
+  const st = await opt.getState();
+  let total = 0;
+  for (const s of st.slots) total += s.data.length;
+  const buf = new Float32Array(total);
+  const slots: ResumeState['optimizer']['slots'] = [];
+  let off = 0;
+  for (const s of st.slots) {
+    buf.set(s.data, off);
+    slots.push({ name: s.name, shape: s.shape, offset: off, length: s.data.length });
+    off += s.data.length;
+  }
+  await writeFile(join(dir, 'optimizer.bin'), new Uint8Array(buf.buffer));
+  return { kind: st.kind, step: st.step, slots };
+}
+
+async function loadOptimizerState(dir: string, meta: ResumeState['optimizer']): Promise<OptimizerState> {
+  const b = await readFile(join(dir, 'optimizer.bin'));
+  const all = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return { kind: meta.kind, step: meta.step, slots: meta.slots.map((s) => ({ name: s.name, shape: s.shape, data: all.slice(s.offset, s.offset + s.length) })) };
+}
+
+/** Predicts normalised coordinates for the given rows in inference mode, in chunks. */
+export function predictRows(model: tf.LayersModel, data: PreparedData, rows: number[], chunk = 128): Float32Array {
+  const S = data.inputSize;
+  const K2 = data.keypointIndices.length * 2;
+  const out = new Float32Array(rows.length * K2);
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const x = new Float32Array(part.length * S * S);
+    part.forEach((r, j) => x.set(data.images.subarray(r * S * S, (r + 1) * S * S), j * S * S));
+    const y = tf.tidy(() => model.predict(tf.tensor4d(x, [part.length, S, S, 1])) as tf.Tensor);
+    out.set(y.dataSync() as Float32Array, i * K2);
+    y.dispose();
+  }
+  return out;
+}
+
+function gatherTruth(data: PreparedData, rows: number[]): Float32Array {
+  const K2 = data.keypointIndices.length * 2;
+  const out = new Float32Array(rows.length * K2);
+  rows.forEach((r, i) => out.set(data.truthPx.subarray(r * K2, (r + 1) * K2), i * K2));
+  return out;
+}
+
+function evalRows(model: tf.LayersModel, data: PreparedData, rows: number[], schema: KeypointSchema): { metrics: EvalMetrics; predPx: Float32Array } {
+  const K = data.keypointIndices.length;
+  const predPx = predictionsToPixels(predictRows(model, data, rows), rows, data.boxes, K);
+  return { metrics: evaluatePredictions(predPx, gatherTruth(data, rows), rows.map((r) => data.ids[r]), schema, data.keypointIndices), predPx };
+}
+
+/** Masked mean squared error in normalised units on the given rows: the validation loss. */
+function normalisedMse(predNorm: Float32Array, data: PreparedData, rows: number[]): number | null {
+  const K2 = data.keypointIndices.length * 2;
+  let s = 0, c = 0;
+  rows.forEach((r, i) => {
+    for (let j = 0; j < K2; j++) {
+      const t = data.targets[r * K2 + j];
+      if (Number.isFinite(t)) {
+        s += (predNorm[i * K2 + j] - t) ** 2;
+        c += 1;
+      }
+    }
+  });
+  return c > 0 ? s / c : null;
+}
+
+/** Optional on-the-fly augmentation: loaded lazily so the trainer runs without it. */
+async function makeAugmenter(config: TrainConfig, schema: KeypointSchema, keypointIndices: number[]): Promise<((images: Float32Array, coordsPx: Float32Array, n: number, keys: (i: number) => number[]) => void) | null> {
+  const spec = config.augment.trim();
+  if (spec === '' || spec === 'none') return null;
+  const { Augmenter } = await import('../augment/index.js');
+  const pos = new Map(keypointIndices.map((k, j) => [k, j]));
+  // Flip pairs restricted to the keypoints being trained, renumbered to output order.
+  const flipPairs = schema.flipPairs.filter(([a, b]) => pos.has(a) && pos.has(b)).map(([a, b]) => [pos.get(a) as number, pos.get(b) as number] as [number, number]);
+  let params: unknown = spec;
+  if (spec.startsWith('{')) {
+    try {
+      params = JSON.parse(spec);
+    } catch (err) {
+      throw new KpsError('bad-input', `augment: not a preset name nor valid JSON (${(err as Error).message})`);
+    }
+  }
+  const aug = new Augmenter({ params: params as ConstructorParameters<typeof Augmenter>[0]['params'], keypointCount: keypointIndices.length, flipPairs, seed: subSeed(config.seed, 7) });
+  const S = config.inputSize ?? 96;
+  return (images, coords, n, keys) => {
+    aug.applyBatch(images, coords, n, S, S, 1, keys);
+  };
+}
+
+/** Runs (or resumes) one training job to the end, a time limit, early stopping, or cancellation. */
+export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  const { config, data, schema, runDir } = job;
+  const S = data.inputSize;
+  const K = data.keypointIndices.length;
+  const K2 = 2 * K;
+  const rowsOf = (s: string) => data.splits.map((v, i) => (v === s ? i : -1)).filter((i) => i >= 0);
+  const trainRows = rowsOf('train');
+  const valRows = rowsOf('val');
+  const testRows = rowsOf('test');
+  if (trainRows.length === 0) throw new KpsError('bad-input', 'no training samples after the split: label more samples or change --split');
+  const schedule = parseSchedule(config.schedule);
+  const lastDir = join(runDir, 'last');
+  const bestDir = join(runDir, 'best');
+  await mkdir(runDir, { recursive: true });
+
+  // Model and optimiser: fresh from the seed, or from the last checkpoint.
+  let model: tf.LayersModel;
+  let st: ResumeState;
+  const switchEpoch = config.optimizer === 'adam-sgd' ? (config.switchEpoch ?? Math.floor(config.epochs / 2)) : Infinity;
+  const kindAt = (epoch: number): 'adam' | 'sgd' => (config.optimizer === 'sgd' || epoch >= switchEpoch ? 'sgd' : 'adam');
+  const makeOpt = (kind: 'adam' | 'sgd') => makeOptimizer(kind, { weightDecay: config.weightDecay, momentum: config.momentum, decoupled: config.optimizer === 'adamw' });
+  let optimizer: Optimizer;
+  const resumeFile = join(lastDir, 'state.json');
+  if (job.resume && existsSync(resumeFile)) {
+    st = JSON.parse(await readFile(resumeFile, 'utf8')) as ResumeState;
+    // JSON has no Infinity: "no best yet" comes back as null.
+    st.bestVal = st.bestVal ?? Infinity;
+    st.early.best = st.early.best ?? Infinity;
+    model = (await loadModel(lastDir)).model;
+    optimizer = makeOpt(st.optimizer.kind);
+    optimizer.setState(trainableVars(model), await loadOptimizerState(lastDir, st.optimizer));
+  } else {
+    model = buildModel(config.model, { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width });
+    optimizer = makeOpt(kindAt(0));
+    st = {
+      version: 1,
+      epochsDone: 0,
+      history: [],
+      bestVal: Infinity,
+      bestEpoch: null,
+      schedule: initialScheduleState(),
+      early: { best: Infinity, bestEpoch: -1, bad: 0 },
+      elapsedMs: 0,
+      optimizer: { kind: kindAt(0), step: 0, slots: [] },
+    };
+  }
+  const heatModel = config.loss === 'heatmap' && MODEL_INFO[config.model].heatmaps ? withHeatmapOutput(model) : null;
+  const vars = trainableVars(model);
+  const early = new EarlyStopping(config.patience);
+  early.best = st.early.best;
+  early.bestEpoch = st.early.bestEpoch;
+  early.bad = st.early.bad;
+  const augment = await makeAugmenter(config, schema, data.keypointIndices);
+
+  const steps = Math.ceil(trainRows.length / config.batch);
+  // A box, so that time spent paused can be added back.
+  const startMsRef = { value: Date.now() - st.elapsedMs };
+  const limitMs = config.minutes === null ? Infinity : config.minutes * 60_000;
+  let stopReason = 'completed all epochs';
+  let cancelled = false;
+  let lastProgress = 0;
+
+  const xBuf = new Float32Array(config.batch * S * S);
+  const yBuf = new Float32Array(config.batch * K2);
+  const mBuf = new Float32Array(config.batch * K2);
+
+  for (let epoch = st.epochsDone; epoch < config.epochs; epoch++) {
+    const kind = kindAt(epoch);
+    if (kind !== optimizer.kind) {
+      // The seeds' two-phase recipe: Adam to get close quickly, then SGD with momentum to settle.
+      optimizer.dispose();
+      optimizer = makeOpt(kind);
+    }
+    const baseLr = kind === 'sgd' && config.optimizer === 'adam-sgd' ? (config.sgdLr ?? config.lr * 10) : config.lr;
+    const order = new Rng(subSeed(config.seed, 100, epoch)).shuffle([...trainRows]);
+    const epochStart = Date.now();
+    let lossSum = 0, lossBatches = 0, seen = 0, sqPx = 0, cntPx = 0;
+    let lr = baseLr;
+    let partial = false;
+    for (let step = 0; step < steps; step++) {
+      // Pause / cancel arrive as messages: let them in, then obey.
+      await yieldToEvents();
+      let ctl = hooks.control?.() ?? 'run';
+      while (ctl === 'pause') {
+        const pausedAt = Date.now();
+        await (hooks.waitForControl ? hooks.waitForControl() : new Promise((r) => setTimeout(r, 50)));
+        ctl = hooks.control?.() ?? 'run';
+        // Time spent paused does not count against --minutes or samples/s.
+        const pausedFor = Date.now() - pausedAt;
+        startMsRef.value += pausedFor;
+      }
+      if (ctl === 'cancel') {
+        cancelled = true;
+        partial = true;
+        stopReason = 'cancelled';
+        break;
+      }
+      if (Date.now() - startMsRef.value >= limitMs) {
+        partial = step > 0;
+        stopReason = `time limit of ${config.minutes} minutes reached`;
+        break;
+      }
+      const rows = order.slice(step * config.batch, (step + 1) * config.batch);
+      const B = rows.length;
+      const x = xBuf.subarray(0, B * S * S);
+      const y = yBuf.subarray(0, B * K2);
+      const m = mBuf.subarray(0, B * K2);
+      rows.forEach((r, i) => {
+        x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
+        y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
+      });
+      if (augment) {
+        // The augmenter works in input pixels; targets are normalised: u = 2 (x + 0.5) / S - 1.
+        for (let j = 0; j < y.length; j++) y[j] = ((y[j] + 1) * S) / 2 - 0.5;
+        augment(x, y, B, (i) => [epoch, data.ids[rows[i]]]);
+        for (let j = 0; j < y.length; j++) y[j] = (2 * (y[j] + 0.5)) / S - 1;
+      }
+      for (let j = 0; j < y.length; j++) {
+        const ok = Number.isFinite(y[j]);
+        m[j] = ok ? 1 : 0;
+        if (!ok) y[j] = 0;
+      }
+      lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule);
+      const xs = tf.tensor4d(x, [B, S, S, 1]);
+      const ys = tf.tensor2d(y, [B, K2]);
+      const ms = tf.tensor2d(m, [B, K2]);
+      let predT: tf.Tensor | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        if (heatModel) {
+          const [coords, heat] = heatModel.apply(xs, { training: true }) as tf.Tensor[];
+          predT = tf.keep(coords);
+          const yNaN = tf.where(tf.cast(ms, 'bool'), ys, tf.fill(ys.shape, NaN));
+          return tf.add(heatmapLoss(heat as tf.Tensor4D, yNaN as tf.Tensor2D), coordLoss('mse', coords, ys, { mask: ms }));
+        }
+        const pred = model.apply(xs, { training: true }) as tf.Tensor;
+        predT = tf.keep(pred);
+        return coordLoss(config.loss === 'heatmap' ? 'mse' : config.loss, pred, ys, { mask: ms, huberDelta: config.huberDelta });
+      }, vars);
+      const lossVal = value.dataSync()[0];
+      const gradList = vars.map((v) => grads[v.name]);
+      if (!Number.isFinite(lossVal)) {
+        tf.dispose([xs, ys, ms, value]);
+        if (predT) (predT as tf.Tensor).dispose();
+        tf.dispose(gradList);
+        throw new TrainingDivergedError(`training diverged: the loss became ${lossVal} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lr.toPrecision(3)}); lower --lr, turn on gradient clipping (clipNorm) or check the labels`);
+      }
+      const clipped = config.clipNorm > 0 ? clipByGlobalNorm(gradList, config.clipNorm) : { grads: gradList, norm: NaN };
+      optimizer.apply(vars, clipped.grads, lr);
+      // Training error in original pixels from the same forward pass (cheap: B x 2K values).
+      const p = (predT as unknown as tf.Tensor).dataSync();
+      rows.forEach((r, i) => {
+        const half = data.boxes[r * 3 + 2] / 2;
+        for (let j = 0; j < K2; j++) {
+          if (m[i * K2 + j] > 0) {
+            sqPx += ((p[i * K2 + j] - y[i * K2 + j]) * half) ** 2;
+            cntPx += 1;
+          }
+        }
+      });
+      tf.dispose([xs, ys, ms, value, predT as unknown as tf.Tensor]);
+      tf.dispose(gradList);
+      if (clipped.grads !== gradList) tf.dispose(clipped.grads);
+      lossSum += lossVal;
+      lossBatches += 1;
+      seen += B;
+      const now = Date.now();
+      if (hooks.progress && (now - lastProgress > 250 || step === steps - 1)) {
+        lastProgress = now;
+        const sps = seen / Math.max(1e-3, (now - epochStart) / 1000);
+        const remainingSamples = (steps - step - 1) * config.batch + (config.epochs - epoch - 1) * trainRows.length;
+        hooks.progress({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps, loss: lossVal, lr, samples_per_s: sps, eta_s: sps > 0 ? remainingSamples / sps : null, elapsed_s: (now - startMsRef.value) / 1000 });
+      }
+    }
+    if (lossBatches === 0) break;
+    // Validation in inference mode.
+    const valPred = valRows.length > 0 ? predictRows(model, data, valRows) : null;
+    const valPx = valPred ? predictionsToPixels(valPred, valRows, data.boxes, K) : null;
+    const valMetrics = valPx ? evaluatePredictions(valPx, gatherTruth(data, valRows), valRows.map((r) => data.ids[r]), schema, data.keypointIndices, 0) : null;
+    const seconds = (Date.now() - epochStart) / 1000;
+    const trainLoss = lossSum / lossBatches;
+    const valScore = valMetrics?.rmse_px ?? trainLoss;
+    const e: EpochMetrics = {
+      epoch: epoch + 1,
+      train_loss: trainLoss,
+      train_rmse_px: cntPx > 0 ? Math.sqrt(sqPx / cntPx) : null,
+      val_loss: valPred ? normalisedMse(valPred, data, valRows) : null,
+      val_rmse_px: valMetrics?.rmse_px ?? null,
+      lr,
+      seconds,
+      samples_per_s: seen / Math.max(1e-3, seconds),
+      optimizer: optimizer.kind,
+      ...(partial ? { partial: true } : {}),
+    };
+    st.schedule = scheduleEpochEnd(schedule, st.schedule, valScore);
+    const stop = early.update(epoch, valScore);
+    if (valScore < st.bestVal) {
+      st.bestVal = valScore;
+      st.bestEpoch = epoch + 1;
+      e.best = true;
+      await saveModel(model, bestDir, { epoch: epoch + 1, val_rmse_px: e.val_rmse_px, keypointIndices: data.keypointIndices, inputSize: S, model: config.model });
+    }
+    st.history.push(e);
+    st.epochsDone = partial ? epoch : epoch + 1;
+    st.early = { best: early.best, bestEpoch: early.bestEpoch, bad: early.bad };
+    st.elapsedMs = Date.now() - startMsRef.value;
+    if (!partial) await saveLast(model, optimizer, st, lastDir);
+    hooks.epoch?.(e);
+    if (partial || cancelled) break;
+    if (stop) {
+      stopReason = `early stopping: no validation improvement for ${config.patience} epochs`;
+      break;
+    }
+    if (Date.now() - startMsRef.value >= limitMs) {
+      stopReason = `time limit of ${config.minutes} minutes reached`;
+      break;
+    }
+  }
+  const trainSeconds = (Date.now() - startMsRef.value) / 1000;
+  optimizer.dispose();
+  if (cancelled) {
+    model.dispose();
+    return { status: 'cancelled', epochs: st.history, final: null, predictions: null };
+  }
+
+  // Final evaluation with the best weights.
+  let best = model;
+  if (existsSync(join(bestDir, 'model.json'))) {
+    best = (await loadModel(bestDir)).model;
+    model.dispose();
+  }
+  const all = data.ids.map((_, i) => i);
+  const predPx = predictionsToPixels(predictRows(best, data, all), all, data.boxes, K);
+  const pick = (rows: number[]) => {
+    const out = new Float32Array(rows.length * K2);
+    rows.forEach((r, i) => out.set(predPx.subarray(r * K2, (r + 1) * K2), i * K2));
+    return out;
+  };
+  const metricsOf = (rows: number[]) => evaluatePredictions(pick(rows), gatherTruth(data, rows), rows.map((r) => data.ids[r]), schema, data.keypointIndices);
+  const trainM = metricsOf(trainRows);
+  const valM = metricsOf(valRows);
+  const testM = metricsOf(testRows);
+  const mean = meanShape(data.targets, trainRows, K);
+  const baselineOf = (rows: number[]) => {
+    if (rows.length === 0) return null;
+    const norm = new Float32Array(rows.length * K2);
+    rows.forEach((_, i) => norm.set(mean, i * K2));
+    return evaluatePredictions(predictionsToPixels(norm, rows, data.boxes, K), gatherTruth(data, rows), rows.map((r) => data.ids[r]), schema, data.keypointIndices, 0).rmse_px;
+  };
+  const baseline = { val_rmse_px: baselineOf(valRows), test_rmse_px: baselineOf(testRows) };
+  best.dispose();
+  heatModel?.dispose?.();
+  const final: FinalMetrics = {
+    stop_reason: stopReason,
+    epochs_run: st.history.length,
+    best_epoch: st.bestEpoch,
+    best_val_rmse_px: valM.rmse_px,
+    train_seconds: trainSeconds,
+    train: trainM,
+    val: valM,
+    test: testM,
+    baseline,
+    gap_px: trainM.rmse_px !== null && valM.rmse_px !== null ? valM.rmse_px - trainM.rmse_px : null,
+    reading: biasVarianceReading(trainM.rmse_px, valM.rmse_px, baseline.val_rmse_px),
+    split: { train: trainRows.length, val: valRows.length, test: testRows.length },
+  };
+  const errors = all.map((i) => perSampleError(predPx, data.truthPx, i, K));
+  return { status: 'done', epochs: st.history, final, predictions: { ids: data.ids, coords: predPx, errors } };
+}
+
+async function saveLast(model: tf.LayersModel, optimizer: Optimizer, st: ResumeState, lastDir: string): Promise<void> {
+  // Weights, optimiser slots and state go to a fresh folder that replaces the old one in one rename,
+  // so a crash mid-save leaves the previous checkpoint intact.
+  const tmp = `${lastDir}.new`;
+  await saveModel(model, tmp);
+  st.optimizer = await saveOptimizer(tmp, optimizer);
+  await writeFile(join(tmp, 'state.json'), JSON.stringify(st));
+  const old = `${lastDir}.old`;
+  const { rm } = await import('node:fs/promises');
+  await rm(old, { recursive: true, force: true });
+  if (existsSync(lastDir)) await rename(lastDir, old);
+  await rename(tmp, lastDir);
+  await rm(old, { recursive: true, force: true });
+}
