@@ -26,6 +26,8 @@ export interface CsvLayout {
   pixelColumn: number;
   /** How many grey levels each row's pixel column must hold. */
   pixelCount: number;
+  /** Rows may leave out trailing columns down to this many (their text is then ''); default: all columns. */
+  minColumns?: number;
   /** Called when the header differs: returns the message (so callers can hint at the right format). */
   describeHeaderMismatch?: (found: string[]) => string | null;
 }
@@ -95,7 +97,7 @@ export async function readCsv(file: string, layout: CsvLayout, ctx: JobContext, 
   const endRow = () => {
     if (!rowHasBytes) return; // blank line
     endField();
-    if (col !== ncols) {
+    if (col !== ncols && !(col >= (layout.minColumns ?? ncols) && col < ncols && pixCol < col)) {
       fail(`has ${col} of ${ncols} columns; the row is cut short after column ${colName(col - 1)}`);
     }
     if (pixCol >= 0 && pixN !== pixCount) {

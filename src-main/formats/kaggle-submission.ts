@@ -38,10 +38,10 @@ export async function writeKaggleSubmission(
       throw new KpsError('bad-input', `prediction for ImageId ${id} has ${coords.length} numbers; expected ${2 * schema.keypoints.length} (x, y for each keypoint of ${schema.id})`);
     }
   }
-  // Validate the whole lookup before writing anything.
+  // Validate the whole lookup before writing anything. Kaggle's own file leaves the empty Location column out.
   const lines: string[] = [];
   const seenRows = new Set<string>();
-  await readCsv(lookupPath, { columns: LOOKUP_COLUMNS, pixelColumn: -1, pixelCount: 0 }, quietContext(), (row) => {
+  await readCsv(lookupPath, { columns: LOOKUP_COLUMNS, pixelColumn: -1, pixelCount: 0, minColumns: 3 }, quietContext(), (row) => {
     const [rowId, imageId, feature] = row.fields.map((f) => f.trim());
     const fail = (problem: string): never => {
       throw new ImportError(lookupPath, row.record, `(line ${row.line}) ${problem}`);

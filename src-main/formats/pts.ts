@@ -30,6 +30,7 @@ export function parsePts(file: string, text: string, schema: KeypointSchema): Ke
     throw new ImportError(file, line, problem, 'line');
   };
   let nPoints: number | null = null;
+  let nPointsLine = 0;
   let i = 0;
   // Header: `key: value` lines up to the opening brace.
   for (; i < lines.length; i++) {
@@ -42,13 +43,14 @@ export function parsePts(file: string, text: string, schema: KeypointSchema): Ke
       const v = Number(m![2]);
       if (!Number.isInteger(v) || v <= 0) fail(i + 1, `n_points must be a positive integer (found ${JSON.stringify(m![2])})`);
       nPoints = v;
+      nPointsLine = i + 1;
     }
   }
   if (i >= lines.length) fail(lines.length, text.trim() === '' ? 'the file is empty' : 'no "{" opening the point list');
   if (nPoints === null) fail(i + 1, 'no "n_points:" line before "{"');
   const n = nPoints as number;
   if (n !== schema.keypoints.length) {
-    fail(i + 1, `has n_points ${n} but the project schema ${schema.id} has ${schema.keypoints.length} keypoints`);
+    fail(nPointsLine, `has n_points ${n} but the project schema ${schema.id} has ${schema.keypoints.length} keypoints`);
   }
   const out: Keypoint[] = [];
   let closed = false;
