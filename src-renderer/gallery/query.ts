@@ -1,0 +1,86 @@
+// The gallery's filter and sort controls, and their translation into the service's SampleQuery.
+import type { SampleQuery } from '../../src-main/service/api.js';
+import type { Split } from '../../src-main/core/types.js';
+
+export const REVIEW_TAGS = { needs: 'needs review', done: 'reviewed' } as const;
+
+export interface GalleryFilter {
+  /** Lower and upper bounds on the number of missing keypoints (null: open). */
+  minMissing: number | null;
+  maxMissing: number | null;
+  /** Index of a keypoint that must be missing (null: any). */
+  missingKeypoint: number | null;
+  split: Split | null;
+  /** A free tag, or one of the review tags. */
+  tag: string | null;
+  review: 'needs review' | 'reviewed' | null;
+  text: string;
+  sort: NonNullable<SampleQuery['sort']>;
+  /** Run whose prediction error the `error-desc` sort uses. */
+  runId: string | null;
+}
+
+export const defaultFilter = (): GalleryFilter => ({
+  minMissing: null,
+  maxMissing: null,
+  missingKeypoint: null,
+  split: null,
+  tag: null,
+  review: null,
+  text: '',
+  sort: 'id',
+  runId: null,
+});
+
+/**
+ * The service filters on one tag, so a review state and a free tag cannot both apply: the review state wins
+ * and the view says so. (SampleQuery.tag is a single string in the shared contract.)
+ */
+export function toQuery(f: GalleryFilter): SampleQuery {
+  const q: SampleQuery = { sort: f.sort };
+  if (f.minMissing !== null) q.minMissing = f.minMissing;
+  if (f.maxMissing !== null) q.maxMissing = f.maxMissing;
+  if (f.missingKeypoint !== null) q.missingKeypoint = f.missingKeypoint;
+  if (f.split) q.split = f.split;
+  const tag = f.review ?? f.tag;
+  if (tag) q.tag = tag;
+  const text = f.text.trim();
+  if (text) q.text = text;
+  if (f.sort === 'error-desc') {
+    if (f.runId) q.runId = f.runId;
+    else q.sort = 'id';
+  }
+  return q;
+}
+
+export function filterIsActive(f: GalleryFilter): boolean {
+  return f.minMissing !== null || f.maxMissing !== null || f.missingKeypoint !== null || f.split !== null || f.tag !== null || f.review !== null || f.text.trim() !== '';
+}
+
+/** Reads a filter saved in sessionStorage, field by field, so a reload keeps the gallery's order for the editor. */
+export function parseFilter(text: string | null): GalleryFilter {
+  const d = defaultFilter();
+  if (!text) return d;
+  let o: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!v || typeof v !== 'object') return d;
+    o = v as Record<string, unknown>;
+  } catch {
+    return d;
+  }
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const splits: Split[] = ['train', 'val', 'test', 'unassigned'];
+  const sorts: GalleryFilter['sort'][] = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'];
+  return {
+    minMissing: num(o.minMissing),
+    maxMissing: num(o.maxMissing),
+    missingKeypoint: num(o.missingKeypoint),
+    split: splits.includes(o.split as Split) ? (o.split as Split) : null,
+    tag: typeof o.tag === 'string' ? o.tag : null,
+    review: o.review === 'needs review' || o.review === 'reviewed' ? o.review : null,
+    text: typeof o.text === 'string' ? o.text : '',
+    sort: sorts.includes(o.sort as GalleryFilter['sort']) ? (o.sort as GalleryFilter['sort']) : 'id',
+    runId: typeof o.runId === 'string' ? o.runId : null,
+  };
+}

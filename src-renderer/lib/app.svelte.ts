@@ -1,0 +1,125 @@
+// App-wide reactive state: the open project, the current view (kept in the URL hash), jobs, notices and settings.
+import type { JobStatus, ProjectInfo } from '../../src-main/service/api.js';
+import { api, errorMessage, ServiceError } from './api.js';
+import { loadSettings, rememberProject, saveSettings, type Settings, type Theme } from './settings.js';
+
+export { parseHash, routeHash, type Route, type View } from './routes.js';
+import { parseHash, routeHash, type Route } from './routes.js';
+
+function localStore(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+class AppState {
+  project = $state<ProjectInfo | null>(null);
+  route = $state<Route>(parseHash(typeof location !== 'undefined' ? location.hash : ''));
+  /** The job shown in the progress bar: the running one, or the last one that ended (until dismissed). */
+  job = $state<JobStatus | null>(null);
+  notices = $state<Notice[]>([]);
+  settings = $state<Settings>(loadSettings(localStore()));
+  systemDark = $state(typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches);
+  ready = $state(false);
+  private noticeSeq = 0;
+
+  get theme(): Theme {
+    return this.settings.theme ?? (this.systemDark ? 'dark' : 'light');
+  }
+
+  go(r: Route): void {
+    const hash = routeHash(r);
+    if (location.hash !== hash) location.hash = hash;
+    this.route = r;
+  }
+
+  updateSettings(patch: Partial<Settings>): void {
+    this.settings = { ...this.settings, ...patch };
+    saveSettings(localStore(), this.settings);
+  }
+
+  toggleTheme(): void {
+    this.updateSettings({ theme: this.theme === 'dark' ? 'light' : 'dark' });
+  }
+
+  notify(kind: Notice['kind'], text: string): void {
+    const id = ++this.noticeSeq;
+    this.notices = [...this.notices, { id, kind, text }];
+    // Errors stay until dismissed: a user must be able to read which file and record failed.
+    if (kind === 'info') setTimeout(() => this.dismiss(id), 4000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  /** Runs a call and turns a failure into a visible notice; returns null on failure. */
+  async attempt<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.notify('error', `${what}: ${errorMessage(err)}`);
+      return null;
+    }
+  }
+
+  setProject(p: ProjectInfo | null): void {
+    this.project = p;
+    if (p) {
+      this.settings = rememberProject(this.settings, p.path);
+      saveSettings(localStore(), this.settings);
+    }
+  }
+
+  async start(): Promise<void> {
+    api.on('project.changed', ({ project }) => {
+      this.project = project;
+    });
+    api.on('job.progress', (s) => {
+      this.job = s;
+    });
+    api.on('job.ended', (s) => {
+      this.job = s;
+    });
+    let p: ProjectInfo | null = null;
+    try {
+      p = await api.call('project.info', {});
+    } catch (err) {
+      this.notify('error', `Cannot reach the service: ${errorMessage(err)}`);
+    }
+    // Reopen the last project when the service has none open (a fresh app start); a failure leaves the home view.
+    if (!p && this.settings.lastProject) {
+      try {
+        p = await api.call('project.open', { path: this.settings.lastProject });
+      } catch (err) {
+        this.notify('error', `Could not reopen ${this.settings.lastProject}: ${errorMessage(err)}`);
+      }
+    }
+    this.setProject(p);
+    if (!p && this.route.view !== 'home') this.go({ view: 'home', sampleId: null });
+    else if (p && this.route.view === 'home' && !location.hash) this.go({ view: 'gallery', sampleId: null });
+    this.ready = true;
+  }
+
+  /** Follows a job to its end through events, with job.wait as the authority (events may be missed on a reconnect). */
+  async runJob(start: () => Promise<{ jobId: string }>, what: string): Promise<JobStatus | null> {
+    const ref = await this.attempt(what, start);
+    if (!ref) return null;
+    this.job = { jobId: ref.jobId, kind: what, state: 'running', done: 0, total: 0, message: 'starting' };
+    const end = await this.attempt(what, () => api.call('job.wait', ref));
+    if (!end) return null;
+    this.job = end;
+    if (end.state === 'failed') this.notify('error', `${what} failed: ${end.error ? errorMessage(new ServiceError(end.error)) : end.message}`);
+    return end;
+  }
+}
+
+export const app = new AppState();

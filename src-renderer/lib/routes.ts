@@ -1,0 +1,25 @@
+// Views of the app and their URL hashes (`#/gallery`, `#/editor/12`): the hash keeps the view across reloads.
+
+export type View = 'home' | 'import' | 'stats' | 'gallery' | 'editor' | 'review';
+
+export interface Route {
+  view: View;
+  sampleId: number | null;
+}
+
+/** `#/gallery`, `#/editor/12`, ...: the hash keeps the view across reloads and gives the back button meaning. */
+export function parseHash(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/');
+  const view = parts[0] as View;
+  if (view === 'editor') {
+    const id = Number(parts[1]);
+    if (Number.isInteger(id) && id > 0) return { view, sampleId: id };
+    return { view: 'gallery', sampleId: null };
+  }
+  if (view === 'import' || view === 'stats' || view === 'gallery' || view === 'review' || view === 'home') return { view, sampleId: null };
+  return { view: 'home', sampleId: null };
+}
+
+export function routeHash(r: Route): string {
+  return r.view === 'editor' && r.sampleId !== null ? `#/editor/${r.sampleId}` : `#/${r.view}`;
+}
