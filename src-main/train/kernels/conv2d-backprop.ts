@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22) and a fast Conv2DBackpropInput, both run on the backend's own XNNPACK Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { alloc, free, runWasmKernel, transpose, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
+import { alloc, free, runWasmKernel, transpose, transposeAMCtoCMA, transposeAMCtoMAC, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -54,12 +54,14 @@ export function conv2DBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
     pb = Math.max(0, pb);
     pr = Math.max(0, pr);
   }
-  const xT = transpose(backend, src, [3, 1, 2, 0]); // [C, H, W, B]
-  const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [oh, ow, B, Co]
+  const [B, Hc, Wc, C] = src.shape;
+  const Co = dy.shape[3];
+  const xT = transposeAMCtoCMA(backend, src, B, Hc * Wc, C, [C, Hc, Wc, B]);
+  const dyT = transposeAMCtoMAC(backend, dy, B, oh * ow, Co, [oh, ow, B, Co]);
   temps.push(xT, dyT);
   const out = xnnConv(backend, xT, dyT, [[0, 0], [pt, pb], [pl, pr], [0, 0]], [sh, sw]); // [C, kh, kw, Co]
   temps.push(out);
-  const dW = transpose(backend, out, [1, 2, 0, 3]);
+  const dW = transposeAMCtoMAC(backend, out, C, kh * kw, Co, [kh, kw, C, Co]);
   free(backend, ...temps);
   return dW;
 }

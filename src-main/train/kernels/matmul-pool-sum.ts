@@ -1,0 +1,130 @@
+// BatchMatMul with transposes, MaxPoolGrad and leading-axis Sum for wasm: the stock kernels fall back to slow loops for these cases.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { alloc, free, runWasmKernel, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
+
+/** Swaps the last two axes of a rank >= 2 tensor with the backend's Transpose. */
+function swapLastTwo(backend: BackendWasm, t: TensorInfo): TensorInfo {
+  const r = t.shape.length;
+  const perm = [...Array(r).keys()];
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return runWasmKernel('Transpose', backend, { x: t }, { perm });
+}
+
+/**
+ * The stock kernel uses XNNPACK only without transposes and otherwise a scalar loop (about 25x slower for a dense
+ * layer's weight gradient). Transposing the operand explicitly first costs a few milliseconds.
+ */
+export function batchMatMulWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  let a = inputs.a;
+  let b = inputs.b;
+  const temps: TensorInfo[] = [];
+  if (attrs.transposeA) {
+    a = swapLastTwo(backend, a);
+    temps.push(a);
+  }
+  if (attrs.transposeB) {
+    b = swapLastTwo(backend, b);
+    temps.push(b);
+  }
+  const out = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
+  free(backend, ...temps);
+  return out;
+}
+
+/**
+ * Max-pool gradient: dy goes to the first maximum of each window (row-major order, as the cpu backend does).
+ * One pass over the input with per-channel running maxima.
+ */
+export function maxPoolGradWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const input = inputs.input;
+  const dyInfo = inputs.dy;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number, 1, attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined);
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw,
+    filterHeight: fh, filterWidth: fw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const dxInfo = alloc(backend, input.shape);
+  const x = view(backend, input);
+  const dy = view(backend, dyInfo);
+  const dx = view(backend, dxInfo);
+  dx.fill(0);
+  const best = new Float32Array(C);
+  const where = new Int32Array(C);
+  for (let b = 0; b < B; b++) {
+    for (let yR = 0; yR < oh; yR++) {
+      const r0 = yR * sh - pt;
+      const rStart = Math.max(0, r0);
+      const rEnd = Math.min(H, r0 + fh);
+      for (let yC = 0; yC < ow; yC++) {
+        const c0 = yC * sw - pl;
+        const cStart = Math.max(0, c0);
+        const cEnd = Math.min(W, c0 + fw);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = rStart; r < rEnd; r++) {
+          for (let q = cStart; q < cEnd; q++) {
+            const base = ((b * H + r) * W + q) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[base + c];
+              if (v > best[c]) {
+                best[c] = v;
+                where[c] = base + c;
+              }
+            }
+          }
+        }
+        const o = ((b * oh + yR) * ow + yC) * C;
+        for (let c = 0; c < C; c++) {
+          const i = where[c];
+          if (i >= 0) dx[i] += dy[o + c];
+        }
+      }
+    }
+  }
+  return dxInfo;
+}
+
+/**
+ * Sum over leading axes (bias gradients: dy summed over batch, rows and columns) as one streaming pass; the stock
+ * kernel transposes the whole tensor first. Other reductions go to the stock kernel.
+ */
+export function sumWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (!leading || x.dtype !== 'float32') return runWasmKernel('Sum', backend, inputs, attrs);
+  const rows = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+  const rest = x.shape.slice(axes.length);
+  const cols = rest.reduce((p, q) => p * q, 1);
+  const outShape = attrs.keepDims ? [...Array(axes.length).fill(1), ...rest] : rest;
+  const out = alloc(backend, outShape);
+  const src = view(backend, x);
+  const dst = view(backend, out);
+  // Accumulate in float64 so long sums (590k rows) stay as exact as the reference's pairwise-free float32 loop.
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+  }
+  for (let c = 0; c < cols; c++) dst[c] = acc[c];
+  return out;
+}
+
+
+
+/** Identity that shares the input's buffer (as the cpu backend does) instead of copying it; tensors are immutable. */
+export function identityWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const x = inputs.x;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}

@@ -1,0 +1,240 @@
+// Our WebAssembly kernels against the reference 'cpu' backend: max relative error (max|a-b| / max(1, max|ref|)) <= 1e-4.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src-main/train/backend.js';
+import { WASM_KERNELS } from '../../../src-main/train/kernels/index.js';
+
+const TOL = 1e-4;
+
+/** Deterministic pseudo-random values in [-1, 1) (mulberry32), so failures reproduce. */
+function randomValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+  }
+  return out;
+}
+
+interface Input {
+  shape: number[];
+  values: Float32Array;
+}
+
+function input(shape: number[], seed: number): Input {
+  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
+}
+
+/** Runs one kernel on a backend with the given inputs and attributes; returns its output values and shape. */
+async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  const ts: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, 'float32');
+  const out = tf.engine().runKernel(kernel, ts as tf.NamedTensorMap, attrs) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  const shape = out.shape;
+  out.dispose();
+  tf.dispose(Object.values(ts));
+  return { values, shape };
+}
+
+/** max|a - b| / max(1, max|b|): absolute error where values are small, relative to the largest reference value otherwise. */
+function relError(a: Float32Array, b: Float32Array): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= maxDiff)) maxDiff = d; // NaN propagates as a failure
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return maxDiff / Math.max(1, maxRef);
+}
+
+async function compare(kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap): Promise<number> {
+  const ref = await runOn('cpu', kernel, inputs, attrs);
+  const got = await runOn('wasm', kernel, inputs, attrs);
+  expect(got.shape).toEqual(ref.shape);
+  return relError(got.values, ref.values);
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  s: number | [number, number];
+  pad: Pad;
+}
+
+const explicitA: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const explicitB: Pad = [[0, 0], [3, 0], [2, 2], [0, 0]];
+const convCases: ConvCase[] = [];
+for (const s of [1, 2, 3] as const) {
+  for (const pad of ['same', 'valid', explicitA, explicitB] as Pad[]) {
+    convCases.push({ x: [2, 9, 11, 3], f: [3, 3, 3, 5], s, pad });
+    convCases.push({ x: [1, 13, 7, 2], f: [5, 2, 2, 4], s, pad });
+  }
+}
+convCases.push(
+  { x: [64, 12, 12, 4], f: [3, 3, 4, 8], s: 1, pad: 'same' },
+  { x: [64, 11, 11, 3], f: [3, 3, 3, 6], s: 2, pad: 'same' },
+  { x: [64, 16, 16, 1], f: [7, 7, 1, 4], s: 2, pad: 'same' },
+  { x: [1, 24, 24, 8], f: [1, 1, 8, 16], s: 2, pad: 'valid' },
+  { x: [3, 10, 9, 6], f: [1, 1, 6, 7], s: 1, pad: 'same' },
+  { x: [2, 8, 12, 2], f: [3, 3, 2, 3], s: [1, 2], pad: 'same' },
+  { x: [2, 12, 8, 2], f: [2, 4, 2, 3], s: [3, 1], pad: 'valid' },
+  // A filter as large as the input, and an input of one pixel.
+  { x: [2, 5, 5, 3], f: [5, 5, 3, 2], s: 1, pad: 'valid' },
+  { x: [4, 1, 1, 3], f: [3, 3, 3, 2], s: 1, pad: 'same' },
+);
+
+function label(c: ConvCase): string {
+  return `x${c.x.join('x')} f${c.f.join('x')} s${JSON.stringify(c.s)} pad ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
+}
+
+function dyShape(c: ConvCase): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, 1, c.pad);
+  return info.outShape as [number, number, number, number];
+}
+
+beforeAll(async () => {
+  const info = await initBackend('wasm');
+  expect(info.name).toBe('wasm');
+});
+
+describe('wasm kernel registration', () => {
+  it('registers every kernel of ours on the wasm backend, Conv2DBackpropFilter included', () => {
+    const names = tf.getKernelsForBackend('wasm').map((k) => k.kernelName);
+    for (const k of WASM_KERNELS) expect(names).toContain(k.name);
+    expect(names).toContain('Conv2DBackpropFilter');
+  });
+});
+
+describe('Conv2DBackpropFilter matches cpu', () => {
+  for (const [i, c] of convCases.entries()) {
+    it(label(c), async () => {
+      const err = await compare('Conv2DBackpropFilter', { x: input(c.x, 10 + i), dy: input(dyShape(c), 500 + i) }, {
+        strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string, filterShape: c.f,
+      } as tf.NamedAttrMap);
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('Conv2DBackpropInput matches cpu', () => {
+  for (const [i, c] of convCases.entries()) {
+    it(label(c), async () => {
+      const err = await compare('Conv2DBackpropInput', { dy: input(dyShape(c), 900 + i), filter: input(c.f, 1300 + i) }, {
+        strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string, inputShape: c.x,
+      } as tf.NamedAttrMap);
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('conv2d gradients through tf.grads match cpu (the path training takes)', () => {
+  for (const c of [convCases[0], convCases[9], convCases[convCases.length - 8]]) {
+    it(label(c), async () => {
+      const xs = input(c.x, 77);
+      const fs = input(c.f, 78);
+      const grads = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(xs.values, c.x);
+        const f = tf.tensor4d(fs.values, c.f);
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad).square().mean());
+        const out = g([x, f]);
+        const vals = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+        tf.dispose([x, f, ...out]);
+        return vals;
+      };
+      const ref = await grads('cpu');
+      const got = await grads('wasm');
+      expect(relError(got[0], ref[0])).toBeLessThanOrEqual(TOL);
+      expect(relError(got[1], ref[1])).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('BatchMatMul with transposes matches cpu', () => {
+  const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [];
+  for (const ta of [false, true]) {
+    for (const tb of [false, true]) {
+      cases.push({ a: ta ? [1, 37, 5] : [1, 5, 37], b: tb ? [1, 9, 37] : [1, 37, 9], ta, tb });
+      cases.push({ a: ta ? [3, 64, 17] : [3, 17, 64], b: tb ? [3, 33, 64] : [3, 64, 33], ta, tb });
+      cases.push({ a: ta ? [1, 300, 64] : [1, 64, 300], b: tb ? [1, 30, 300] : [1, 300, 30], ta, tb });
+    }
+  }
+  for (const [i, c] of cases.entries()) {
+    it(`a${c.a.join('x')} b${c.b.join('x')} transposeA=${c.ta} transposeB=${c.tb}`, async () => {
+      const err = await compare('BatchMatMul', { a: input(c.a, 40 + i), b: input(c.b, 80 + i) }, { transposeA: c.ta, transposeB: c.tb });
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('MaxPoolGrad matches cpu', () => {
+  const cases: Array<{ x: [number, number, number, number]; k: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid' }> = [
+    { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'same' },
+    { x: [2, 9, 7, 3], k: 2, s: 2, pad: 'same' },
+    { x: [2, 9, 7, 3], k: 2, s: 2, pad: 'valid' },
+    { x: [1, 11, 10, 4], k: 3, s: 2, pad: 'same' },
+    { x: [1, 11, 10, 4], k: 3, s: 1, pad: 'valid' },
+    { x: [3, 13, 13, 2], k: 3, s: 3, pad: 'same' },
+    { x: [2, 10, 12, 5], k: [2, 3], s: [1, 2], pad: 'same' },
+    { x: [64, 12, 12, 8], k: 2, s: 2, pad: 'same' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`x${c.x.join('x')} k${JSON.stringify(c.k)} s${JSON.stringify(c.s)} ${c.pad}`, async () => {
+      // The cpu kernel needs the forward output; compute it on cpu from the same input.
+      const xin = input(c.x, 200 + i);
+      await tf.setBackend('cpu');
+      const xt = tf.tensor4d(xin.values, c.x);
+      const y = tf.maxPool(xt, c.k, c.s, c.pad);
+      const output: Input = { shape: y.shape, values: (await y.data()) as Float32Array };
+      tf.dispose([xt, y]);
+      const dy = input(output.shape, 300 + i);
+      const err = await compare('MaxPoolGrad', { dy, input: xin, output }, { filterSize: c.k, strides: c.s, pad: c.pad, dimRoundingMode: undefined as unknown as string });
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+  it('sends the gradient of a tied window to one position only', async () => {
+    const x: Input = { shape: [1, 2, 2, 1], values: new Float32Array([1, 1, 1, 1]) };
+    const output: Input = { shape: [1, 1, 1, 1], values: new Float32Array([1]) };
+    const dy: Input = { shape: [1, 1, 1, 1], values: new Float32Array([5]) };
+    const got = await runOn('wasm', 'MaxPoolGrad', { dy, input: x, output }, { filterSize: 2, strides: 2, pad: 'valid' });
+    const ref = await runOn('cpu', 'MaxPoolGrad', { dy, input: x, output }, { filterSize: 2, strides: 2, pad: 'valid' });
+    expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+    expect(got.values.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+});
+
+describe('Sum matches cpu', () => {
+  const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+    { shape: [64, 12, 12, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [64, 12, 12, 8], axis: [0, 1, 2], keepDims: true },
+    { shape: [7, 33], axis: [0], keepDims: false },
+    { shape: [5, 6, 7], axis: [1], keepDims: false },
+    { shape: [5, 6, 7], axis: [2], keepDims: true },
+    { shape: [5, 6, 7], axis: [0, 1, 2], keepDims: false },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
+      const err = await compare('Sum', { x: input(c.shape, 600 + i) }, { axis: c.axis, keepDims: c.keepDims });
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('Identity shares data safely', () => {
+  it('a clone survives disposing the original and keeps its values', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1, 2, 3]);
+    b.dispose();
+  });
+});
