@@ -3,7 +3,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { KpsError } from '../core/errors.js';
 import { type Affine, IDENTITY, about, compose, invert, rotation, scaling, shearX, translation } from './affine.js';
 import { type AugmentParams, type AugmentParamsInput, resolveAugmentParams, validateAugmentParams } from './params.js';
-import { addGaussianNoise, adjustTone, gaussianBlur } from './photometric.js';
+import { addGaussianNoise, adjustTone, gaussianBlur, quantizeGamma } from './photometric.js';
 import { AugmentRng } from './prng.js';
 import { type ImageBuffer, type PixelArray, warpAffine } from './warp.js';
 
@@ -55,7 +55,7 @@ export function drawAugmentation(p: AugmentParams, rng: AugmentRng, width: numbe
   const brightness = pick(p.brightness.p, -p.brightness.max, p.brightness.max, 0);
   const contrast = pick(p.contrast.p, 1 - p.contrast.max, 1 + p.contrast.max, 1);
   const lg = Math.log1p(p.gamma.max);
-  const gamma = Math.exp(pick(p.gamma.p, -lg, lg, 0));
+  const gamma = quantizeGamma(Math.exp(pick(p.gamma.p, -lg, lg, 0)));
   const noiseSigma = pick(p.noise.p, 0, p.noise.maxSigma, 0);
   const blurSigma = pick(p.blur.p, Math.min(0.3, p.blur.maxSigma), p.blur.maxSigma, 0);
   return {

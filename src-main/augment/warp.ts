@@ -41,6 +41,30 @@ export function warpAffine(src: ImageBuffer, inverse: Readonly<Affine>, dstW: nu
     return data[(reflectIndex(yi, H) * W + reflectIndex(xi, W)) * C + ch];
   };
   let o = 0;
+  if (C === 1) {
+    // Grey fast path (the training input): no channel loop, neighbours read directly.
+    for (let v = 0; v < dstH; v++) {
+      let sx = b * v + c;
+      let sy = e * v + f;
+      for (let u = 0; u < dstW; u++, sx += a, sy += d) {
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const fx = sx - x0;
+        const fy = sy - y0;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+          const i00 = y0 * W + x0;
+          const top = data[i00] + fx * (data[i00 + 1] - data[i00]);
+          const bottom = data[i00 + W] + fx * (data[i00 + W + 1] - data[i00 + W]);
+          dst[o++] = top + fy * (bottom - top);
+        } else {
+          const top = sample(x0, y0, 0) * (1 - fx) + sample(x0 + 1, y0, 0) * fx;
+          const bottom = sample(x0, y0 + 1, 0) * (1 - fx) + sample(x0 + 1, y0 + 1, 0) * fx;
+          dst[o++] = top * (1 - fy) + bottom * fy;
+        }
+      }
+    }
+    return dst;
+  }
   for (let v = 0; v < dstH; v++) {
     let sx = b * v + c;
     let sy = e * v + f;
