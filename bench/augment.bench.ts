@@ -71,7 +71,8 @@ async function measureTraining(): Promise<StepTiming> {
     const ys = tf.tensor2d(coords, [BATCH, 2 * K]);
     const loss = optimizer.minimize(() => tf.losses.meanSquaredError(ys, model.apply(xs, { training: true }) as tf.Tensor2D) as tf.Scalar, true);
     loss?.dataSync();
-    tf.dispose([xs, ys, loss]);
+    tf.dispose([xs, ys]);
+    loss?.dispose();
     step++;
   };
   for (let i = 0; i < 3; i++) oneStep(false);
