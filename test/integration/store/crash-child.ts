@@ -1,0 +1,45 @@
+// Child process of the crash test: applies label edits one by one and prints "ack <i>" once each is acknowledged.
+// Usage: node --import tsx crash-child.ts <store|service> <project.kps> <edits>
+import { openProject } from '../../../src-main/store/project.js';
+import type { KeypointEdit } from '../../../src-main/service/api.js';
+
+const [mode, path, countText] = process.argv.slice(2);
+const count = Number(countText);
+
+/** Edit i fills one distinct (sample, keypoint) slot with values derived from i, so the parent can check each one. */
+export function editFor(i: number, k: number): { sampleId: number; edit: KeypointEdit } {
+  return { sampleId: Math.floor(i / k) + 1, edit: { index: i % k, x: i + 0.25, y: i * 0.5, state: 'labelled' } };
+}
+
+async function main(): Promise<void> {
+  if (mode === 'store') {
+    const store = openProject(path);
+    const k = store.schema.keypoints.length;
+    process.stdout.write('ready\n');
+    for (let i = 0; i < count; i++) {
+      const { sampleId, edit } = editFor(i, k);
+      store.setLabels(sampleId, [edit], 'annotator:crash-test');
+      // stdout to a pipe is synchronous on Linux: the ack is out before the next edit starts.
+      process.stdout.write(`ack ${i}\n`);
+    }
+    store.close();
+  } else {
+    const { Service } = await import('../../../src-main/service/service.js');
+    const service = await Service.create({ mode: 'web' });
+    const info = await service.call('project.open', { path });
+    const k = info.schema.keypoints.length;
+    process.stdout.write('ready\n');
+    for (let i = 0; i < count; i++) {
+      const { sampleId, edit } = editFor(i, k);
+      await service.call('labels.set', { sampleId, edits: [edit], actor: 'annotator:crash-test' });
+      process.stdout.write(`ack ${i}\n`);
+    }
+    await service.call('project.close', {});
+  }
+  process.stdout.write('done\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`crash-child: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(2);
+});
