@@ -97,7 +97,7 @@ export interface Studio {
   page: Page;
   /** A temporary folder the test may write into (projects, exports); removed by close(). */
   tmp: string;
-  /** Uncaught page errors and console errors seen so far (tests assert this stays empty). */
+  /** Uncaught page errors, console errors and HTTP error responses (`http <status> <path>`) seen so far. */
   pageErrors: string[];
   close(): Promise<void>;
 }
@@ -145,7 +145,11 @@ export async function startStudio(opts: StudioOptions = {}): Promise<Studio> {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+      // Chromium's "Failed to load resource" lines carry no URL; the response hook below records those with theirs.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) pageErrors.push(`http ${r.status()} ${new URL(r.url()).pathname}`);
     });
     if (opts.open !== false) await page.goto(serve.url);
     const s = serve;
