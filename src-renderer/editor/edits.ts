@@ -18,9 +18,12 @@ export function hasPosition(kp: Keypoint): boolean {
   return kp.state !== 'missing' && Number.isFinite(kp.x) && Number.isFinite(kp.y);
 }
 
-/** Move (drag, click in fill mode, typed numbers): keeps an occluded point occluded, makes a missing one labelled. */
-export function moveEdit(index: number, kp: Keypoint, x: number, y: number, image: Size): KeypointEdit {
-  const p = clampToImage(roundCoord(x), roundCoord(y), image);
+/**
+ * Move (drag, click, typed numbers): keeps an occluded point occluded, makes a missing one labelled.
+ * Pointer positions are rounded to 1/100 px (`round`); typed numbers and nudges keep the precision they have.
+ */
+export function moveEdit(index: number, kp: Keypoint, x: number, y: number, image: Size, round = true): KeypointEdit {
+  const p = clampToImage(round ? roundCoord(x) : x, round ? roundCoord(y) : y, image);
   const state: KeypointState = kp.state === 'occluded' ? 'occluded' : 'labelled';
   return { index, x: p.x, y: p.y, state };
 }
@@ -28,7 +31,8 @@ export function moveEdit(index: number, kp: Keypoint, x: number, y: number, imag
 /** Arrow-key nudge; null for a missing keypoint (nothing to nudge). */
 export function nudgeEdit(index: number, kp: Keypoint, dx: number, dy: number, image: Size): KeypointEdit | null {
   if (!hasPosition(kp)) return null;
-  return moveEdit(index, kp, kp.x + dx, kp.y + dy, image);
+  // Float sums such as 65.8378 + 0.5 are kept as they are: rounding here would shift the other decimals of imported values.
+  return moveEdit(index, kp, kp.x + dx, kp.y + dy, image, false);
 }
 
 export function deleteEdit(index: number): KeypointEdit {

@@ -13,6 +13,12 @@ describe('keypoint edits', () => {
     expect(nudgeEdit(0, L(94, 1), 5, -5, img)).toEqual({ index: 0, x: 95.5, y: -0.5, state: 'labelled' });
   });
 
+  it('keeps the precision of imported values when nudging, rounds pointer positions to 1/100 px', () => {
+    expect(nudgeEdit(0, L(65.8378, 10.0101), 0.5, 0, img)).toEqual({ index: 0, x: 66.3378, y: 10.0101, state: 'labelled' });
+    expect(moveEdit(0, L(1, 1), 12.34567, 8.999, img)).toEqual({ index: 0, x: 12.35, y: 9, state: 'labelled' });
+    expect(moveEdit(0, L(1, 1), 12.34567, 8.999, img, false)).toEqual({ index: 0, x: 12.34567, y: 8.999, state: 'labelled' });
+  });
+
   it('cannot nudge or occlude a missing keypoint', () => {
     const m: Keypoint = { x: NaN, y: NaN, state: 'missing' };
     expect(nudgeEdit(0, m, 0.5, 0, img)).toBeNull();
