@@ -21,6 +21,8 @@ interface PhaseResult {
   storeMs?: number;
   rows: number;
   peakRssMb: number;
+  /** CPU time (user + system) of the phase: less sensitive than wall time to a busy machine. */
+  cpuMs: number;
 }
 
 function peakRssMb(): number {
@@ -33,6 +35,11 @@ async function runPhase(phase: string, csv: string, projectPath: string): Promis
   const { loadBuiltinSchema } = await import('../src-main/formats/schemas.js');
   const { quietContext } = await import('../src-main/formats/common.js');
   const schema = loadBuiltinSchema('kaggle-15');
+  const cpu0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = process.cpuUsage(cpu0);
+    return Math.round((c.user + c.system) / 1000);
+  };
   if (phase === 'generic') {
     // What a generic line-based reader does: materialise each ~33 kB line, split it, and convert every token.
     const t0 = performance.now();
@@ -50,12 +57,12 @@ async function runPhase(phase: string, csv: string, projectPath: string): Promis
       if (coords.length !== 30 || pixels.length !== 9216) throw new Error('bad row');
       rows++;
     }
-    return { phase, wallMs: performance.now() - t0, rows, peakRssMb: peakRssMb() };
+    return { phase, wallMs: performance.now() - t0, rows, peakRssMb: peakRssMb(), cpuMs: cpuMs() };
   }
   const t0 = performance.now();
   const samples = await importKaggleCsv(csv, schema, quietContext());
   const t1 = performance.now();
-  if (phase === 'parse') return { phase, wallMs: t1 - t0, parseMs: t1 - t0, rows: samples.length, peakRssMb: peakRssMb() };
+  if (phase === 'parse') return { phase, wallMs: t1 - t0, parseMs: t1 - t0, rows: samples.length, peakRssMb: peakRssMb(), cpuMs: cpuMs() };
   const { createProject } = await import('../src-main/store/project.js');
   const store = createProject(projectPath, schema);
   store.importSamples(samples, 'import');
@@ -63,7 +70,7 @@ async function runPhase(phase: string, csv: string, projectPath: string): Promis
   store.close();
   const t2 = performance.now();
   if (count !== ROWS) throw new Error(`store holds ${count} samples, expected ${ROWS}`);
-  return { phase, wallMs: t2 - t0, parseMs: t1 - t0, storeMs: t2 - t1, rows: count, peakRssMb: peakRssMb() };
+  return { phase, wallMs: t2 - t0, parseMs: t1 - t0, storeMs: t2 - t1, rows: count, peakRssMb: peakRssMb(), cpuMs: cpuMs() };
 }
 
 /** Write a ROWS-row training.csv by cycling through the kaggle-proxy rows. */
@@ -107,9 +114,11 @@ async function main(): Promise<void> {
       rows: parse.rows,
       fileMb: Math.round(sizeMb),
       wallMs: Math.round(parse.wallMs),
+      cpuMs: parse.cpuMs,
       mbPerS: Math.round(sizeMb / (parse.wallMs / 1000)),
       peakRssMb: parse.peakRssMb,
       genericReaderMs: Math.round(generic.wallMs),
+      genericReaderCpuMs: generic.cpuMs,
       genericPeakRssMb: generic.peakRssMb,
     });
     report({
@@ -117,6 +126,7 @@ async function main(): Promise<void> {
       rows: full.rows,
       fileMb: Math.round(sizeMb),
       wallMs: Math.round(full.wallMs),
+      cpuMs: full.cpuMs,
       parseMs: Math.round(full.parseMs ?? 0),
       storeMs: Math.round(full.storeMs ?? 0),
       peakRssMb: full.peakRssMb,
