@@ -424,7 +424,9 @@ class SqliteProjectStore implements ProjectStore {
         split, group_id, deleted, revision, labelled_count, missing_count, occluded_count, pix_min, pix_max, pix_sum, pix_count)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insertPixels = this.st('INSERT INTO sample_pixels(sample_id, pixels) VALUES (?, ?)');
-    const insertLabel = this.st('INSERT INTO labels(sample_id, kp_index, x, y, state, provenance) VALUES (?, ?, ?, ?, ?, ?)');
+    // All of a sample's keypoints in one multi-row INSERT: a sixth of the per-statement overhead of 105k single rows.
+    const insertLabels = this.st(`INSERT INTO labels(sample_id, kp_index, x, y, state, provenance) VALUES ${new Array(this.k).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+    const labelParams: unknown[] = new Array(this.k * 6);
     const insertJournal = this.st("INSERT INTO journal(action_id, kind, sample_id, kp_index, before, after, actor, at) VALUES (?, 'import', ?, NULL, NULL, ?, ?, ?)");
 
     return this.db.transaction(() => {
@@ -470,7 +472,16 @@ class SqliteProjectStore implements ProjectStore {
         if (i === 0) firstId = id;
         lastId = id;
         if (img.kind === 'embedded') insertPixels.run(id, Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength));
-        stored.forEach((k, index) => insertLabel.run(id, index, k.x, k.y, k.state, k.provenance));
+        stored.forEach((k, index) => {
+          const o = index * 6;
+          labelParams[o] = id;
+          labelParams[o + 1] = index;
+          labelParams[o + 2] = k.x;
+          labelParams[o + 3] = k.y;
+          labelParams[o + 4] = k.state;
+          labelParams[o + 5] = k.provenance;
+        });
+        insertLabels.run(labelParams);
         insertJournal.run(actionId, id, JSON.stringify({ source: s.source, record: s.record, keypoints: stored }), actor, at);
       });
       return { count: samples.length, firstId, lastId };
@@ -889,7 +900,18 @@ class SqliteProjectStore implements ProjectStore {
 
   // ---------------------------------------------------------------- statistics
 
+  /** Statistics of the last data version asked for: every change bumps the version, so a hit is never stale. */
+  private statsCache: { version: number; stats: DatasetStats } | null = null;
+
   stats(): DatasetStats {
+    const version = this.dataVersion();
+    if (this.statsCache && this.statsCache.version === version) return structuredClone(this.statsCache.stats);
+    const stats = this.computeStats();
+    this.statsCache = { version, stats };
+    return structuredClone(stats);
+  }
+
+  private computeStats(): DatasetStats {
     return this.db.transaction(() => {
       const k = this.k;
       const sampleCount = this.sampleCount();

@@ -469,6 +469,23 @@ describe('stats', () => {
     expect(st.splits).toEqual({ train: 2, val: 0, test: 0, unassigned: 38 });
   });
 
+  it('reflects every change at once, and a caller mutating its copy does not affect the next answer', () => {
+    importRows(4, (r) => (r === 1 ? [0] : []));
+    const a = store.stats();
+    expect(a.keypoints[0].labelled).toBe(3);
+    a.keypoints[0].labelled = 999;
+    expect(store.stats().keypoints[0].labelled).toBe(3);
+    store.setLabels(1, [{ index: 0, x: 1, y: 1, state: 'labelled' }], 'annotator');
+    expect(store.stats().keypoints[0].labelled).toBe(4);
+    expect(store.stats().completeRows).toBe(4);
+    store.deleteSamples([2], 'annotator');
+    expect(store.stats().sampleCount).toBe(3);
+    store.undo();
+    store.undo();
+    const b = store.stats();
+    expect([b.sampleCount, b.completeRows, b.keypoints[0].labelled]).toEqual([4, 3, 3]);
+  });
+
   it('reports null pixel statistics and null means when there is nothing to measure', () => {
     store.importSamples([{ source: '/k/l.csv', record: 1, image: { kind: 'none', width: 96, height: 96, channels: 0 }, groupId: null, keypoints: embeddedSample(1, [0, 1, 2, 3, 4]).keypoints }], 'import');
     const st = store.stats();
