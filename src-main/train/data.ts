@@ -119,11 +119,14 @@ export function selectKeypoints(schema: KeypointSchema, requested: number[] | nu
   return [pick];
 }
 
-/** Where to crop: the whole image (padded to a square) when no labels are given, else the landmark box with a margin. */
+/** Where to crop: the whole image (padded to a square) for small images or when no labels are given, else the landmark box with a margin. */
 export function cropBoxFor(width: number, height: number, labelledXY: number[] | null, inputSize: number, margin: number): CropBox {
   // Images already at the model size (Kaggle 96x96) are used as they are: the labels' frame is the image frame.
   if (width === inputSize && height === inputSize) return { x0: 0, y0: 0, side: inputSize };
-  if (labelledXY && labelledXY.length >= 4) {
+  // Small images (at most twice the input: Kaggle faces, pre-cropped faces) are used whole, so that the crop
+  // never depends on which keypoints happen to be labelled; only large photos are cropped around the face.
+  const small = Math.max(width, height) <= 2 * inputSize;
+  if (!small && labelledXY && labelledXY.length >= 4) {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     for (let i = 0; i < labelledXY.length; i += 2) {
       minX = Math.min(minX, labelledXY[i]);

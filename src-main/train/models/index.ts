@@ -31,7 +31,7 @@ export interface ModelInfo {
 }
 
 export const MODEL_INFO: Record<ModelName, ModelInfo> = {
-  kpnet: { name: 'kpnet', description: 'efficient default: strided stem, 4 conv stages, flatten, dense 256', heatmaps: false },
+  kpnet: { name: 'kpnet', description: 'efficient default: two strided convs, 4 more convs with 2 pools, flatten, dense 256', heatmaps: false },
   smallnet: { name: 'smallnet', description: "the seeds' nose-tip SmallNet: 3 conv-pool blocks, dense 128, one keypoint", heatmaps: false, fixedKeypoints: 1 },
   vgg: { name: 'vgg', description: 'VGG-style: conv32-conv32-pool, conv64-conv64-pool, conv128-conv128-pool, dense 256, dense 2K', heatmaps: false },
   resnet5: { name: 'resnet5', description: 'ResNet of 5 stages x 2 residual blocks, 32 to 512 channels, 7x7 stem, batch norm, pool', heatmaps: false },
@@ -110,13 +110,14 @@ function buildKpnet(o: ModelOptions, s: Seeds): tf.LayersModel {
   const w = o.width ?? 1;
   const c = (n: number) => Math.max(4, Math.round(n * w));
   const inp = input(o.inputSize);
-  // Strided stem: the first layer at full resolution is the costliest per channel, so it halves the size at once.
+  // Strided convolutions instead of conv + pool at the two largest sizes: the full-resolution layers
+  // cost the most per channel, and a stride cuts their work 4x (measured in docs/training.md).
   let x = conv(s, inp, c(16), 3, { strides: 2 });
+  x = conv(s, x, c(32), 3, { strides: 2 });
   x = conv(s, x, c(32), 3);
   x = maxPool(x);
   x = conv(s, x, c(64), 3);
-  x = maxPool(x);
-  x = conv(s, x, c(96), 3);
+  x = conv(s, x, c(64), 3);
   x = maxPool(x);
   x = conv(s, x, c(128), 3);
   // Flatten keeps where things are; global pooling would throw away the positions we regress.

@@ -1,0 +1,358 @@
+// Runs: start, resume after a crash, evaluate and predict with a trained run, keeping records and predictions in the project store.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { KpsError } from '../core/errors.js';
+import type { KeypointSchema } from '../core/types.js';
+import type { PredictionRecord, ProjectStore, RunRecord } from '../store/types.js';
+import type { BackendPreference } from './backend.js';
+import { effectiveInputSize, resolveConfig, type TrainConfig } from './config.js';
+import { cropBoxFor, cropResize, fromNormalised, parseSplit, predictionsToPixels, prepareData, selectKeypoints, type CropBox, type PreparedData, type TrainSource } from './data.js';
+import { biasVarianceReading, evaluatePredictions, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
+import { startTrainingJob, type TrainHandle } from './host.js';
+import { loadModel } from './modelfile.js';
+import { MODEL_INFO } from './models/index.js';
+import { predictRows, type EpochMetrics, type FinalMetrics, type TrainProgress } from './trainer.js';
+
+/** The store slice that runs need: samples to read, and run and prediction records to write. */
+export type RunStore = TrainSource & Pick<ProjectStore, 'saveRun' | 'getRun' | 'listRuns' | 'deleteRun' | 'savePredictions' | 'getPredictions'>;
+
+/** What a run record's `config` holds: the resolved settings plus what is needed to predict with it later. */
+export interface RunConfig extends TrainConfig {
+  inputSize: number;
+  keypointIndices: number[];
+  schemaId: string;
+  backendReason?: string;
+}
+
+/** Where a project's run folders live: beside the project file. */
+export function runsFolder(projectPath: string): string {
+  return `${projectPath}.runs`;
+}
+
+export function newRunId(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${randomBytes(2).toString('hex')}`;
+}
+
+export function runConfigOf(run: RunRecord): RunConfig {
+  return run.config as RunConfig;
+}
+
+export interface RunHooks {
+  onProgress?(p: TrainProgress, run: RunRecord): void;
+  onEpoch?(e: EpochMetrics, run: RunRecord): void;
+  onBackend?(name: string, reason: string): void;
+  /** Data loading progress (done, total). */
+  onLoad?(done: number, total: number): void;
+}
+
+export interface RunOptions {
+  backend?: BackendPreference;
+  inProcess?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A run being trained: control it, and await its end (the record as stored then). */
+export interface RunSession {
+  runId: string;
+  handle: TrainHandle;
+  done: Promise<RunRecord>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+async function prepareFor(store: RunStore, cfg: RunConfig, hooks: RunHooks, signal?: AbortSignal): Promise<PreparedData> {
+  return prepareData(store, {
+    inputSize: cfg.inputSize,
+    keypointIndices: cfg.keypointIndices,
+    split: parseSplit(cfg.split),
+    seed: cfg.seed,
+    cropMargin: cfg.cropMargin,
+    progress: hooks.onLoad,
+    signal,
+  });
+}
+
+/** Full-schema flat coordinates from the model's keypoint subset (NaN where the model predicts nothing). */
+function toSchemaCoords(schemaK: number, keypointIndices: number[], coords: Float32Array, row: number): number[] {
+  const out = new Array<number>(schemaK * 2).fill(NaN);
+  const k = keypointIndices.length;
+  keypointIndices.forEach((ki, j) => {
+    out[2 * ki] = coords[row * 2 * k + 2 * j];
+    out[2 * ki + 1] = coords[row * 2 * k + 2 * j + 1];
+  });
+  return out;
+}
+
+function savePredictionRows(store: RunStore, runId: string, ids: number[], coords: Float32Array, errors: (number | null)[], keypointIndices: number[]): void {
+  const K = store.schema.keypoints.length;
+  const preds: PredictionRecord[] = ids.map((sampleId, i) => ({ runId, sampleId, coords: toSchemaCoords(K, keypointIndices, coords, i), error: errors[i] }));
+  store.savePredictions(preds);
+}
+
+/** Follows a session to its end, writing epochs, the final metrics, status and predictions into the store. */
+function follow(store: RunStore, run: RunRecord, handle: TrainHandle, hooks: RunHooks, keypointIndices: number[]): Promise<RunRecord> {
+  handle.backend.then(
+    (info) => {
+      run.backend = info.name;
+      (run.config as RunConfig).backendReason = info.reason;
+      store.saveRun(run);
+      hooks.onBackend?.(info.name, info.reason);
+    },
+    () => undefined,
+  );
+  return handle.result.then(
+    (outcome) => {
+      run.epochs = outcome.epochs;
+      run.endedAt = new Date().toISOString();
+      if (outcome.status === 'cancelled') {
+        run.status = 'cancelled';
+      } else {
+        run.status = 'done';
+        run.final = outcome.final;
+        if (outcome.predictions) savePredictionRows(store, run.id, outcome.predictions.ids, outcome.predictions.coords, outcome.predictions.errors, keypointIndices);
+      }
+      store.saveRun(run);
+      return run;
+    },
+    (err: unknown) => {
+      const e = err instanceof KpsError ? err : new KpsError('internal', String((err as Error)?.message ?? err));
+      // A failed run keeps its checkpoints; `failed` with the reason in `final.error`.
+      run.status = 'failed';
+      run.endedAt = new Date().toISOString();
+      run.final = { error: e.message };
+      store.saveRun(run);
+      throw e;
+    },
+  );
+}
+
+function session(store: RunStore, run: RunRecord, handle: TrainHandle, hooks: RunHooks, keypointIndices: number[]): RunSession {
+  const setStatus = (status: RunRecord['status']) => {
+    if (run.status === 'running' || run.status === 'paused') {
+      run.status = status;
+      store.saveRun(run);
+    }
+  };
+  return {
+    runId: run.id,
+    handle,
+    done: follow(store, run, handle, hooks, keypointIndices),
+    pause: () => {
+      handle.pause();
+      setStatus('paused');
+    },
+    resume: () => {
+      handle.resume();
+      setStatus('running');
+    },
+    cancel: () => handle.cancel(),
+  };
+}
+
+function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
+  return {
+    onProgress: (p: TrainProgress) => hooks.onProgress?.(p, run),
+    onEpoch: (e: EpochMetrics) => {
+      // Every epoch is in the store as soon as its checkpoint is on disk.
+      const epochs = run.epochs as EpochMetrics[];
+      const at = epochs.findIndex((x) => x.epoch === e.epoch);
+      if (at >= 0) epochs.splice(at);
+      epochs.push(e);
+      store.saveRun(run);
+      hooks.onEpoch?.(e, run);
+    },
+  };
+}
+
+/** Starts a new run: records it, loads the data, and trains in a worker thread. */
+export async function startRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: RunOptions & { name?: string; hooks?: RunHooks } = {}): Promise<RunSession> {
+  const config = resolveConfig(input, 'training config');
+  const info = MODEL_INFO[config.model];
+  const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);
+  const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id };
+  const id = newRunId();
+  const hooks = opts.hooks ?? {};
+  const data = await prepareFor(store, cfg, hooks, opts.signal);
+  const run: RunRecord = {
+    id,
+    name: opts.name ?? `${cfg.model} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+    model: cfg.model,
+    config: cfg,
+    backend: 'starting',
+    dataVersion: store.dataVersion(),
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    endedAt: null,
+    notes: '',
+    epochs: [],
+    final: null,
+    checkpointDir: join(runsFolder(store.path), id),
+  };
+  store.saveRun(run);
+  const handle = startTrainingJob({ config: cfg, data, schema: store.schema, runDir: run.checkpointDir as string, resume: false }, wireHooks(store, run, hooks), { backend: opts.backend, inProcess: opts.inProcess });
+  return session(store, run, handle, hooks, keypointIndices);
+}
+
+/**
+ * Continues a run that stopped without finishing (a crash, a restart, a kill, a cancel) from its last checkpoint.
+ * The split is recomputed from the same seed; the data version at resume is noted when the labels changed meanwhile.
+ */
+export async function resumeRun(store: RunStore, runId: string, opts: RunOptions & { hooks?: RunHooks } = {}): Promise<RunSession> {
+  const run = store.getRun(runId);
+  if (run.status === 'done') throw new KpsError('conflict', `run ${runId} has already finished: start a new run instead`);
+  if (!run.checkpointDir) throw new KpsError('not-found', `run ${runId} has no checkpoint folder to resume from`);
+  const cfg = runConfigOf(run);
+  const hooks = opts.hooks ?? {};
+  const data = await prepareFor(store, cfg, hooks, opts.signal);
+  if (store.dataVersion() !== run.dataVersion) {
+    run.notes = `${run.notes}${run.notes ? '\n' : ''}resumed on data version ${store.dataVersion()} (trained from ${run.dataVersion})`;
+  }
+  // The last checkpoint's epochs are the truth: drop any epoch recorded after it (the crash lost it).
+  run.status = 'running';
+  run.endedAt = null;
+  run.final = null;
+  store.saveRun(run);
+  const handle = startTrainingJob({ config: cfg, data, schema: store.schema, runDir: run.checkpointDir, resume: true }, wireHooks(store, run, hooks), { backend: opts.backend, inProcess: opts.inProcess });
+  return session(store, run, handle, hooks, cfg.keypointIndices);
+}
+
+/** Runs left `running` or `paused` by a process that is gone: candidates for resumeRun. */
+export function interruptedRuns(store: Pick<RunStore, 'listRuns'>, live: Set<string>): RunRecord[] {
+  return store.listRuns().filter((r) => (r.status === 'running' || r.status === 'paused') && !live.has(r.id));
+}
+
+/** Loads a run's best model (or its last checkpoint when no best was written). */
+export async function loadRunModel(run: RunRecord): Promise<tf.LayersModel> {
+  if (!run.checkpointDir) throw new KpsError('not-found', `run ${run.id} has no checkpoints`);
+  for (const sub of ['best', 'last']) {
+    const dir = join(run.checkpointDir, sub);
+    if (existsSync(join(dir, 'model.json'))) return (await loadModel(dir)).model;
+  }
+  throw new KpsError('not-found', `run ${run.id}: no saved model in ${run.checkpointDir} (did it finish an epoch?)`);
+}
+
+/** Folder of the run's exported model (TF.js layers format: model.json + weights.bin). */
+export function runModelDir(run: RunRecord): string {
+  if (!run.checkpointDir) throw new KpsError('not-found', `run ${run.id} has no checkpoints`);
+  return join(run.checkpointDir, 'best');
+}
+
+export interface EvaluationReport {
+  run: string;
+  model: string;
+  backend: string;
+  train: EvalMetrics;
+  val: EvalMetrics;
+  test: EvalMetrics;
+  baseline: { val_rmse_px: number | null; test_rmse_px: number | null };
+  gap_px: number | null;
+  reading: string;
+}
+
+/** Evaluates a run's best model on the project as it is now (same seeded split), and stores its predictions. */
+export async function evaluateRun(store: RunStore, runId: string, opts: { signal?: AbortSignal; onLoad?: (d: number, t: number) => void } = {}): Promise<EvaluationReport> {
+  const run = store.getRun(runId);
+  const cfg = runConfigOf(run);
+  const data = await prepareFor(store, cfg, { onLoad: opts.onLoad }, opts.signal);
+  const model = await loadRunModel(run);
+  try {
+    const K = cfg.keypointIndices.length;
+    const all = data.ids.map((_, i) => i);
+    const predPx = predictionsToPixels(predictRows(model, data, all), all, data.boxes, K);
+    const rows = (s: string) => all.filter((i) => data.splits[i] === s);
+    const metrics = (r: number[]) => {
+      const pred = new Float32Array(r.length * 2 * K);
+      const truth = new Float32Array(r.length * 2 * K);
+      r.forEach((row, i) => {
+        pred.set(predPx.subarray(row * 2 * K, (row + 1) * 2 * K), i * 2 * K);
+        truth.set(data.truthPx.subarray(row * 2 * K, (row + 1) * 2 * K), i * 2 * K);
+      });
+      return evaluatePredictions(pred, truth, r.map((x) => data.ids[x]), store.schema, cfg.keypointIndices);
+    };
+    const train = metrics(rows('train'));
+    const val = metrics(rows('val'));
+    const test = metrics(rows('test'));
+    const mean = meanShape(data.targets, rows('train'), K);
+    const baseOf = (r: number[]) => {
+      if (r.length === 0) return null;
+      const norm = new Float32Array(r.length * 2 * K);
+      r.forEach((_, i) => norm.set(mean, i * 2 * K));
+      const px = predictionsToPixels(norm, r, data.boxes, K);
+      const truth = new Float32Array(r.length * 2 * K);
+      r.forEach((row, i) => truth.set(data.truthPx.subarray(row * 2 * K, (row + 1) * 2 * K), i * 2 * K));
+      return evaluatePredictions(px, truth, r.map((x) => data.ids[x]), store.schema, cfg.keypointIndices, 0).rmse_px;
+    };
+    const baseline = { val_rmse_px: baseOf(rows('val')), test_rmse_px: baseOf(rows('test')) };
+    savePredictionRows(store, run.id, data.ids, predPx, all.map((i) => perSampleError(predPx, data.truthPx, i, K)), cfg.keypointIndices);
+    return {
+      run: run.id,
+      model: run.model,
+      backend: run.backend,
+      train,
+      val,
+      test,
+      baseline,
+      gap_px: train.rmse_px !== null && val.rmse_px !== null ? val.rmse_px - train.rmse_px : null,
+      reading: biasVarianceReading(train.rmse_px, val.rmse_px, baseline.val_rmse_px),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Grey image in, keypoints out: one photo or Kaggle face, cropped (box given, or the whole image) and mapped back. */
+export interface ImagePrediction {
+  /** Flat [x0, y0, ...] over the schema's keypoints in the original image's pixels (NaN = not predicted). */
+  coords: number[];
+  box: CropBox;
+}
+
+/** Predicts keypoints for raw grey images with a run's model; `boxes[i]` (e.g. from a face detector) or the whole image. */
+export async function predictImages(run: RunRecord, schema: KeypointSchema, images: { pixels: Uint8Array; width: number; height: number; box?: CropBox | null }[], model?: tf.LayersModel): Promise<ImagePrediction[]> {
+  const cfg = runConfigOf(run);
+  const S = cfg.inputSize;
+  const K = cfg.keypointIndices.length;
+  const m = model ?? (await loadRunModel(run));
+  try {
+    const out: ImagePrediction[] = [];
+    const chunk = 64;
+    for (let i = 0; i < images.length; i += chunk) {
+      const part = images.slice(i, i + chunk);
+      const x = new Float32Array(part.length * S * S);
+      const boxes = part.map((img, j) => {
+        const box = img.box ?? cropBoxFor(img.width, img.height, null, S, cfg.cropMargin);
+        cropResize(img.pixels, img.width, img.height, box, S, x, j * S * S);
+        return box;
+      });
+      const y = tf.tidy(() => m.predict(tf.tensor4d(x, [part.length, S, S, 1])) as tf.Tensor);
+      const norm = y.dataSync() as Float32Array;
+      y.dispose();
+      part.forEach((_, j) => {
+        const coords = new Array<number>(schema.keypoints.length * 2).fill(NaN);
+        cfg.keypointIndices.forEach((ki, t) => {
+          coords[2 * ki] = fromNormalised(norm[j * 2 * K + 2 * t], boxes[j].x0, boxes[j].side);
+          coords[2 * ki + 1] = fromNormalised(norm[j * 2 * K + 2 * t + 1], boxes[j].y0, boxes[j].side);
+        });
+        out.push({ coords, box: boxes[j] });
+      });
+    }
+    return out;
+  } finally {
+    if (!model) m.dispose();
+  }
+}
+
+/** Deletes a run: its record, its predictions (by the store) and its checkpoint folder. */
+export async function deleteRun(store: RunStore, runId: string): Promise<void> {
+  const run = store.getRun(runId);
+  store.deleteRun(runId);
+  if (run.checkpointDir) await rm(run.checkpointDir, { recursive: true, force: true });
+}
+
+export type { FinalMetrics };
