@@ -161,9 +161,10 @@ export async function writeSampleImage(sample: ExportSample, dir: string, stem: 
     const name = `${stem}.png`;
     const expected = sample.width * sample.height * sample.channels;
     if (sample.pixels.length !== expected) throw new KpsError('internal', `sample ${sample.id}: ${sample.pixels.length} pixels for a ${sample.width}x${sample.height}x${sample.channels} image`);
-    await sharp(sample.pixels, { raw: { width: sample.width, height: sample.height, channels: sample.channels as 1 | 2 | 3 | 4 } })
-      .png()
-      .toFile(join(dir, name));
+    let image = sharp(sample.pixels, { raw: { width: sample.width, height: sample.height, channels: sample.channels as 1 | 2 | 3 | 4 } });
+    // Keep grey as one-channel PNG (sharp would otherwise widen it to RGB).
+    if (sample.channels === 1) image = image.toColourspace('b-w');
+    await image.png().toFile(join(dir, name));
     return name;
   }
   if (sample.imagePath) {
