@@ -7,3 +7,4 @@ import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 
 export const commands: CliCommand[] = [newCommand, importCommand, statsCommand, exportCommand, serveCommand];
+import { benchTrainCommand } from './bench-train.js'; commands.push(benchTrainCommand);
