@@ -97,6 +97,7 @@ export class ImageServer {
       const body = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), {
         raw: { width: image.width, height: image.height, channels: 1 },
       })
+        .toColourspace('b-w')
         .png({ compressionLevel: 2 })
         .toBuffer();
       out = { contentType: 'image/png', body, etag: etagOf(body) };

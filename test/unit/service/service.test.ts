@@ -1,0 +1,262 @@
+// Service: op validation, project lifecycle, import/export jobs with events, edits, undo/redo, images — over a real temp store.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { Service } from '../../../src-main/service/service.js';
+import type { EventName, JobStatus } from '../../../src-main/service/api.js';
+import { KpsError } from '../../../src-main/core/errors.js';
+import { fakeDeps, H, tempDir, W } from './fakes.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let service: Service;
+let events: { event: EventName; payload: unknown }[];
+
+async function expectError(p: Promise<unknown>, code: string, text?: RegExp): Promise<KpsError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(KpsError);
+  expect((err as KpsError).code).toBe(code);
+  if (text) expect((err as KpsError).message).toMatch(text);
+  return err as KpsError;
+}
+
+async function importN(n: number): Promise<JobStatus> {
+  const file = join(tmp.dir, `data-${n}.txt`);
+  writeFileSync(file, String(n));
+  const { jobId } = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+  return service.call('job.wait', { jobId });
+}
+
+beforeEach(() => {
+  tmp = tempDir();
+  service = new Service({ mode: 'web', deps: fakeDeps() });
+  events = [];
+  service.onAny((event, payload) => events.push({ event, payload }));
+});
+
+afterEach(async () => {
+  await service.shutdown();
+  tmp.cleanup();
+});
+
+describe('Service call validation', () => {
+  it('rejects unknown operations as not-found', async () => {
+    await expectError(service.callUnknown('project.explode', {}), 'not-found', /unknown operation "project.explode"/);
+  });
+
+  it('rejects a request of the wrong shape as bad-input, naming the field', async () => {
+    await expectError(service.callUnknown('project.open', { path: 42 }), 'bad-input', /"path" must be a non-empty string/);
+    await expectError(service.callUnknown('import.start', { path: '/x', format: 'jpeg' }), 'bad-input', /"format" must be one of/);
+    await expectError(service.callUnknown('sample.get', []), 'bad-input', /must be a JSON object/);
+    await expectError(
+      service.callUnknown('labels.set', { sampleId: 1, edits: [{ index: 0, x: 'a', y: 1, state: 'labelled' }] }),
+      'bad-input',
+      /edits\[0\]\.x and \.y must be numbers/,
+    );
+  });
+
+  it('needs an open project for data operations', async () => {
+    await expectError(service.call('stats.get', {}), 'no-project', /no project is open/);
+    expect(await service.call('project.info', {})).toBeNull();
+  });
+
+  it('reports app info with the mode', async () => {
+    const info = await service.call('app.info', {});
+    expect(info.mode).toBe('web');
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('lists the built-in schemas', async () => {
+    const ids = (await service.call('schema.list', {})).map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining(['kaggle-15', 'imm-58', 'imm-frontal-73', 'ibug-68']));
+  });
+});
+
+describe('Service projects', () => {
+  it('creates, reopens and closes a project, emitting project.changed', async () => {
+    const path = join(tmp.dir, 'p.kps');
+    const info = await service.call('project.create', { path, schema: 'kaggle-15' });
+    expect(info).toMatchObject({ path, name: 'p', sampleCount: 0 });
+    expect(info.schema.keypoints).toHaveLength(15);
+    expect(existsSync(path)).toBe(true);
+    await service.call('project.close', {});
+    expect(await service.call('project.info', {})).toBeNull();
+    const reopened = await service.call('project.open', { path });
+    expect(reopened.schema.id).toBe('kaggle-15');
+    const changes = events.filter((e) => e.event === 'project.changed').map((e) => (e.payload as { project: { path: string } | null }).project);
+    expect(changes).toEqual([expect.objectContaining({ path }), null, expect.objectContaining({ path })]);
+  });
+
+  it('refuses to overwrite an existing file and to open a missing one', async () => {
+    const path = join(tmp.dir, 'p.kps');
+    await service.call('project.create', { path, schema: 'kaggle-15' });
+    await expectError(service.call('project.create', { path, schema: 'kaggle-15' }), 'conflict', /already exists/);
+    await expectError(service.call('project.open', { path: join(tmp.dir, 'nope.kps') }), 'not-found', /nope\.kps: no such project file/);
+  });
+
+  it('accepts a custom schema object and rejects an invalid one', async () => {
+    const schema = {
+      id: 'three',
+      title: 'Three points',
+      keypoints: [
+        { name: 'a', group: 'eye', side: 'left', color: '#f00' },
+        { name: 'b', group: 'eye', side: 'right', color: '#0f0' },
+        { name: 'c', group: 'nose', side: 'center', color: '#00f' },
+      ],
+      flipPairs: [[0, 1]],
+      edges: [[0, 2]],
+    };
+    const info = await service.call('project.create', { path: join(tmp.dir, 'c.kps'), schema } as never);
+    expect(info.schema.keypoints.map((k) => k.name)).toEqual(['a', 'b', 'c']);
+    await expectError(
+      service.call('project.create', { path: join(tmp.dir, 'd.kps'), schema: { ...schema, flipPairs: [[0, 9]] } } as never),
+      'bad-input',
+      /flipPairs\[0\] must be two keypoint indices below 3/,
+    );
+    expect(existsSync(join(tmp.dir, 'd.kps'))).toBe(false);
+  });
+});
+
+describe('Service jobs: import and export', () => {
+  beforeEach(async () => {
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    events = [];
+  });
+
+  it('imports as a job: id at once, progress, job.ended with the result, dataset.changed', async () => {
+    const file = join(tmp.dir, 'd.txt');
+    writeFileSync(file, '40');
+    const ref = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    expect(typeof ref.jobId).toBe('string');
+    // The job has not run yet when the id comes back.
+    expect((await service.call('project.info', {}))!.sampleCount).toBe(0);
+    const final = await service.call('job.wait', ref);
+    expect(final.state).toBe('done');
+    expect(final.result).toMatchObject({ count: 40 });
+    expect((await service.call('project.info', {}))!.sampleCount).toBe(40);
+    const names = events.map((e) => e.event);
+    expect(names).toContain('job.progress');
+    expect(names.indexOf('dataset.changed')).toBeLessThan(names.lastIndexOf('job.ended'));
+    const ended = events.find((e) => e.event === 'job.ended')!.payload as JobStatus;
+    expect(ended).toMatchObject({ jobId: ref.jobId, kind: 'import', state: 'done' });
+    expect((await service.call('job.get', ref)).state).toBe('done');
+    expect((await service.call('job.list', {})).map((j) => j.jobId)).toContain(ref.jobId);
+  });
+
+  it('a failing import ends failed with the file and record, and writes nothing', async () => {
+    const file = join(tmp.dir, 'bad.txt');
+    writeFileSync(file, 'bad 12');
+    const { jobId } = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    const final = await service.call('job.wait', { jobId });
+    expect(final.state).toBe('failed');
+    expect(final.error).toEqual({ code: 'bad-input', message: `${file}, record 12: non-numeric coordinate "abc"`, file, record: 12 });
+    expect((await service.call('project.info', {}))!.sampleCount).toBe(0);
+    expect(events.some((e) => e.event === 'dataset.changed')).toBe(false);
+  });
+
+  it('a missing path or unavailable format fails at once', async () => {
+    await expectError(service.call('import.start', { path: join(tmp.dir, 'none.csv'), format: 'kaggle-csv' }), 'not-found', /none\.csv: no such file/);
+    writeFileSync(join(tmp.dir, 'x.txt'), '1');
+    await expectError(service.call('import.start', { path: join(tmp.dir, 'x.txt'), format: 'coco' }), 'bad-input', /"coco" is not available/);
+  });
+
+  it('cancels a running import: state cancelled, nothing written', async () => {
+    const file = join(tmp.dir, 'slow.txt');
+    writeFileSync(file, 'slow');
+    const { jobId } = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await new Promise((r) => setTimeout(r, 30));
+    const status = await service.call('job.cancel', { jobId });
+    expect(status.state).toBe('cancelled');
+    expect(status.error?.code).toBe('cancelled');
+    expect((await service.call('project.info', {}))!.sampleCount).toBe(0);
+  });
+
+  it('exports as a job through the exporter', async () => {
+    await importN(3);
+    const out = join(tmp.dir, 'out.txt');
+    const { jobId } = await service.call('export.start', { out, format: 'kaggle-csv' });
+    const final = await service.call('job.wait', { jobId });
+    expect(final.state).toBe('done');
+    expect(final.result).toMatchObject({ written: 3, out });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('closing the project cancels its running jobs', async () => {
+    const file = join(tmp.dir, 'slow.txt');
+    writeFileSync(file, 'slow');
+    const { jobId } = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await service.call('project.close', {});
+    expect((await service.call('job.get', { jobId })).state).toBe('cancelled');
+  });
+});
+
+describe('Service edits, undo and redo', () => {
+  beforeEach(async () => {
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    await importN(5);
+    events = [];
+  });
+
+  it('sets labels durably, emits dataset.changed, and undo/redo walk the journal', async () => {
+    const ids = (await service.call('samples.ids', {})).ids;
+    expect(ids).toHaveLength(5);
+    const id = ids[2];
+    const before = await service.call('sample.get', { id });
+    expect(before.keypoints[2].state).toBe('missing');
+    const res = await service.call('labels.set', { sampleId: id, edits: [{ index: 2, x: 10.5, y: 20.25, state: 'labelled' }] });
+    expect(res.actionId).toBeGreaterThan(0);
+    expect(events).toContainEqual({ event: 'dataset.changed', payload: { sampleIds: [id], reason: 'labels' } });
+    const after = await service.call('sample.get', { id });
+    expect(after.keypoints[2]).toMatchObject({ x: 10.5, y: 20.25, state: 'labelled', provenance: 'annotator' });
+    const history = await service.call('sample.history', { id });
+    expect(history.some((h) => h.kind === 'keypoint' && h.index === 2)).toBe(true);
+
+    const undone = await service.call('history.undo', {});
+    expect(undone.sampleIds).toEqual([id]);
+    const restored = await service.call('sample.get', { id });
+    expect(restored.keypoints[2].state).toBe('missing');
+    expect(Number.isNaN(restored.keypoints[2].x)).toBe(true);
+    await service.call('history.redo', {});
+    expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 10.5, y: 20.25 });
+  });
+
+  it('rejects an out-of-range keypoint index with a clear message', async () => {
+    const id = (await service.call('samples.ids', {})).ids[0];
+    await expectError(
+      service.call('labels.set', { sampleId: id, edits: [{ index: 15, x: 1, y: 1, state: 'labelled' }] }),
+      'bad-input',
+      /keypoint index 15 is out of range \(the schema has 15\)/,
+    );
+  });
+
+  it('tags, splits and deletes samples, each undoable', async () => {
+    const ids = (await service.call('samples.ids', {})).ids;
+    await service.call('samples.tag', { ids: ids.slice(0, 2), add: ['needs review'] });
+    expect((await service.call('samples.list', { tag: 'needs review' })).total).toBe(2);
+    await service.call('samples.setSplit', { ids: [ids[0]], split: 'test' });
+    expect((await service.call('samples.ids', { split: 'test' })).ids).toEqual([ids[0]]);
+    await service.call('samples.delete', { ids: [ids[4]] });
+    expect((await service.call('samples.list', {})).total).toBe(4);
+    await service.call('history.undo', {});
+    expect((await service.call('samples.list', {})).total).toBe(5);
+    const reasons = events.filter((e) => e.event === 'dataset.changed').map((e) => (e.payload as { reason: string }).reason);
+    expect(reasons).toEqual(['tag', 'split', 'delete', 'undo']);
+  });
+
+  it('serves embedded pixels as a PNG with the stored values', async () => {
+    const id = (await service.call('samples.ids', {})).ids[1];
+    const img = await service.image(id);
+    expect(img.contentType).toBe('image/png');
+    const meta = await sharp(img.body).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([W, H, 1]);
+    const { data } = await sharp(img.body).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    // Sample index 1 of the synthetic set: (i * 7 + x * 3 + y * 11) % 256
+    expect(data[2 * W + 3]).toBe((1 * 7 + 3 * 3 + 2 * 11) % 256);
+    // Cached: the same bytes and etag again.
+    expect((await service.image(id)).etag).toBe(img.etag);
+    await expectError(service.image(999_999), 'not-found');
+  });
+});
