@@ -156,6 +156,8 @@ function applyPragmas(db: Db): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -32000');
+  // After a checkpoint, shrink a WAL that a large import grew, instead of keeping it at its peak size.
+  db.pragma('journal_size_limit = 8388608');
 }
 
 /** Thrown errors from SQLite for a file that is not a database become a message the user can act on. */
@@ -429,7 +431,7 @@ class SqliteProjectStore implements ProjectStore {
     const labelParams: unknown[] = new Array(this.k * 6);
     const insertJournal = this.st("INSERT INTO journal(action_id, kind, sample_id, kp_index, before, after, actor, at) VALUES (?, 'import', ?, NULL, NULL, ?, ?, ?)");
 
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       const { actionId, rev, at } = this.beginAction('import', label, actor, null);
       let firstId = 0;
       let lastId = 0;
@@ -486,6 +488,54 @@ class SqliteProjectStore implements ProjectStore {
       });
       return { count: samples.length, firstId, lastId };
     })();
+    // File-backed images are measured in the background so that stats() (synchronous) can report pixel
+    // figures for photo datasets shortly after the import; failures only leave those samples unmeasured.
+    if (samples.some((s) => s.image.kind === 'file')) void this.measureFilePixels().catch(() => undefined);
+    return result;
+  }
+
+  private measuring: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Reads up to `maxSamples` not yet measured file-backed images (evenly spread over the project) with sharp and
+   * stores their pixel min/max/sum, which stats() then includes (`pixel.sampled` says how many samples it covers).
+   * Calls run one after another. Returns how many images were measured and how many could not be read.
+   */
+  async measureFilePixels(maxSamples = 64): Promise<{ measured: number; failed: number }> {
+    const run = this.measuring.then(() => this.measureNow(maxSamples));
+    this.measuring = run.catch(() => undefined);
+    return run;
+  }
+
+  private async measureNow(maxSamples: number): Promise<{ measured: number; failed: number }> {
+    if (!this.db.open) return { measured: 0, failed: 0 };
+    const todo = this.st(`SELECT id, image_path AS path FROM samples WHERE deleted = 0 AND image_kind = 'file' AND pix_count IS NULL ORDER BY id`).all() as {
+      id: number;
+      path: string;
+    }[];
+    const already = (this.st("SELECT count(*) AS n FROM samples WHERE deleted = 0 AND image_kind = 'file' AND pix_count IS NOT NULL").get() as { n: number }).n;
+    const budget = Math.max(0, maxSamples - already);
+    const step = todo.length / Math.min(todo.length, budget || 1);
+    const chosen = budget === 0 ? [] : Array.from({ length: Math.min(todo.length, budget) }, (_, i) => todo[Math.floor(i * step)]);
+    const { default: sharp } = await import('sharp');
+    let measured = 0;
+    let failed = 0;
+    for (const c of chosen) {
+      let summary: ReturnType<typeof summarisePixels>;
+      try {
+        const { data } = await sharp(c.path).raw().toBuffer({ resolveWithObject: true });
+        summary = summarisePixels(data);
+      } catch {
+        failed++;
+        continue;
+      }
+      if (!this.db.open) break;
+      this.st('UPDATE samples SET pix_min = ?, pix_max = ?, pix_sum = ?, pix_count = ? WHERE id = ?').run(summary.min, summary.max, summary.sum, summary.count, c.id);
+      measured++;
+    }
+    // Pixel summaries are not a data change (no version bump), so the cached statistics are dropped here.
+    this.statsCache = null;
+    return { measured, failed };
   }
 
   private validateImported(s: ImportedSample): ReturnType<typeof summarisePixels> | null {
@@ -807,6 +857,13 @@ class SqliteProjectStore implements ProjectStore {
       this.st('UPDATE actions SET undone = 1, redoable = 1, undo_seq = ? WHERE id = ?').run(w.id, target.id);
       return { actionId: target.id, label: target.label, sampleIds: [...w.touched] };
     }).immediate();
+  }
+
+  /** What undo and redo would act on now, for enabling buttons and menu labels ("Undo Move nose_tip"). */
+  undoState(): { undo: { actionId: number; label: string } | null; redo: { actionId: number; label: string } | null } {
+    const u = this.st("SELECT id, label FROM actions WHERE kind = 'edit' AND undone = 0 ORDER BY id DESC LIMIT 1").get() as { id: number; label: string } | undefined;
+    const r = this.st('SELECT id, label FROM actions WHERE redoable = 1 ORDER BY undo_seq DESC LIMIT 1').get() as { id: number; label: string } | undefined;
+    return { undo: u ? { actionId: u.id, label: u.label } : null, redo: r ? { actionId: r.id, label: r.label } : null };
   }
 
   /** Re-applies the most recently undone action, if no new edit has been made since. */

@@ -63,8 +63,19 @@ export interface ProjectStore {
   /** Re-applies the most recently undone action; a new edit after an undo empties the redo stack. */
   redo(actor?: string): UndoResult;
   history(sampleId: number): JournalEntry[];
+  /** What undo and redo would act on now (null when nothing), with the action's label. */
+  undoState(): { undo: { actionId: number; label: string } | null; redo: { actionId: number; label: string } | null };
 
+  /**
+   * Statistics of the live samples. Pixel figures cover embedded pixels plus the file-backed images measured so far
+   * (`pixel.sampled` is the number of samples covered; null when none): see measureFilePixels.
+   */
   stats(): DatasetStats;
+  /**
+   * Measures up to `maxSamples` file-backed images (evenly spread) with sharp for stats(); started automatically
+   * after an import of file-backed samples. Resolves with how many were measured and how many could not be read.
+   */
+  measureFilePixels(maxSamples?: number): Promise<{ measured: number; failed: number }>;
   exportSource(): ExportSource;
 
   // Training results (filled by the training engine).

@@ -139,6 +139,15 @@ describe('real data in the store', () => {
       const groups = new Set(store.listSamples({}).items.map((i) => i.groupId));
       expect(groups.size).toBe(40);
       expect(store.history(1)[0].kind).toBe('import');
+      // The background measurement after import covers 64 of the 240 photos; asking again adds none.
+      expect((await store.measureFilePixels()).measured).toBe(0);
+      const px = store.stats().pixel!;
+      expect(px.sampled).toBe(64);
+      expect(px.min).toBeGreaterThanOrEqual(0);
+      expect(px.max).toBeLessThanOrEqual(255);
+      expect(px.max).toBeGreaterThan(px.min);
+      expect(px.mean).toBeGreaterThan(px.min);
+      expect(px.mean).toBeLessThan(px.max);
     } finally {
       store.close();
     }
