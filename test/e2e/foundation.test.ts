@@ -1,12 +1,10 @@
 // End to end (issue 2): create a project, import kaggle-proxy training.csv, see the gallery and the statistics, export; screenshots for the README.
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmt } from '../../src-renderer/lib/format.js';
-import { repoRoot, requireDataDir } from '../helpers/data.js';
-import { startStudio, visibleGalleryIds, waitForGallery, type Studio } from './harness.js';
-
-const shots = join(repoRoot, 'docs', 'screenshots');
+import { requireDataDir } from '../helpers/data.js';
+import { saveScreenshot, startStudio, visibleGalleryIds, waitForGallery, type Studio } from './harness.js';
 
 function parseCsv(path: string): { header: string[]; rows: string[][] } {
   const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
@@ -88,12 +86,9 @@ describe('foundation: project, import, gallery, statistics, export in the browse
       expect(await cell.locator('circle').count()).toBe(item.keypoints.filter((k) => Number.isFinite(k.x)).length);
     }
     // The thumbnails' pixels arrive (96x96 grey, served as an image).
-    await page.waitForFunction(() => {
-      const img = document.querySelector<HTMLImageElement>('[data-testid="gallery-item"] img');
-      return !!img && img.complete && img.naturalWidth === 96;
-    });
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, 'gallery.png') });
+    const img = page.locator('[data-testid="gallery-item"] img').first();
+    await expect.poll(() => img.evaluate((el: { complete: boolean; naturalWidth: number }) => (el.complete ? el.naturalWidth : 0)), { timeout: 10_000 }).toBe(96);
+    await saveScreenshot(page, 'gallery.png');
   });
 
   it('shows statistics equal to the service figures', async () => {
@@ -125,7 +120,7 @@ describe('foundation: project, import, gallery, statistics, export in the browse
       expect(Number(await page.getAttribute(`[data-testid="stat-hist-${k}"]`, 'data-count'))).toBe(st.labelledPerRowHistogram[k]);
     }
     expect(await page.locator('[data-testid="stat-mean-shape"] circle').count()).toBe(st.meanShape.filter((p) => p !== null).length);
-    await page.screenshot({ path: join(shots, 'stats.png') });
+    await saveScreenshot(page, 'stats.png');
   });
 
   it('exports Kaggle CSV from the app: same header, rows and values as the imported file', async () => {

@@ -1,10 +1,11 @@
 // End-to-end harness: starts `kps serve` on a free port, drives Debian's Chromium with playwright-core, and gives
 // tests a page plus a Node-side API client (over the same HTTP API) to assert stored values; cleans everything up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import WebSocket from 'ws';
 import type { ImportFormat } from '../../src-main/service/api.js';
 import { createWebClient, type WebClient, type WebSocketCtor } from '../../src-main/transport/web-client.js';
@@ -207,4 +208,22 @@ export async function waitForGallery(page: Page, count?: number): Promise<void> 
   await page.waitForSelector('[data-testid="gallery"]');
   if (count !== undefined) await page.waitForSelector(`[data-testid="gallery"][data-count="${count}"]`);
   if (count !== 0) await page.waitForSelector('[data-testid="gallery-item"] [data-testid="badge"]');
+}
+
+/** Folder of the README screenshots the e2e suite writes. */
+export const SCREENSHOT_DIR = join(repoRoot, 'docs', 'screenshots');
+
+/** Saves a README screenshot as a palette PNG (a few hundred KB at most instead of a full-colour one). */
+export async function saveScreenshot(page: Page, name: string, maxWidth = 1024): Promise<string> {
+  // Notices (toasts) would cover the view; dismiss them first.
+  for (const b of await page.locator('[data-testid="notice-dismiss"]').all()) await b.click();
+  const raw = await page.screenshot();
+  const png = await sharp(raw)
+    .resize({ width: maxWidth, withoutEnlargement: true })
+    .png({ palette: true, quality: 80, effort: 7, compressionLevel: 9 })
+    .toBuffer();
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, name);
+  writeFileSync(path, png);
+  return path;
 }
