@@ -1,7 +1,8 @@
 // Child process of the crash test: applies label edits one by one and prints "ack <i>" once each is acknowledged.
-// Usage: node --import tsx crash-child.ts <store|service> <project.kps> <edits>
+// Usage: node --import tsx crash-child.ts <store|service|import> <project.kps> <edits or samples>
 import { openProject } from '../../../src-main/store/project.js';
 import type { KeypointEdit } from '../../../src-main/service/api.js';
+import type { ImportedSample } from '../../../src-main/formats/types.js';
 
 const [mode, path, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -12,7 +13,26 @@ export function editFor(i: number, k: number): { sampleId: number; edit: Keypoin
 }
 
 async function main(): Promise<void> {
-  if (mode === 'store') {
+  if (mode === 'import') {
+    // One large import: it must land whole or not at all.
+    const store = openProject(path);
+    const k = store.schema.keypoints.length;
+    const samples: ImportedSample[] = [];
+    for (let r = 1; r <= count; r++) {
+      const pixels = new Uint8Array(96 * 96).fill(r & 0xff);
+      samples.push({
+        source: '/synthetic/big.csv',
+        record: r,
+        image: { kind: 'embedded', width: 96, height: 96, channels: 1, pixels },
+        groupId: null,
+        keypoints: Array.from({ length: k }, (_, i) => ({ x: i, y: r % 90, state: 'labelled' as const })),
+      });
+    }
+    process.stdout.write('ready\n');
+    store.importSamples(samples, 'import');
+    process.stdout.write('ack import\n');
+    store.close();
+  } else if (mode === 'store') {
     const store = openProject(path);
     const k = store.schema.keypoints.length;
     process.stdout.write('ready\n');

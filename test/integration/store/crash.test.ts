@@ -31,10 +31,18 @@ function makeProject(file: string): void {
 }
 
 /** Runs the child, kills it `delayMs` after its first ack, and returns the acks it printed. */
-function runAndKill(mode: 'store' | 'service', file: string, delayMs: number): Promise<{ acks: number[]; signal: string | null; stderr: string }> {
+function runAndKill(
+  mode: 'store' | 'service' | 'import',
+  file: string,
+  delayMs: number,
+  count = EDITS,
+): Promise<{ acks: number[]; signal: string | null; stderr: string; importAcked: boolean; importMs: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, file, String(EDITS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, file, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks: number[] = [];
+    let importAcked = false;
+    let readyAt = 0;
+    let importMs: number | null = null;
     let buffer = '';
     let stderr = '';
     let timer: NodeJS.Timeout | null = null;
@@ -44,6 +52,13 @@ function runAndKill(mode: 'store' | 'service', file: string, delayMs: number): P
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
+        if (line === 'ready') readyAt = performance.now();
+        if (line === 'ack import') {
+          importAcked = true;
+          importMs = performance.now() - readyAt;
+        }
+        // An import has no per-edit acks: its kill timer starts when the import begins.
+        if (line === 'ready' && mode === 'import') timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
         const m = /^ack (\d+)$/.exec(line);
         if (!m) continue;
         acks.push(Number(m[1]));
@@ -54,7 +69,7 @@ function runAndKill(mode: 'store' | 'service', file: string, delayMs: number): P
     child.on('error', reject);
     child.on('close', (_code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ acks, signal, stderr });
+      resolve({ acks, signal, stderr, importAcked, importMs });
     });
   });
 }
@@ -100,6 +115,60 @@ function verify(file: string, acks: number[]): { present: number } {
   }
   return { present };
 }
+
+describe('crash safety of a large import', () => {
+  const IMPORT_ROWS = 3000;
+
+  /** Kills the child `delay` ms into an import and checks the project is either unchanged or fully imported. */
+  async function killDuringImport(delay: number): Promise<{ killed: boolean; importMs: number | null }> {
+    const { dir, cleanup } = tempDir('kps-crash-import-');
+    try {
+      const file = join(dir, 'crash.kps');
+      makeProject(file);
+      const { signal, stderr, importAcked, importMs } = await runAndKill('import', file, delay, IMPORT_ROWS);
+      expect(stderr).toBe('');
+      const store = openProject(file);
+      let count: number;
+      try {
+        count = store.sampleCount();
+        // All or nothing, and an acknowledged import is all.
+        expect(count === SAMPLES || count === SAMPLES + IMPORT_ROWS).toBe(true);
+        if (importAcked) expect(count).toBe(SAMPLES + IMPORT_ROWS);
+        if (count > SAMPLES) {
+          expect(store.getSample(SAMPLES + IMPORT_ROWS).record).toBe(IMPORT_ROWS);
+          expect(store.getPixels(SAMPLES + IMPORT_ROWS)![0]).toBe(IMPORT_ROWS & 0xff);
+        }
+      } finally {
+        store.close();
+      }
+      const db = new Database(file, { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        const n = (q: string) => (db.prepare(q).get() as { n: number }).n;
+        expect(n('SELECT count(*) AS n FROM labels')).toBe(count * K);
+        expect(n('SELECT count(*) AS n FROM sample_pixels')).toBe(count - SAMPLES);
+        expect(n("SELECT count(*) AS n FROM journal WHERE kind = 'import'")).toBe(count);
+      } finally {
+        db.close();
+      }
+      console.log(`crash import: killed ${delay} ms in (${signal ?? 'exited first'}); ${importAcked ? 'acked' : 'not acked'}; ${count - SAMPLES} imported`);
+      return { killed: signal === 'SIGKILL', importMs };
+    } finally {
+      cleanup();
+    }
+  }
+
+  it('leaves the project either unchanged or fully imported, wherever the kill lands', async () => {
+    // Calibrate: how long an import takes here, then kill at random moments across it, most near its end (the commit).
+    const calibration = await killDuringImport(60_000);
+    expect(calibration.killed).toBe(false);
+    const t = calibration.importMs!;
+    const delays = [0.2, 0.6, 0.85, 0.95, 1.0].map((f) => Math.round(t * f * (0.9 + 0.2 * Math.random())));
+    let kills = 0;
+    for (const d of delays) if ((await killDuringImport(d)).killed) kills++;
+    expect(kills).toBeGreaterThanOrEqual(3);
+  });
+});
 
 describe('crash safety', () => {
   // Kill moments: right after the first ack, and at random later moments (logged so a failure can be replayed).
