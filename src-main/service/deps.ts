@@ -16,11 +16,10 @@ export interface ServiceDeps {
 
 /** The real store and formats modules. */
 export async function loadDefaultDeps(): Promise<ServiceDeps> {
-  // TEMPORARY until formats/index.ts lands: a computed specifier keeps the typecheck independent of it.
-  const formatsModule = '../formats/index.js';
+  // Loaded lazily so that importing the service (e.g. for its types) does not load SQLite and sharp.
   const [store, formats, schemas] = await Promise.all([
     import('../store/project.js'),
-    import(formatsModule).catch(() => ({ importers: {}, exporters: {} })) as Promise<Pick<ServiceDeps, 'importers' | 'exporters'>>,
+    import('../formats/index.js'),
     import('../formats/schemas.js'),
   ]);
   return {
