@@ -1,0 +1,221 @@
+// HTTP + WebSocket transport against a real server on 127.0.0.1: ops, NaN round trip, events, images, static, tokens.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { Service } from '../../../src-main/service/service.js';
+import { startHttpServer, type RunningHttpServer } from '../../../src-main/transport/http.js';
+import { createWebClient, ApiCallError, type WebSocketCtor } from '../../../src-main/transport/web-client.js';
+import { decodeWire, encodeWire } from '../../../src-main/service/api.js';
+import { fakeDeps, tempDir } from '../../unit/service/fakes.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let service: Service;
+let server: RunningHttpServer;
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : encodeWire(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? decodeWire(text) : null };
+}
+
+async function seed(n: number): Promise<number[]> {
+  await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+  const file = join(tmp.dir, 'd.txt');
+  writeFileSync(file, String(n));
+  const { jobId } = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+  await service.call('job.wait', { jobId });
+  return (await service.call('samples.ids', {})).ids;
+}
+
+beforeEach(() => {
+  tmp = tempDir();
+  service = new Service({ mode: 'web', deps: fakeDeps() });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await service.shutdown();
+  tmp.cleanup();
+});
+
+describe('HTTP transport on loopback', () => {
+  beforeEach(async () => {
+    const web = join(tmp.dir, 'web');
+    mkdirSync(join(web, 'assets'), { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Keypoint Studio</title>');
+    writeFileSync(join(web, 'assets', 'app-1234.js'), 'console.log(1)');
+    server = await startHttpServer({ service, port: 0, staticDir: web });
+  });
+
+  it('prints a loopback URL without a token', () => {
+    expect(server.token).toBeNull();
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+  });
+
+  it('calls operations and maps errors to HTTP statuses', async () => {
+    expect(await post('/api/project.info', {})).toEqual({ status: 200, body: null });
+    const created = await post('/api/project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    expect(created.status).toBe(200);
+    expect((created.body as { name: string }).name).toBe('p');
+    const bad = await post('/api/project.open', { path: 3 });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: { code: string } }).error.code).toBe('bad-input');
+    const missing = await post('/api/sample.get', { id: 12345 });
+    expect(missing.status).toBe(404);
+    expect((missing.body as { error: { message: string } }).error.message).toMatch(/sample 12345/);
+    const unknown = await post('/api/no.such', {});
+    expect(unknown.status).toBe(404);
+    const conflict = await post('/api/project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    expect(conflict.status).toBe(409);
+    const notJson = await post('/api/project.info', '{oops');
+    expect(notJson.status).toBe(400);
+  });
+
+  it('refuses API calls that a cross-site page could forge', async () => {
+    const plain = await fetch(`http://127.0.0.1:${server.port}/api/project.info`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    expect(plain.status).toBe(415);
+    const foreign = await post('/api/project.info', {}, { Origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+    // fetch will not set Host; node:http will (a DNS-rebinding page reaches us with its own host name).
+    const rebinding = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: server.port, path: '/api/project.info', method: 'POST', headers: { 'Content-Type': 'application/json', Host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(rebinding).toBe(403);
+  });
+
+  it('keeps NaN (missing keypoints) through the wire codec both ways', async () => {
+    const ids = await seed(3);
+    const sample = await post('/api/sample.get', { id: ids[0] });
+    const kp = (sample.body as { keypoints: { x: number; state: string }[] }).keypoints[0];
+    expect(kp.state).toBe('missing');
+    expect(Number.isNaN(kp.x)).toBe(true);
+    // A labelled keypoint marked missing again: NaN is sent as {"$num":"NaN"}.
+    await post('/api/labels.set', { sampleId: ids[1], edits: [{ index: 0, x: 1, y: 2, state: 'labelled' }] });
+    const r = await post('/api/labels.set', { sampleId: ids[1], edits: [{ index: 0, x: NaN, y: NaN, state: 'missing' }] });
+    expect(r.status).toBe(200);
+    expect((await service.call('sample.get', { id: ids[1] })).keypoints[0].state).toBe('missing');
+    // Hand-written JSON may use null for a missing coordinate.
+    const viaNull = await post('/api/labels.set', '{"sampleId":' + ids[2] + ',"edits":[{"index":1,"x":null,"y":null,"state":"missing"}]}');
+    expect(viaNull.status).toBe(200);
+  });
+
+  it('pushes events over the WebSocket: import job progress, end, and dataset.changed', async () => {
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    const client = createWebClient({ baseUrl: server.url, WebSocket: WebSocket as unknown as WebSocketCtor });
+    const seen: string[] = [];
+    const ended = new Promise<unknown>((resolve) => client.on('job.ended', resolve));
+    client.on('job.progress', () => seen.push('progress'));
+    const changed = new Promise<unknown>((resolve) => client.on('dataset.changed', resolve));
+    await client.connected();
+    const file = join(tmp.dir, 'd.txt');
+    writeFileSync(file, '25');
+    const { jobId } = await client.call('import.start', { path: file, format: 'kaggle-csv' });
+    expect(await ended).toMatchObject({ jobId, state: 'done', result: { count: 25 } });
+    expect(await changed).toEqual({ sampleIds: null, reason: 'import' });
+    expect(seen.length).toBeGreaterThan(0);
+    const failure = await client.call('sample.get', { id: 999 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApiCallError);
+    expect((failure as ApiCallError).status).toBe(404);
+    client.close();
+  });
+
+  it('serves an embedded sample as a PNG with cache validators', async () => {
+    const ids = await seed(2);
+    const url = `http://127.0.0.1:${server.port}/image/${ids[0]}`;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const etag = res.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const png = Buffer.from(await res.arrayBuffer());
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height]).toEqual([8, 6]);
+    const again = await fetch(url, { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    expect((await fetch(`http://127.0.0.1:${server.port}/image/99999`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.port}/image/abc`)).status).toBe(400);
+  });
+
+  it('serves the renderer with an SPA fallback and refuses path traversal', async () => {
+    const root = await fetch(`http://127.0.0.1:${server.port}/`);
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain('Keypoint Studio');
+    const route = await fetch(`http://127.0.0.1:${server.port}/gallery/12`);
+    expect(await route.text()).toContain('Keypoint Studio');
+    const asset = await fetch(`http://127.0.0.1:${server.port}/assets/app-1234.js`);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`http://127.0.0.1:${server.port}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.port}/..%2f..%2fetc%2fpasswd`)).status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('HTTP transport on a non-loopback bind', () => {
+  beforeEach(async () => {
+    const web = join(tmp.dir, 'web');
+    mkdirSync(web, { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Keypoint Studio</title>');
+    // Bound to every interface; the test connects through 127.0.0.1.
+    server = await startHttpServer({ service, host: '0.0.0.0', port: 0, staticDir: web });
+  });
+
+  it('generates a token and puts it in the printed URL', () => {
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{24,}$/);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+  });
+
+  it('answers 401 to API, image, static and WebSocket requests without the token', async () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    const api = await post('/api/project.info', {});
+    expect(api.status).toBe(401);
+    expect((api.body as { error: { code: string } }).error.code).toBe('unauthorized');
+    expect((await post('/api/project.info', {}, { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await fetch(`${base}/image/1`)).status).toBe(401);
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(`${base}/?token=nope`)).status).toBe(401);
+    const wsStatus = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(wsStatus).toBe(401);
+  });
+
+  it('accepts the token as a Bearer header, a query parameter, and the cookie set by the first page load', async () => {
+    const base = `http://127.0.0.1:${server.port}`;
+    const t = server.token!;
+    expect((await post('/api/project.info', {}, { Authorization: `Bearer ${t}` })).status).toBe(200);
+    const page = await fetch(`${base}/?token=${t}`);
+    expect(page.status).toBe(200);
+    const cookie = page.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/kps_token=.*HttpOnly.*SameSite=Strict/);
+    const cookiePair = cookie.split(';')[0];
+    expect((await fetch(`${base}/`, { headers: { Cookie: cookiePair } })).status).toBe(200);
+    const ids = await seed(1);
+    expect((await fetch(`${base}/image/${ids[0]}?token=${t}`)).status).toBe(200);
+
+    const client = createWebClient({ baseUrl: server.url, token: t, WebSocket: WebSocket as unknown as WebSocketCtor });
+    const changed = new Promise<unknown>((resolve) => client.on('dataset.changed', resolve));
+    await client.connected();
+    await client.call('labels.set', { sampleId: ids[0], edits: [{ index: 3, x: 4, y: 5, state: 'labelled' }] });
+    expect(await changed).toEqual({ sampleIds: [ids[0]], reason: 'labels' });
+    expect(client.imageUrl(ids[0])).toBe(`${base}/image/${ids[0]}?token=${t}`);
+    client.close();
+  });
+});
