@@ -3,6 +3,7 @@
 // Columns come from the schema: `<name>_x,<name>_y` for each keypoint in schema order, so with the
 // kaggle-15 schema the header is exactly Kaggle's. Coordinates are already 0-based pixels of the
 // 96x96 image and are kept as the float64 the text denotes. An empty cell is a missing keypoint.
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
@@ -66,7 +67,8 @@ async function checkFile(path: string): Promise<void> {
 }
 
 /** Kaggle training.csv: coordinate columns then Image (9,216 grey levels). */
-export const importKaggleCsv: Importer = async (path, schema, ctx) => {
+export const importKaggleCsv: Importer = async (given, schema, ctx) => {
+  const path = resolve(given);
   await checkFile(path);
   const coords = coordinateColumns(schema);
   const layout: CsvLayout = {
@@ -89,7 +91,8 @@ export const importKaggleCsv: Importer = async (path, schema, ctx) => {
 };
 
 /** Kaggle test.csv: ImageId, Image. Split `test`, every keypoint missing, ImageId kept as the external id. */
-export const importKaggleTestCsv: Importer = async (path, schema, ctx) => {
+export const importKaggleTestCsv: Importer = async (given, schema, ctx) => {
+  const path = resolve(given);
   await checkFile(path);
   const layout: CsvLayout = {
     columns: TEST_COLUMNS,
@@ -119,7 +122,8 @@ export const importKaggleTestCsv: Importer = async (path, schema, ctx) => {
 };
 
 /** Labels only (the coordinate columns, no Image): samples without pixels, nominally 96x96. */
-export const importKaggleLabels: Importer = async (path, schema, ctx) => {
+export const importKaggleLabels: Importer = async (given, schema, ctx) => {
+  const path = resolve(given);
   await checkFile(path);
   const layout: CsvLayout = {
     columns: coordinateColumns(schema),
