@@ -23,10 +23,8 @@ export interface IpcEventMessage {
 
 export interface FileDialogOptions {
   title?: string;
-  /** 'open' (default) picks an existing file or folder; 'save' picks a new path. */
-  mode?: 'open' | 'save';
-  /** Pick a folder instead of a file (open mode). */
-  directory?: boolean;
+  /** 'file' (default) picks one existing file, 'folder' one directory, 'save' a path to write. */
+  kind?: 'file' | 'folder' | 'save';
   filters?: { name: string; extensions: string[] }[];
   defaultPath?: string;
 }

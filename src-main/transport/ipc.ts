@@ -56,11 +56,10 @@ function checkDialogOptions(o: unknown): FileDialogOptions {
     if (typeof v.title !== 'string') throw new KpsError('bad-input', 'openFileDialog: title must be a string');
     out.title = v.title;
   }
-  if (v.mode !== undefined) {
-    if (v.mode !== 'open' && v.mode !== 'save') throw new KpsError('bad-input', 'openFileDialog: mode must be "open" or "save"');
-    out.mode = v.mode;
+  if (v.kind !== undefined) {
+    if (v.kind !== 'file' && v.kind !== 'folder' && v.kind !== 'save') throw new KpsError('bad-input', 'openFileDialog: kind must be "file", "folder" or "save"');
+    out.kind = v.kind;
   }
-  if (v.directory !== undefined) out.directory = v.directory === true;
   if (v.defaultPath !== undefined) {
     if (typeof v.defaultPath !== 'string') throw new KpsError('bad-input', 'openFileDialog: defaultPath must be a string');
     out.defaultPath = v.defaultPath;

@@ -36,7 +36,7 @@ export class ApiCallError extends Error {
 }
 
 export interface WebClientOptions {
-  /** e.g. `http://127.0.0.1:8080/` (the page's origin in a browser). */
+  /** e.g. `http://127.0.0.1:8080/` or the page's URL in a browser; only its origin is used (the API lives at the root). */
   baseUrl: string;
   token?: string | null;
   /** Defaults to globalThis.WebSocket. */
@@ -71,7 +71,7 @@ export function createWebClient(opts: WebClientOptions): WebClient {
 
   const connect = (): void => {
     if (closed || socket || !WS) return;
-    const u = new URL('ws', base);
+    const u = new URL('/ws', base);
     u.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WS(withToken(u));
     socket = ws;
@@ -109,7 +109,7 @@ export function createWebClient(opts: WebClientOptions): WebClient {
     async call<K extends OpName>(op: K, req: OpRequest<K>): Promise<OpResponse<K>> {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
       if (token) headers.Authorization = `Bearer ${token}`;
-      const res = await doFetch(new URL(`api/${op}`, base).toString(), { method: 'POST', headers, body: encodeWire(req ?? {}) });
+      const res = await doFetch(new URL(`/api/${op}`, base).toString(), { method: 'POST', headers, body: encodeWire(req ?? {}) });
       const text = await res.text();
       let body: unknown;
       try {
@@ -132,7 +132,7 @@ export function createWebClient(opts: WebClientOptions): WebClient {
       return () => set!.delete(l);
     },
     imageUrl(sampleId: number): string {
-      return withToken(new URL(`image/${sampleId}`, base));
+      return withToken(new URL(`/image/${sampleId}`, base));
     },
     connected(): Promise<void> {
       connect();
