@@ -1,7 +1,7 @@
 // Registers our WebAssembly kernels (missing or slow in tfjs-backend-wasm 4.22) with TensorFlow.js.
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
-import { batchMatMulWasm, identityWasm, maxPoolGradWasm, sumWasm } from './matmul-pool-sum.js';
+import { batchMatMulWasm, identityWasm, maxPoolGradWasm, meanWasm, sumWasm, tileWasm } from './matmul-pool-sum.js';
 import { rememberBuiltin } from './wasm-util.js';
 
 type AnyKernelFunc = tf.KernelFunc;
@@ -12,6 +12,8 @@ export const WASM_KERNELS: ReadonlyArray<{ name: string; func: AnyKernelFunc; wh
   { name: 'Conv2DBackpropInput', func: conv2DBackpropInputWasm as unknown as AnyKernelFunc, why: 'stock kernel is a scalar loop, ~15x slower than XNNPACK' },
   { name: 'BatchMatMul', func: batchMatMulWasm as unknown as AnyKernelFunc, why: 'stock kernel leaves XNNPACK for a scalar loop when an operand is transposed (dense-layer gradients)' },
   { name: 'MaxPoolGrad', func: maxPoolGradWasm as unknown as AnyKernelFunc, why: 'stock kernel ~15x slower than one pass with running maxima' },
+  { name: 'Tile', func: tileWasm as unknown as AnyKernelFunc, why: 'stock kernel is a per-element loop; batch-norm gradients tile a channel vector to the full activation' },
+  { name: 'Mean', func: meanWasm as unknown as AnyKernelFunc, why: 'stock kernel transposes before reducing leading axes (batch-norm moments)' },
   { name: 'Identity', func: identityWasm as unknown as AnyKernelFunc, why: 'stock kernel copies; sharing the immutable buffer saves ~50 copies per training step' },
   { name: 'Sum', func: sumWasm as unknown as AnyKernelFunc, why: 'stock kernel transposes the whole tensor before summing leading axes (bias and batch-norm gradients)' },
 ];

@@ -128,3 +128,49 @@ export function identityWasm(args: WasmKernelArgs): TensorInfo {
   backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
+
+/**
+ * Tile of a tensor whose leading axes are 1 along the leading axes only (batch-norm gradients tile a [1,1,1,C]
+ * vector to the activation's shape): repeated block copies. Other tilings go to the stock kernel.
+ */
+export function tileWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x;
+  const reps = attrs.reps as number[];
+  const rank = x.shape.length;
+  // First axis that is not repeated; every axis before it must have size 1 in x.
+  let k = 0;
+  while (k < rank && reps[k] !== 1) k++;
+  const simple = x.dtype === 'float32' && reps.length === rank && reps.slice(k).every((r) => r === 1) && x.shape.slice(0, k).every((d) => d === 1);
+  if (!simple || k === 0) return runWasmKernel('Tile', backend, inputs, attrs);
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const copies = reps.slice(0, k).reduce((a, b) => a * b, 1);
+  const out = alloc(backend, outShape);
+  const src = view(backend, x);
+  const dst = view(backend, out);
+  const n = src.length;
+  dst.set(src, 0);
+  // Doubling copies: log2(copies) memmoves instead of one small copy per repetition.
+  let filled = 1;
+  while (filled < copies) {
+    const m = Math.min(filled, copies - filled);
+    dst.copyWithin(filled * n, 0, m * n);
+    filled += m;
+  }
+  return out;
+}
+
+/** Mean over leading axes (batch-norm moments) as one streaming pass; other reductions go to the stock kernel. */
+export function meanWasm(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (!leading || x.dtype !== 'float32') return runWasmKernel('Mean', backend, inputs, attrs);
+  const out = sumWasm({ inputs, backend, attrs: { axis: axes, keepDims: attrs.keepDims } });
+  const rows = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+  const v = view(backend, out);
+  for (let i = 0; i < v.length; i++) v[i] /= rows;
+  return out;
+}

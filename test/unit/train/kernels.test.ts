@@ -228,6 +228,60 @@ describe('Sum matches cpu', () => {
   }
 });
 
+describe('Mean matches cpu', () => {
+  const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+    { shape: [64, 12, 12, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [64, 12, 12, 8], axis: [0, 1, 2], keepDims: true },
+    { shape: [5, 6, 7], axis: [0], keepDims: true },
+    { shape: [5, 6, 7], axis: [1, 2], keepDims: false },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
+      const err = await compare('Mean', { x: input(c.shape, 700 + i) }, { axis: c.axis, keepDims: c.keepDims });
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('Tile matches cpu', () => {
+  const cases: Array<{ shape: number[]; reps: number[] }> = [
+    { shape: [1, 1, 1, 8], reps: [64, 12, 12, 1] },
+    { shape: [1, 1, 1, 3], reps: [5, 7, 1, 1] },
+    { shape: [1, 5, 3], reps: [3, 1, 1] },
+    { shape: [2, 3], reps: [3, 2] },
+    { shape: [1, 4], reps: [1, 3] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${c.shape.join('x')} by ${c.reps.join('x')}`, async () => {
+      const err = await compare('Tile', { x: input(c.shape, 800 + i) }, { reps: c.reps });
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
+});
+
+describe('batch-norm gradients through tf.grads match cpu', () => {
+  it('x 16x6x6x5', async () => {
+    const xs = input([16, 6, 6, 5], 91);
+    const grads = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const x = tf.tensor4d(xs.values, [16, 6, 6, 5]);
+      const scale = tf.tensor1d([1, 2, 0.5, -1, 3]);
+      const offset = tf.tensor1d([0, 0.1, 0.2, 0.3, 0.4]);
+      const g = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, mean, variance, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3).square().mean();
+      });
+      const out = g([x, scale, offset]);
+      const vals = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+      tf.dispose([x, scale, offset, ...out]);
+      return vals;
+    };
+    const ref = await grads('cpu');
+    const got = await grads('wasm');
+    for (let i = 0; i < 3; i++) expect(relError(got[i], ref[i])).toBeLessThanOrEqual(TOL);
+  });
+});
+
 describe('Identity shares data safely', () => {
   it('a clone survives disposing the original and keeps its values', async () => {
     await tf.setBackend('wasm');
