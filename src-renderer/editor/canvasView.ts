@@ -51,6 +51,10 @@ export class EditorCanvas {
   private spaceHeld = false;
   private pan: { x: number; y: number; pointerId: number } | null = null;
   private suppressClick = false;
+  private downPointer: Point | null = null;
+  /** Grab offset and container origin of the drag in progress, for the raw pointer path. */
+  private rawDrag: { index: number; dx: number; dy: number; left: number; top: number; last: Point | null } | null = null;
+  private readonly onRawMove = (ev: Event) => this.rawMove(ev as PointerEvent);
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
@@ -227,6 +231,7 @@ export class EditorCanvas {
   }
 
   destroy(): void {
+    this.endRawDrag();
     for (const c of this.cleanups) c();
     this.stage.destroy();
   }
@@ -265,27 +270,70 @@ export class EditorCanvas {
     });
     m.on('mousedown touchstart', (e) => {
       if (e.evt instanceof MouseEvent && e.evt.button !== 0) return;
+      // Konva measures the grab offset from the press; the raw pointer path must use the same one.
+      this.downPointer = this.stage.getPointerPosition();
       if (this.selected !== index) this.cb.onSelect(index);
     });
-    m.on('dragstart', () => {
+    m.on('dragstart', (e) => {
       this.dragging = index;
       if (this.selected !== index) this.cb.onSelect(index);
+      const ev = e.evt as MouseEvent | undefined;
+      if (ev && this.downPointer && 'onpointerrawupdate' in window) {
+        const rect = this.container.getBoundingClientRect();
+        const pos = m.position();
+        this.rawDrag = { index, dx: this.downPointer.x - pos.x, dy: this.downPointer.y - pos.y, left: rect.left, top: rect.top, last: null };
+        window.addEventListener('pointerrawupdate', this.onRawMove);
+      }
     });
     m.on('dragmove', (e) => {
-      const p = screenToImage(this.t, m.position());
-      this.kps[index] = { x: p.x, y: p.y, state: this.kps[index].state === 'missing' ? 'labelled' : this.kps[index].state };
-      this.updateLabel();
-      // Draw now, inside the pointer event, rather than on the next animation frame: the moved point is on screen when this returns.
-      this.kpLayer.draw();
-      recordDrag(e.evt.timeStamp);
-      this.cb.onDragMove(index, p);
+      const pos = m.position();
+      // The raw pointer path has already drawn this position: nothing left to do for the frame-aligned event.
+      if (this.rawDrag?.last && this.rawDrag.last.x === pos.x && this.rawDrag.last.y === pos.y) return;
+      this.moveDragged(index, pos, e.evt.timeStamp);
     });
     m.on('dragend', () => {
       this.dragging = null;
+      this.endRawDrag();
       const p = screenToImage(this.t, m.position());
       this.cb.onDragEnd(index, p);
     });
     return m;
+  }
+
+  /** Moves the dragged marker to `pos` (screen) and redraws at once, inside the pointer event. */
+  private moveDragged(index: number, pos: Point, eventTime: number): void {
+    const p = screenToImage(this.t, pos);
+    this.kps[index] = { x: p.x, y: p.y, state: this.kps[index].state === 'missing' ? 'labelled' : this.kps[index].state };
+    this.updateLabel();
+    // Draw the scene now rather than on the next animation frame; the hit canvas waits for the frame (batchDraw).
+    this.kpLayer.drawScene();
+    recordDrag(eventTime);
+    this.cb.onDragMove(index, p);
+  }
+
+  /**
+   * pointerrawupdate arrives as soon as the pointer moves, while mousemove waits for the next frame: following it puts
+   * the dragged point on the canvas up to a frame earlier. Konva's own drag still runs and lands on the same position.
+   */
+  private rawMove(ev: PointerEvent): void {
+    const d = this.rawDrag;
+    if (!d || this.dragging !== d.index || this.pan) return;
+    const m = this.markers[d.index];
+    const bound = m.dragBoundFunc();
+    // Mouse events carry whole CSS pixels and pointer events fractions: use whole pixels so Konva's drag agrees.
+    const want = { x: Math.floor(ev.clientX) - d.left - d.dx, y: Math.floor(ev.clientY) - d.top - d.dy };
+    const pos = bound ? bound.call(m, want, ev) : want;
+    const cur = m.position();
+    if (cur.x === pos.x && cur.y === pos.y) return;
+    m.position(pos);
+    d.last = pos;
+    this.moveDragged(d.index, pos, ev.timeStamp);
+  }
+
+  private endRawDrag(): void {
+    if (!this.rawDrag) return;
+    window.removeEventListener('pointerrawupdate', this.onRawMove);
+    this.rawDrag = null;
   }
 
   private layoutMarkers(): void {

@@ -3,6 +3,8 @@
 export interface EditorPerf {
   /** Milliseconds from a pointer event's timestamp to the end of the synchronous redraw it caused. */
   drag: number[];
+  /** Milliseconds from the page starting to handle that pointer event to the end of the redraw (the app's own work). */
+  dragWork: number[];
   /** Milliseconds from a navigation request (key press or button) to the new sample drawn on the canvas. */
   open: number[];
 }
@@ -17,7 +19,7 @@ declare global {
 
 function buffers(): EditorPerf | null {
   if (typeof window === 'undefined') return null;
-  window.__kpsEditorPerf ??= { drag: [], open: [] };
+  window.__kpsEditorPerf ??= { drag: [], dragWork: [], open: [] };
   return window.__kpsEditorPerf;
 }
 
@@ -26,10 +28,23 @@ function push(list: number[], v: number): void {
   if (list.length > MAX) list.splice(0, list.length - MAX);
 }
 
-/** `since` is an event timeStamp (same clock as performance.now() in modern browsers). */
+let dispatchedAt = 0;
+if (typeof window !== 'undefined') {
+  // Capture phase on window runs before any other handler of the event (Konva's drag listens in the bubble phase).
+  const mark = () => (dispatchedAt = performance.now());
+  window.addEventListener('mousemove', mark, true);
+  window.addEventListener('pointermove', mark, true);
+  window.addEventListener('touchmove', mark, true);
+  window.addEventListener('pointerrawupdate', mark, true);
+}
+
+/** `since` is the event's timeStamp (same clock as performance.now()): when the browser received the input. */
 export function recordDrag(since: number): void {
   const b = buffers();
-  if (b && since > 0) push(b.drag, performance.now() - since);
+  if (!b || !(since > 0)) return;
+  const now = performance.now();
+  push(b.drag, now - since);
+  if (dispatchedAt > 0) push(b.dragWork, now - dispatchedAt);
 }
 
 let openStart: { at: number; target: number | null } | null = null;

@@ -1,0 +1,125 @@
+// Editor benchmarks in headless Chromium against web mode: drag latency (pointer event to redrawn keypoint) and opening the next sample.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { percentile, median, report } from './util.js';
+import { repoRoot, requireDataDir } from '../test/helpers/data.js';
+import { startStudio } from '../test/e2e/harness.js';
+
+const DRAG_MOVES = 300;
+const OPENS = 40;
+/** Pause between page-downs: an annotator spends far longer on a face, so the neighbours are preloaded as in real use. */
+const OPEN_PAUSE_MS = 200;
+
+async function main(): Promise<void> {
+  if (!existsSync(join(repoRoot, 'dist-web', 'index.html'))) {
+    execFileSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.web.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
+  }
+  const data = requireDataDir();
+  const studio = await startStudio({
+    project: { schema: 'kaggle-15', imports: [{ path: join(data, 'kaggle-proxy', 'training.csv'), format: 'kaggle-csv' }] },
+    viewport: { width: 1280, height: 800 },
+  });
+  const { page, api } = studio;
+  try {
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForSelector('[data-testid="gallery"]', { timeout: 60_000 });
+    const order = (await api.call('samples.ids', {})).ids;
+    const start = order[0];
+    const before = (await api.call('sample.get', { id: start })).keypoints[0];
+    await page.evaluate((h) => (location.hash = h), `#/editor/${start}`);
+    await page.waitForSelector(`[data-testid="editor-stage"][data-sample-id="${start}"][data-ready="true"]`);
+
+    // ---- drag ----
+    const t = await page.$eval('[data-testid="editor-stage"]', (el) => {
+      const r = el.getBoundingClientRect();
+      return { s: Number(el.dataset.scale), ox: Number(el.dataset.offsetX), oy: Number(el.dataset.offsetY), l: r.left, t: r.top };
+    });
+    const sx = t.l + t.ox + t.s * (before.x + 0.5);
+    const sy = t.t + t.oy + t.s * (before.y + 0.5);
+    await page.evaluate(() => {
+      if (window.__kpsEditorPerf) {
+        window.__kpsEditorPerf.drag.length = 0;
+        window.__kpsEditorPerf.dragWork.length = 0;
+      }
+    });
+    await page.mouse.move(sx, sy);
+    await page.mouse.down();
+    // A circle of radius 40 CSS px around the start: many small moves, as a hand makes. Mouse events carry whole
+    // pixels, so a move within the same pixel changes nothing and needs no redraw: count the moves that do.
+    let distinct = 0;
+    let last = `${Math.floor(sx)},${Math.floor(sy)}`;
+    for (let k = 1; k <= DRAG_MOVES; k++) {
+      const a = (k / DRAG_MOVES) * Math.PI * 2;
+      const x = sx + 40 * Math.sin(a) + k * 0.1;
+      const y = sy + 40 * (1 - Math.cos(a));
+      const key = `${Math.floor(x)},${Math.floor(y)}`;
+      if (key !== last) distinct++;
+      last = key;
+      await page.mouse.move(x, y);
+    }
+    await page.mouse.up();
+    const drag = await page.evaluate(() => window.__kpsEditorPerf?.drag.slice() ?? []);
+    const work = await page.evaluate(() => window.__kpsEditorPerf?.dragWork.slice() ?? []);
+    await page.waitForSelector('[data-testid="save-status"][data-status="saved"][data-pending="0"]');
+    const after = (await api.call('sample.get', { id: start })).keypoints[0];
+    const moved = Math.hypot(after.x - before.x, after.y - before.y);
+    // The drag ended 30 CSS px right of where it began: the stored point must show it.
+    const expectedShift = (DRAG_MOVES * 0.1) / t.s;
+    const dragOk = drag.length >= distinct * 0.95 && drag.length <= distinct && Math.abs(moved - expectedShift) < 2 / t.s + 0.02;
+    const dragP95 = percentile(drag, 95);
+    report({
+      bench: 'editor.drag',
+      target: 'p95 pointer move to redrawn keypoint <= 16 ms',
+      moves: DRAG_MOVES,
+      moves_to_a_new_pixel: distinct,
+      redraws_measured: drag.length,
+      p50_ms: Number(median(drag).toFixed(2)),
+      p95_ms: Number(dragP95.toFixed(2)),
+      max_ms: Number(Math.max(...drag).toFixed(2)),
+      // The app's own part: from the page starting to handle the move to the end of the redraw.
+      work_p50_ms: Number(median(work).toFixed(2)),
+      work_p95_ms: Number(percentile(work, 95).toFixed(2)),
+      stored_shift_px: Number(moved.toFixed(3)),
+      expected_shift_px: Number(expectedShift.toFixed(3)),
+      pass: dragOk && dragP95 <= 16,
+    });
+
+    // ---- open next sample ----
+    await page.evaluate(() => {
+      if (window.__kpsEditorPerf) window.__kpsEditorPerf.open.length = 0;
+    });
+    const wall: number[] = [];
+    let cur = start;
+    for (let k = 0; k < OPENS; k++) {
+      const next = order[order.indexOf(cur) + 1];
+      await page.waitForTimeout(OPEN_PAUSE_MS);
+      const t0 = performance.now();
+      await page.keyboard.press('PageDown');
+      await page.waitForSelector(`[data-testid="editor-stage"][data-sample-id="${next}"][data-ready="true"]`, { timeout: 10_000 });
+      wall.push(performance.now() - t0);
+      cur = next;
+    }
+    const open = await page.evaluate(() => window.__kpsEditorPerf?.open.slice() ?? []);
+    const openP95 = percentile(open, 95);
+    report({
+      bench: 'editor.open-next',
+      target: 'opening the next sample <= 50 ms (p95, key press to drawn canvas)',
+      opens: OPENS,
+      measured: open.length,
+      pause_between_ms: OPEN_PAUSE_MS,
+      p50_ms: Number(median(open).toFixed(2)),
+      p95_ms: Number(openP95.toFixed(2)),
+      max_ms: Number(Math.max(...open).toFixed(2)),
+      // Includes the CDP round trip and Playwright's polling: an upper bound seen from outside the page.
+      outside_p50_ms: Number(median(wall).toFixed(1)),
+      outside_p95_ms: Number(percentile(wall, 95).toFixed(1)),
+      pass: open.length === OPENS && openP95 <= 50,
+    });
+  } finally {
+    await studio.close();
+  }
+}
+
+await main();
