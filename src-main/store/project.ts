@@ -17,7 +17,7 @@ import type {
 import type { ExportSample, ExportSource, ImportedSample } from '../formats/types.js';
 import type { DatasetStats, KeypointEdit, PerKeypointStats, SampleQuery, UndoResult } from '../service/api.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
-import type { PredictionRecord, ProjectStore, RunRecord } from './types.js';
+import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord } from './types.js';
 
 type Db = Database.Database;
 
@@ -959,6 +959,44 @@ class SqliteProjectStore implements ProjectStore {
         actionKind: r.action_kind,
       };
     });
+  }
+
+  changesSinceImport(): ChangeSummary {
+    return this.db.transaction(() => {
+      // Only keypoints whose current value was not written by the import can differ from it (undo restores
+      // the import's provenance along with its value), so the import entries are read for those samples only.
+      const rows = this.st(`SELECT l.sample_id, l.kp_index, l.x, l.y, l.state, l.provenance
+        FROM labels l JOIN samples s ON s.id = l.sample_id
+        WHERE s.deleted = 0 AND l.provenance NOT LIKE 'import%' ORDER BY l.sample_id, l.kp_index`).raw().all() as [number, number, number | null, number | null, KeypointState, string][];
+      const importOf = this.st("SELECT after FROM journal WHERE sample_id = ? AND kind = 'import' ORDER BY id LIMIT 1").pluck();
+      const summary: ChangeSummary = { samplesChanged: 0, edited: 0, filled: 0, madeMissing: 0, byProvenance: {}, deletedSamples: 0 };
+      let currentSample = -1;
+      let imported: StoredKeypoint[] | null = null;
+      let counted = false;
+      for (const [sid, idx, x, y, state, provenance] of rows) {
+        if (sid !== currentSample) {
+          currentSample = sid;
+          counted = false;
+          const after = importOf.get(sid) as string | undefined;
+          imported = after ? (JSON.parse(after) as { keypoints: StoredKeypoint[] }).keypoints : null;
+        }
+        const was = imported?.[idx] ?? { x: null, y: null, state: 'missing' as KeypointState, provenance: 'import' };
+        let kind: 'edited' | 'filled' | 'madeMissing' | null = null;
+        if (was.state === 'missing' && state !== 'missing') kind = 'filled';
+        else if (was.state !== 'missing' && state === 'missing') kind = 'madeMissing';
+        else if (state !== 'missing' && (was.state !== state || was.x !== x || was.y !== y)) kind = 'edited';
+        if (kind === null) continue;
+        summary[kind]++;
+        const p = (summary.byProvenance[provenance] ??= { edited: 0, filled: 0, madeMissing: 0 });
+        p[kind]++;
+        if (!counted) {
+          summary.samplesChanged++;
+          counted = true;
+        }
+      }
+      summary.deletedSamples = (this.st('SELECT count(*) AS n FROM samples WHERE deleted = 1').get() as { n: number }).n;
+      return summary;
+    })();
   }
 
   // ---------------------------------------------------------------- statistics

@@ -30,6 +30,22 @@ export interface PredictionRecord {
   error: number | null;
 }
 
+/** What changed in the labels since they were imported (for the export-after-review summary). */
+export interface ChangeSummary {
+  /** Live samples with at least one keypoint that differs from its imported value. */
+  samplesChanged: number;
+  /** Keypoints present at import and now, at another position or state (labelled / occluded). */
+  edited: number;
+  /** Keypoints missing at import and present now. */
+  filled: number;
+  /** Keypoints present at import and missing now. */
+  madeMissing: number;
+  /** The same counts by the provenance of the current value (`annotator:alice`, `model:<run id>`, ...). */
+  byProvenance: Record<string, { edited: number; filled: number; madeMissing: number }>;
+  /** Samples deleted since import (their changes are not counted above). */
+  deletedSamples: number;
+}
+
 export interface ProjectStore {
   readonly path: string;
   readonly schema: KeypointSchema;
@@ -63,6 +79,8 @@ export interface ProjectStore {
   /** Re-applies the most recently undone action; a new edit after an undo empties the redo stack. */
   redo(actor?: string): UndoResult;
   history(sampleId: number): JournalEntry[];
+  /** Differences between the current labels and the imported ones, counted by kind and by provenance. */
+  changesSinceImport(): ChangeSummary;
   /** What undo and redo would act on now (null when nothing), with the action's label. */
   undoState(): { undo: { actionId: number; label: string } | null; redo: { actionId: number; label: string } | null };
 

@@ -416,6 +416,38 @@ describe('setLabels, undo and redo', () => {
   });
 });
 
+describe('changesSinceImport', () => {
+  it('counts edited, filled and made-missing keypoints by provenance, ignoring undone and no-op changes', () => {
+    importRows(4, (r) => (r === 2 ? [1, 2] : []));
+    const imported = store.getSample(1).keypoints[0];
+    store.setLabels(1, [{ index: 0, x: 9, y: 9, state: 'labelled' }, { index: 1, x: NaN, y: NaN, state: 'missing' }], 'annotator:alice');
+    store.setLabels(2, [{ index: 1, x: 3, y: 3, state: 'labelled' }, { index: 2, x: 4, y: 4, state: 'labelled' }], 'model:r1');
+    store.setLabels(3, [{ index: 3, x: 7, y: 7, state: 'labelled' }], 'annotator:bob');
+    store.undo(); // sample 3's change is gone
+    const k4 = store.getSample(4).keypoints[4];
+    store.setLabels(4, [{ index: 4, x: k4.x, y: k4.y, state: 'occluded' }], 'annotator:alice');
+    // Moved away and back to the imported value: no difference remains.
+    store.setLabels(4, [{ index: 0, x: 100, y: 100, state: 'labelled' }], 'annotator:bob');
+    const k40 = embeddedSample(4).keypoints[0];
+    store.setLabels(4, [{ index: 0, x: k40.x, y: k40.y, state: 'labelled' }], 'annotator:bob');
+    expect(store.changesSinceImport()).toEqual({
+      samplesChanged: 3,
+      edited: 2,
+      filled: 2,
+      madeMissing: 1,
+      byProvenance: {
+        'annotator:alice': { edited: 2, filled: 0, madeMissing: 1 },
+        'model:r1': { edited: 0, filled: 2, madeMissing: 0 },
+      },
+      deletedSamples: 0,
+    });
+    expect(imported.x).not.toBe(9);
+    store.deleteSamples([2], 'annotator');
+    const after = store.changesSinceImport();
+    expect([after.samplesChanged, after.filled, after.deletedSamples]).toEqual([2, 0, 1]);
+  });
+});
+
 describe('stats', () => {
   it('matches a direct computation over the imported values', () => {
     const samples: ImportedSample[] = [];
