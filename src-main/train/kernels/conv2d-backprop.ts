@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22) and a fast Conv2DBackpropInput, both run on the backend's own XNNPACK Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { alloc, free, runWasmKernel, transpose, transposeAMCtoCMA, transposeAMCtoMAC, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
+import { alloc, free, runWasmKernel, transposeAMCtoCMA, transposeAMCtoMAC, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -180,10 +180,9 @@ export function conv2DBackpropInputWasm(args: WasmKernelArgs): TensorInfo {
   const right = W - ((ow - 1) * sw + 1) + info.padInfo.left;
 
   if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-    const rev = runWasmKernel('Reverse', backend, { x: filter }, { dims: [0, 1] });
-    const wT = transpose(backend, rev, [0, 1, 3, 2]); // [kh, kw, Co, C]
+    const wT = phaseFilter(backend, filter, 0, 0, 1, 1, kh, kw); // rotated, [kh, kw, Co, C]
     const dx = xnnConv(backend, dy, wT, [[0, 0], [top, bottom], [left, right], [0, 0]], [1, 1]);
-    free(backend, rev, wT);
+    free(backend, wT);
     return dx;
   }
   // Strides, or a padding so large that the transposed one is negative: by stride phases (this also crops).
