@@ -187,11 +187,15 @@ export function migrate(db: Db, file: string, target: number = LATEST_VERSION): 
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current || m.version > target) continue;
-    db.transaction(() => {
+    // IMMEDIATE takes the write lock first; the version is read again under it, so two processes opening
+    // the same old file at once migrate it once.
+    current = db.transaction(() => {
+      const now = readSchemaVersion(db);
+      if (now >= m.version) return now;
       m.up(db);
       db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(m.version));
-    })();
-    current = m.version;
+      return m.version;
+    }).immediate();
   }
   return current;
 }
