@@ -71,19 +71,26 @@ export async function openAtomicFileStream(target: string): Promise<AtomicFileSt
   };
 }
 
+/** File written into every exported folder so a later export may replace it (and nothing else). */
+export const EXPORT_MARKER = '.kps-export';
+
 /**
  * Build a folder atomically: `fill` writes into a temporary folder beside `target`, which is then
- * renamed onto it. An existing empty folder is replaced; a non-empty one is refused rather than
- * deleted, so a mistyped path never destroys a user's files.
+ * renamed onto it. An existing empty folder is replaced, and so is an earlier export (it holds
+ * EXPORT_MARKER); any other non-empty folder is refused rather than deleted, so a mistyped path
+ * never destroys a user's files.
  */
 export async function writeFolderAtomic<T>(target: string, fill: (tmpDir: string) => Promise<T>): Promise<T> {
   const dir = resolve(target);
   await ensureParent(dir);
+  let replacePrevious = false;
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw new KpsError('conflict', `${dir} exists and is not a folder; choose a new folder name`, { file: dir });
-    if ((await readdir(dir)).length > 0) throw new KpsError('conflict', `${dir} exists and is not empty; choose a new folder or empty it first`, { file: dir });
-    await rmdir(dir);
+    const entries = await readdir(dir);
+    if (entries.includes(EXPORT_MARKER)) replacePrevious = true;
+    else if (entries.length > 0) throw new KpsError('conflict', `${dir} exists and is not empty; choose a new folder or empty it first`, { file: dir });
+    else await rmdir(dir);
   } catch (err) {
     if (err instanceof KpsError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -91,7 +98,16 @@ export async function writeFolderAtomic<T>(target: string, fill: (tmpDir: string
   const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}.tmp-`));
   try {
     const result = await fill(tmp);
-    await rename(tmp, dir);
+    await writeFile(join(tmp, EXPORT_MARKER), `Written by Keypoint Studio on ${new Date().toISOString()}; a later export to this folder replaces it.\n`);
+    if (replacePrevious) {
+      // Swap in two renames; the old export is removed only once the new one is in place.
+      const old = `${tmp}-old`;
+      await rename(dir, old);
+      await rename(tmp, dir);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, dir);
+    }
     return result;
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -4,14 +4,14 @@
 // but not visible, 2 labelled and visible; they map to missing, occluded and labelled. COCO
 // coordinates are pixel indices with pixel centres at integers (Detectron2 adds 0.5 to reach its
 // continuous frame), which is this project's convention, so no shift is applied.
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { writeFolderAtomic, writeFileAtomic } from './atomic.js';
 import { groupIdFromName, mapLimit, missingKeypoint, readImageInfo, requirePath, throwIfCancelled } from './common.js';
 import { exportStem, writeSampleImage } from './pts.js';
-import type { Exporter, ImportedSample, Importer } from './types.js';
+import type { ExportSample, ExportSource, Exporter, ImportedSample, Importer, JobContext } from './types.js';
 
 export const COCO_ANNOTATION_FILE = 'annotations.json';
 
@@ -29,6 +29,7 @@ async function exists(p: string): Promise<boolean> {
 
 /** Where a COCO file_name points: beside the JSON, in an images/ folder beside it, or the folder above (annotations/ layout). */
 async function resolveImage(jsonDir: string, fileName: string): Promise<string | null> {
+  if (isAbsolute(fileName)) return (await exists(fileName)) ? fileName : null;
   const candidates = [join(jsonDir, fileName), join(jsonDir, 'images', fileName), join(dirname(jsonDir), 'images', fileName), join(dirname(jsonDir), fileName)];
   if (fileName.includes('/')) candidates.push(join(jsonDir, 'images', basename(fileName)));
   for (const c of candidates) if (await exists(c)) return c;
@@ -171,58 +172,105 @@ export function cocoKeypoints(keypoints: readonly Keypoint[]): { flat: number[];
   return { flat, numKeypoints: num, bbox };
 }
 
-/** A folder holding `annotations.json` and `images/` (copies of the image files; embedded pixels as PNG). */
-export const exportCoco: Exporter = async (source, out, ctx) => {
+/** The COCO document for a project; `place` writes or locates each sample's image and returns its file_name. */
+async function buildCocoDoc(
+  source: ExportSource,
+  ctx: JobContext,
+  place: (sample: ExportSample, stem: string) => Promise<string | null>,
+): Promise<{ doc: Record<string, unknown>; written: number }> {
   const schema = source.schema;
   const total = source.count();
+  const used = new Set<string>();
+  const images: Record<string, unknown>[] = [];
+  const annotations: Record<string, unknown>[] = [];
   let written = 0;
-  await writeFolderAtomic(out, async (tmp) => {
-    const imagesDir = join(tmp, 'images');
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(imagesDir);
-    const used = new Set<string>();
-    const images: Record<string, unknown>[] = [];
-    const annotations: Record<string, unknown>[] = [];
-    for (const sample of source.samples()) {
-      throwIfCancelled(ctx);
-      const stem = exportStem(sample, used);
-      const fileName = await writeSampleImage(sample, imagesDir, stem);
-      if (!fileName) {
-        throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}, record ${sample.record}) has no image; COCO needs one per sample. Export labels-only data as kaggle-csv`);
-      }
-      images.push({ id: sample.id, file_name: fileName, width: sample.width, height: sample.height });
-      const { flat, numKeypoints, bbox } = cocoKeypoints(sample.keypoints);
-      annotations.push({
-        id: sample.id,
-        image_id: sample.id,
-        category_id: 1,
-        keypoints: flat,
-        num_keypoints: numKeypoints,
-        bbox,
-        area: bbox[2] * bbox[3],
-        iscrowd: 0,
-      });
-      written++;
-      if (written % 32 === 0) ctx.progress(written, total, 'writing');
+  for (const sample of source.samples()) {
+    throwIfCancelled(ctx);
+    const fileName = await place(sample, exportStem(sample, used));
+    if (!fileName) {
+      throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}, record ${sample.record}) has no image; COCO needs one per sample. Export labels-only data as kaggle-csv`);
     }
-    const doc = {
-      info: { description: `Keypoint Studio export (${schema.title})`, version: '1.0', date_created: new Date().toISOString() },
-      licenses: [],
-      images,
-      annotations,
-      categories: [
-        {
-          id: 1,
-          name: 'face',
-          supercategory: 'face',
-          keypoints: schema.keypoints.map((kp) => kp.name),
-          // COCO skeletons are 1-based keypoint numbers.
-          skeleton: schema.edges.map(([a, b]) => [a + 1, b + 1]),
-        },
-      ],
-    };
-    await writeFileAtomic(join(tmp, COCO_ANNOTATION_FILE), JSON.stringify(doc));
+    images.push({ id: sample.id, file_name: fileName, width: sample.width, height: sample.height });
+    const { flat, numKeypoints, bbox } = cocoKeypoints(sample.keypoints);
+    annotations.push({
+      id: sample.id,
+      image_id: sample.id,
+      category_id: 1,
+      keypoints: flat,
+      num_keypoints: numKeypoints,
+      bbox,
+      area: bbox[2] * bbox[3],
+      iscrowd: 0,
+    });
+    written++;
+    if (written % 32 === 0) ctx.progress(written, total, 'writing');
+  }
+  const doc = {
+    info: { description: `Keypoint Studio export (${schema.title})`, version: '1.0', date_created: new Date().toISOString() },
+    licenses: [],
+    images,
+    annotations,
+    categories: [
+      {
+        id: 1,
+        name: 'face',
+        supercategory: 'face',
+        keypoints: schema.keypoints.map((kp) => kp.name),
+        // COCO skeletons are 1-based keypoint numbers.
+        skeleton: schema.edges.map(([a, b]) => [a + 1, b + 1]),
+      },
+    ],
+  };
+  return { doc, written };
+}
+
+/**
+ * COCO keypoints export, in one of two shapes:
+ * - `out` ends in `.json`: that file alone for projects whose images are files (file_name is the
+ *   image's path relative to the JSON's folder, so nothing is copied); embedded pixels (Kaggle) are
+ *   written as PNGs into `<name>-images/` beside it.
+ * - any other `out`: a self-contained folder with `annotations.json` and `images/` (copies of the
+ *   image files; embedded pixels as PNG).
+ */
+export const exportCoco: Exporter = async (source, out, ctx) => {
+  const total = source.count();
+  const target = resolve(out);
+  if (target.toLowerCase().endsWith('.json')) {
+    const jsonDir = dirname(target);
+    const imagesName = `${basename(target).slice(0, -'.json'.length)}-images`;
+    let hasEmbedded = false;
+    for (const s of source.samples()) {
+      if (s.pixels) {
+        hasEmbedded = true;
+        break;
+      }
+    }
+    const relativeName = (p: string) => relative(jsonDir, p).split(sep).join('/');
+    const build = (imagesDir: string | null) =>
+      buildCocoDoc(source, ctx, async (sample, stem) => {
+        if (sample.pixels) {
+          const name = await writeSampleImage(sample, imagesDir!, stem);
+          return name && `${imagesName}/${name}`;
+        }
+        return sample.imagePath ? relativeName(sample.imagePath) : null;
+      });
+    let result: { doc: Record<string, unknown>; written: number };
+    if (hasEmbedded) result = await writeFolderAtomic(join(jsonDir, imagesName), (tmp) => build(tmp));
+    else result = await build(null);
+    await writeFileAtomic(target, JSON.stringify(result.doc));
+    ctx.progress(result.written, total, 'done');
+    return { written: result.written, files: hasEmbedded ? [target, join(jsonDir, imagesName)] : [target] };
+  }
+  const { written } = await writeFolderAtomic(target, async (tmp) => {
+    const imagesDir = join(tmp, 'images');
+    await mkdir(imagesDir);
+    const res = await buildCocoDoc(source, ctx, async (sample, stem) => {
+      const name = await writeSampleImage(sample, imagesDir, stem);
+      return name && `images/${name}`;
+    });
+    await writeFileAtomic(join(tmp, COCO_ANNOTATION_FILE), JSON.stringify(res.doc));
+    return res;
   });
   ctx.progress(written, total, 'done');
-  return { written, files: [join(resolve(out), COCO_ANNOTATION_FILE), join(resolve(out), 'images')] };
+  return { written, files: [join(target, COCO_ANNOTATION_FILE), join(target, 'images')] };
 };

@@ -45,7 +45,16 @@ describe('atomic folders', () => {
       return 7;
     });
     expect(result).toBe(7);
-    expect(readdirSync(target)).toEqual(['x.pts']);
+    expect(readdirSync(target).sort()).toEqual(['.kps-export', 'x.pts']);
+    expect(readdirSync(dir)).toEqual(['export']);
+  });
+
+  it('replaces an earlier export (it carries the marker file) but nothing else', async () => {
+    const dir = tempDir();
+    const target = join(dir, 'export');
+    await writeFolderAtomic(target, async (tmp) => writeFileSync(join(tmp, 'old.pts'), 'old'));
+    await writeFolderAtomic(target, async (tmp) => writeFileSync(join(tmp, 'new.pts'), 'new'));
+    expect(readdirSync(target).sort()).toEqual(['.kps-export', 'new.pts']);
     expect(readdirSync(dir)).toEqual(['export']);
   });
 

@@ -72,7 +72,7 @@ describe('.pts', () => {
     const out = join(dir, 'export');
     const res = await exportPts(memorySource(triSchema, [...first, embedded]), out, ctx);
     expect(res.written).toBe(2);
-    expect(readdirSync(out).sort()).toEqual(['a.png', 'a.pts', 'sample_000002.png', 'sample_000002.pts']);
+    expect(readdirSync(out).sort()).toEqual(['.kps-export', 'a.png', 'a.pts', 'sample_000002.png', 'sample_000002.pts']);
     const meta = await sharp(join(out, 'sample_000002.png')).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 96, 96, 1]);
     const { data } = await sharp(join(out, 'sample_000002.png')).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
@@ -81,6 +81,20 @@ describe('.pts', () => {
     // .pts has no occluded state: the occluded point comes back labelled at the same place.
     embedded.keypoints[1].state = 'labelled';
     expect(maxLabelDifference([...first, embedded], second)).toBeLessThan(1e-3);
+  });
+
+  it('exporting again to the same folder replaces the earlier export', async () => {
+    const dir = tempDir();
+    await writePng(join(dir, 'a.png'), 10, 10);
+    writeText(join(dir, 'a.pts'), ptsText([[1, 1], [2, 2], [3, 3]]));
+    const samples = await importPts(dir, triSchema, ctx);
+    const out = join(dir, 'export');
+    await exportPts(memorySource(triSchema, samples), out, ctx);
+    samples[0].keypoints[0] = { x: 7, y: 8, state: 'labelled' };
+    await exportPts(memorySource(triSchema, samples), out, ctx);
+    const again = await importPts(out, triSchema, ctx);
+    expect(again[0].keypoints[0]).toEqual({ x: 7, y: 8, state: 'labelled' });
+    expect(readdirSync(dir).sort()).toEqual(['a.png', 'a.pts', 'export']);
   });
 
   it('refuses to export into a folder that already has files, and leaves it alone', async () => {
@@ -175,11 +189,34 @@ describe('COCO', () => {
     expect(res.written).toBe(1);
     const doc = JSON.parse(readFileSync(join(out, 'annotations.json'), 'utf8'));
     expect(doc.categories).toEqual([{ id: 1, name: 'face', supercategory: 'face', keypoints: ['left_eye', 'right_eye', 'nose'], skeleton: [[1, 3], [2, 3]] }]);
-    expect(doc.images).toEqual([{ id: 1, file_name: 'face.png', width: 50, height: 40 }]);
+    expect(doc.images).toEqual([{ id: 1, file_name: 'images/face.png', width: 50, height: 40 }]);
     expect(doc.annotations[0]).toMatchObject({ image_id: 1, category_id: 1, keypoints: [10, 12, 2, 30, 8, 1, 0, 0, 0], num_keypoints: 2, bbox: [10, 8, 20, 4], area: 80, iscrowd: 0 });
     expect(existsSync(join(out, 'images', 'face.png'))).toBe(true);
     const back = await importCoco(join(out, 'annotations.json'), triSchema, ctx);
     expect(maxLabelDifference([sample], back)).toBe(0);
+  });
+
+  it('to a .json path: file images are referenced where they are, embedded pixels go to <name>-images/', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'data'));
+    const png = await writePng(join(dir, 'data', 'face.png'), 50, 40);
+    const fileSample: ImportedSample = { source: png, record: 1, groupId: null, image: { kind: 'file', path: png, width: 50, height: 40, channels: 3 }, keypoints: [{ x: 1, y: 2, state: 'labelled' }, { x: 3, y: 4, state: 'labelled' }, { x: 5, y: 6, state: 'occluded' }] };
+    const out = join(dir, 'out', 'keypoints.json');
+    const res = await exportCoco(memorySource(triSchema, [fileSample]), out, ctx);
+    expect(res.files).toEqual([out]);
+    expect(readdirSync(join(dir, 'out'))).toEqual(['keypoints.json']);
+    expect(JSON.parse(readFileSync(out, 'utf8')).images[0].file_name).toBe('../data/face.png');
+    expect(maxLabelDifference([fileSample], await importCoco(out, triSchema, ctx))).toBe(0);
+
+    const embedded: ImportedSample = { source: 't.csv', record: 1, groupId: null, image: { kind: 'embedded', width: 96, height: 96, channels: 1, pixels: Uint8Array.from(greyPixels(1)) }, keypoints: [{ x: 10.5, y: 20.25, state: 'labelled' }, { x: NaN, y: NaN, state: 'missing' }, { x: 0, y: 0, state: 'labelled' }] };
+    await exportCoco(memorySource(triSchema, [embedded, fileSample]), out, ctx);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['keypoints-images', 'keypoints.json']);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    expect(doc.images.map((i: { file_name: string }) => i.file_name)).toEqual(['keypoints-images/sample_000001.png', '../data/face.png']);
+    expect(maxLabelDifference([embedded, fileSample], await importCoco(out, triSchema, ctx))).toBe(0);
+    // Exporting again replaces the images folder of the earlier export.
+    await exportCoco(memorySource(triSchema, [embedded]), out, ctx);
+    expect(readdirSync(join(dir, 'out', 'keypoints-images')).sort()).toEqual(['.kps-export', 'sample_000001.png']);
   });
 
   it('refuses labels-only samples (COCO needs an image per sample) and writes nothing', async () => {
