@@ -65,16 +65,23 @@ export interface ServiceOptions {
   deps?: ServiceDeps;
   /** Default actor written to the journal for edits without one. */
   actor?: string;
+  /** App version for app.info (Electron passes app.getVersion()); defaults to package.json's. */
+  version?: string;
 }
 
+/** Our package.json's version: walk up from this module (src-main/service in the tree, out/main when bundled). */
 function appVersion(): string {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const pkg = JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'keypoint-studio' && pkg.version) return pkg.version;
+    } catch {
+      // Not here: keep walking up.
+    }
+    dir = dirname(dir);
   }
+  return '0.0.0';
 }
 
 const IMPLEMENTED = [
@@ -115,7 +122,7 @@ export class Service {
   private readonly deps: ServiceDeps;
   private readonly mode: 'electron' | 'web';
   private readonly actor: string;
-  private readonly version = appVersion();
+  private readonly version: string;
   private store: ProjectStore | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly images = new ImageServer();
@@ -129,6 +136,7 @@ export class Service {
     this.deps = opts.deps;
     this.mode = opts.mode;
     this.actor = opts.actor ?? 'annotator';
+    this.version = opts.version ?? appVersion();
     this.jobs = new JobRunner({
       onProgress: (s) => this.emit('job.progress', s),
       onEnded: (s) => this.emit('job.ended', s),
