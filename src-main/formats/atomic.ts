@@ -19,9 +19,19 @@ async function ensureParent(target: string): Promise<void> {
   }
 }
 
+/** Refuse a file target that is an existing folder, before any work is done. */
+async function ensureNotFolder(file: string): Promise<void> {
+  try {
+    if ((await stat(file)).isDirectory()) throw new KpsError('bad-input', `${file} is a folder; give a file name (for example ${join(file, 'training.csv')})`, { file });
+  } catch (err) {
+    if (err instanceof KpsError) throw err;
+  }
+}
+
 /** Write a whole file atomically: readers see the old file or the new one, never half of it. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const file = resolve(target);
+  await ensureNotFolder(file);
   await ensureParent(file);
   const tmp = tempName(file);
   try {
@@ -42,6 +52,7 @@ export interface AtomicFileStream {
 
 export async function openAtomicFileStream(target: string): Promise<AtomicFileStream> {
   const file = resolve(target);
+  await ensureNotFolder(file);
   await ensureParent(file);
   const tmp = tempName(file);
   const stream: WriteStream = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20, flush: true });

@@ -32,6 +32,12 @@ describe('atomic files', () => {
     expect(readFileSync(target, 'utf8')).toBe('header\nrow\n');
     expect(readdirSync(dir)).toEqual(['out.csv']);
   });
+  it('refuses a folder as a file target with a clear message', async () => {
+    const dir = tempDir();
+    await expect(writeFileAtomic(dir, 'x')).rejects.toThrow(/is a folder; give a file name/);
+    await expect(openAtomicFileStream(dir)).rejects.toThrow(/is a folder; give a file name/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('atomic folders', () => {
