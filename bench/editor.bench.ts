@@ -6,6 +6,13 @@ import { percentile, median, report } from './util.js';
 import { repoRoot, requireDataDir } from '../test/helpers/data.js';
 import { startStudio } from '../test/e2e/harness.js';
 
+/** What the page exposes, typed here because the Node-side program has no DOM types. */
+interface PageGlobals {
+  __kpsEditorPerf?: { drag: number[]; dragWork: number[]; open: number[] };
+  localStorage: { clear(): void };
+  location: { hash: string };
+}
+
 const DRAG_MOVES = 300;
 const OPENS = 40;
 /** Pause between page-downs: an annotator spends far longer on a face, so the neighbours are preloaded as in real use. */
@@ -22,13 +29,13 @@ async function main(): Promise<void> {
   });
   const { page, api } = studio;
   try {
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.clear());
     await page.reload();
     await page.waitForSelector('[data-testid="gallery"]', { timeout: 60_000 });
     const order = (await api.call('samples.ids', {})).ids;
     const start = order[0];
     const before = (await api.call('sample.get', { id: start })).keypoints[0];
-    await page.evaluate((h) => (location.hash = h), `#/editor/${start}`);
+    await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), `#/editor/${start}`);
     await page.waitForSelector(`[data-testid="editor-stage"][data-sample-id="${start}"][data-ready="true"]`);
 
     // ---- drag ----
@@ -39,9 +46,10 @@ async function main(): Promise<void> {
     const sx = t.l + t.ox + t.s * (before.x + 0.5);
     const sy = t.t + t.oy + t.s * (before.y + 0.5);
     await page.evaluate(() => {
-      if (window.__kpsEditorPerf) {
-        window.__kpsEditorPerf.drag.length = 0;
-        window.__kpsEditorPerf.dragWork.length = 0;
+      const perf = (globalThis as unknown as PageGlobals).__kpsEditorPerf;
+      if (perf) {
+        perf.drag.length = 0;
+        perf.dragWork.length = 0;
       }
     });
     await page.mouse.move(sx, sy);
@@ -60,8 +68,8 @@ async function main(): Promise<void> {
       await page.mouse.move(x, y);
     }
     await page.mouse.up();
-    const drag = await page.evaluate(() => window.__kpsEditorPerf?.drag.slice() ?? []);
-    const work = await page.evaluate(() => window.__kpsEditorPerf?.dragWork.slice() ?? []);
+    const drag = await page.evaluate(() => (globalThis as unknown as PageGlobals).__kpsEditorPerf?.drag.slice() ?? []);
+    const work = await page.evaluate(() => (globalThis as unknown as PageGlobals).__kpsEditorPerf?.dragWork.slice() ?? []);
     await page.waitForSelector('[data-testid="save-status"][data-status="saved"][data-pending="0"]');
     const after = (await api.call('sample.get', { id: start })).keypoints[0];
     const moved = Math.hypot(after.x - before.x, after.y - before.y);
@@ -88,7 +96,8 @@ async function main(): Promise<void> {
 
     // ---- open next sample ----
     await page.evaluate(() => {
-      if (window.__kpsEditorPerf) window.__kpsEditorPerf.open.length = 0;
+      const perf = (globalThis as unknown as PageGlobals).__kpsEditorPerf;
+      if (perf) perf.open.length = 0;
     });
     const wall: number[] = [];
     let cur = start;
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
       wall.push(performance.now() - t0);
       cur = next;
     }
-    const open = await page.evaluate(() => window.__kpsEditorPerf?.open.slice() ?? []);
+    const open = await page.evaluate(() => (globalThis as unknown as PageGlobals).__kpsEditorPerf?.open.slice() ?? []);
     const openP95 = percentile(open, 95);
     report({
       bench: 'editor.open-next',

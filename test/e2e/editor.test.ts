@@ -7,6 +7,16 @@ import type { LabelledKeypoint } from '../../src-main/core/types.js';
 import { repoRoot, requireDataDir } from '../helpers/data.js';
 import { startStudio, type Studio } from './harness.js';
 
+/** What tests read in the page, typed here because the Node-side program has no DOM types. */
+interface PageGlobals {
+  localStorage: { clear(): void };
+  location: { hash: string };
+  document: {
+    querySelector(sel: string): { getAttribute(name: string): string | null } | null;
+    querySelectorAll(sel: string): { length: number };
+  };
+}
+
 let studio: Studio;
 let page: Page;
 
@@ -38,7 +48,7 @@ async function toPage(x: number, y: number): Promise<{ x: number; y: number }> {
 }
 
 async function openEditor(id: number): Promise<void> {
-  await page.evaluate((h) => (location.hash = h), `#/editor/${id}`);
+  await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), `#/editor/${id}`);
   await waitEditor(id);
 }
 
@@ -102,7 +112,7 @@ beforeAll(async () => {
   });
   page = studio.page;
   // Hotkeys and zoom memory start from the defaults in every run.
-  await page.evaluate(() => localStorage.clear());
+  await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.clear());
   await page.reload();
   await page.waitForSelector('[data-testid="gallery"]', { timeout: 60_000 });
 });
@@ -250,7 +260,7 @@ describe('keypoint editor', () => {
     }
     // Complete: the editor moves to another sample with missing keypoints, still in fill mode.
     await page.waitForFunction((old) => {
-      const el = document.querySelector('[data-testid="editor-stage"]');
+      const el = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="editor-stage"]');
       return el && el.getAttribute('data-sample-id') !== String(old) && el.getAttribute('data-ready') === 'true';
     }, id);
     const nextId = await currentSample();
@@ -381,7 +391,7 @@ describe('keypoint editor', () => {
     // "retry now" tries again at once (and fails again while the service is unreachable).
     const attempts = Number(await page.getAttribute('[data-testid="save-status"]', 'data-attempts'));
     await page.click('[data-testid="save-retry"]');
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="save-status"]')?.getAttribute('data-attempts')) > n, attempts);
+    await page.waitForFunction((n) => Number((globalThis as unknown as PageGlobals).document.querySelector('[data-testid="save-status"]')?.getAttribute('data-attempts')) > n, attempts);
     // A second edit queues behind the failing one.
     await page.keyboard.press('ArrowUp');
     expect(await page.getAttribute('[data-testid="save-status"]', 'data-pending')).toBe('2');
@@ -408,8 +418,9 @@ describe('keypoint editor', () => {
     await page.click('[data-testid="review-queue"]');
     await page.waitForSelector(`[data-testid="review-view"][data-count="${flagged.length}"]`);
     for (let k = 0; k < flagged.length; k++) {
-      const cur = Number(await page.getAttribute('[data-testid="review-view"]', 'data-current'));
-      expect(cur).toBe(flagged[k]);
+      // The queue walks the flagged samples in order, moving on after each "reviewed".
+      const cur = flagged[k];
+      await page.waitForSelector(`[data-testid="review-view"][data-current="${cur}"]`);
       await waitEditor(cur);
       if (k === 0) await page.click('[data-testid="tag-reviewed"]');
       else await page.keyboard.press('Shift+R');
@@ -426,7 +437,7 @@ describe('keypoint editor', () => {
     await waitSaved();
     if ((await page.getAttribute('[data-testid="history-toggle"]', 'aria-pressed')) !== 'true') await page.click('[data-testid="history-toggle"]');
     const journal = await studio.api.call('sample.history', { id: a.id });
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="history-row"]').length === n, journal.length);
+    await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="history-row"]').length === n, journal.length);
     const kinds = await page.$$eval('[data-testid="history-row"]', (els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toContain('annotator');
     expect(kinds.length).toBe(journal.length);
