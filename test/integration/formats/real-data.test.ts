@@ -109,6 +109,21 @@ describe('Kaggle layouts', () => {
   });
 });
 
+describe('Kaggle submission for the kaggle-proxy test set', () => {
+  it('covers every lookup row with predictions for the 224 imported test images', async () => {
+    const schema = loadBuiltinSchema('kaggle-15');
+    const test = await importers['kaggle-test-csv'](join(data(), 'kaggle-proxy/test.csv'), schema, ctx);
+    const preds = new Map(test.map((s) => [s.externalId!, Array.from({ length: 30 }, (_, i) => 48 + i / 10)]));
+    const lookup = join(data(), 'kaggle-proxy/IdLookupTable.csv');
+    const out = join(mkdtempSync(join(tmpdir(), 'kps-sub-')), 'submission.csv');
+    const res = await writeKaggleSubmission(lookup, preds, out);
+    expect(res.rows).toBe(naiveRows(lookup).length);
+    expect(res.rows).toBe(3156);
+    const written = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(written).toEqual(naiveRows(lookup).map((r) => r[0]));
+  });
+});
+
 describe('point files', () => {
   it('imm-face-db: 240 faces of 58 points, 1-based .pts made 0-based, persons 01-40 as groups', async () => {
     const dir = join(data(), 'imm-face-db');
