@@ -3,6 +3,8 @@
 // Columns come from the schema: `<name>_x,<name>_y` for each keypoint in schema order, so with the
 // kaggle-15 schema the header is exactly Kaggle's. Coordinates are already 0-based pixels of the
 // 96x96 image and are kept as the float64 the text denotes. An empty cell is a missing keypoint.
+// The layout has no "occluded" state: occluded keypoints are written with their coordinates and
+// come back as labelled.
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { ImportError, KpsError } from '../core/errors.js';

@@ -24,7 +24,13 @@ export function schemasDir(): string {
     return dir;
   }
   if (cachedDir) return cachedDir;
-  let here = dirname(fileURLToPath(import.meta.url));
+  // A CommonJS bundle has no import.meta.url: fall back to the working folder.
+  let here: string;
+  try {
+    here = dirname(fileURLToPath(import.meta.url));
+  } catch {
+    here = process.cwd();
+  }
   for (let i = 0; i < 6; i++) {
     const dir = join(here, 'assets', 'schemas');
     if (existsSync(join(dir, 'kaggle-15.json'))) {
