@@ -156,6 +156,60 @@ describe('importSamples', () => {
   });
 });
 
+describe('bulk imports', () => {
+  const journalMode = () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.pragma('journal_mode', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+
+  it('returns to WAL after a large import and stays all or nothing', () => {
+    importRows(2);
+    const big = Array.from({ length: 300 }, (_, i) => embeddedSample(i + 3));
+    const good = big[250].image;
+    let reads = 0;
+    let modeDuringImport: unknown = null;
+    Object.defineProperty(big[250], 'image', {
+      get() {
+        if (++reads > 1) {
+          // Mid-transaction: the file is in rollback-journal mode for this large import.
+          modeDuringImport = journalMode();
+          throw new Error('disk on fire');
+        }
+        return good;
+      },
+    });
+    expect(() => store.importSamples(big, 'import')).toThrow(/disk on fire/);
+    expect(modeDuringImport).toBe('delete');
+    expect(store.sampleCount()).toBe(2);
+    expect(journalMode()).toBe('wal');
+    const ok = Array.from({ length: 300 }, (_, i) => embeddedSample(i + 3));
+    expect(store.importSamples(ok, 'import')).toEqual({ count: 300, firstId: 3, lastId: 302 });
+    expect(journalMode()).toBe('wal');
+    reopen();
+    expect(store.sampleCount()).toBe(302);
+    expect(store.getSample(302).record).toBe(302);
+  });
+
+  it('imports in WAL mode when another connection has the project open', () => {
+    const other = new Database(file);
+    try {
+      other.prepare('SELECT count(*) FROM samples').get();
+      const big = Array.from({ length: 250 }, (_, i) => embeddedSample(i + 1));
+      expect(store.importSamples(big, 'import').count).toBe(250);
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect((other.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n).toBe(250);
+    } finally {
+      other.close();
+    }
+    store.setLabels(1, [{ index: 0, x: 5, y: 5, state: 'labelled' }], 'annotator');
+    expect(journalMode()).toBe('wal');
+  });
+});
+
 describe('listSamples and sampleIds', () => {
   beforeEach(() => {
     // Row r misses r mod 4 keypoints (the first ones); sources alternate between two files.
