@@ -1,0 +1,174 @@
+// Face detection on photos with @vladmandic/face-api (SSD MobileNet v1 or Tiny Face Detector; weights ship in the package).
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { currentBackend, initBackend } from '../backend.js';
+import { type PhotoImage, type PhotoInput, loadPhoto } from './photo.js';
+
+export type DetectorName = 'ssd-mobilenetv1' | 'tiny-face-detector';
+
+/**
+ * A face box in the project's pixel convention (pixel centres at integers): (x, y) is the box's top-left edge,
+ * so a box covering the whole image is { x: -0.5, y: -0.5, width: W, height: H }.
+ */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Detector confidence in [0, 1]; 0 for a fallback box. */
+  score: number;
+  /** The 68 iBUG landmarks face-api found in this box (project coordinates), when landmarks were asked for. */
+  landmarks?: { x: number; y: number }[];
+}
+
+export interface FaceDetection {
+  source: string;
+  imageWidth: number;
+  imageHeight: number;
+  /** Faces found, best score first; empty when none was found or the detector could not run. */
+  faces: FaceBox[];
+  /** The detector that ran, or 'none' when it could not. */
+  detector: DetectorName | 'none';
+  /** TensorFlow.js backend the detector ran on. */
+  backend: string | null;
+  ms: number;
+  /** Present when `faces` is empty: a centred square box to use instead, and why. */
+  fallback?: { box: FaceBox; reason: string };
+}
+
+export interface DetectOptions {
+  detector?: DetectorName;
+  /** Minimum confidence (default 0.5 for SSD, 0.4 for Tiny). */
+  minScore?: number;
+  maxFaces?: number;
+  /** Also find face-api's 68 landmarks per face (default true): the crop is then placed from the eyes and mouth. */
+  landmarks?: boolean;
+}
+
+/** The part of face-api this module uses; the package's own typings reference DOM types that Node code lacks. */
+interface FaceApiNet {
+  loadFromDisk(dir: string): Promise<void>;
+  isLoaded: boolean;
+}
+interface FaceApiDetection {
+  score: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+interface FaceApiWithLandmarks {
+  detection: FaceApiDetection;
+  landmarks: { positions: { x: number; y: number }[] };
+}
+interface FaceApiTask extends PromiseLike<FaceApiDetection[]> {
+  withFaceLandmarks(): PromiseLike<FaceApiWithLandmarks[]>;
+}
+interface FaceApi {
+  version: string;
+  nets: { ssdMobilenetv1: FaceApiNet; tinyFaceDetector: FaceApiNet; faceLandmark68Net: FaceApiNet };
+  detectAllFaces(input: tf.Tensor3D, options: unknown): FaceApiTask;
+  SsdMobilenetv1Options: new (o: { minConfidence?: number; maxResults?: number }) => unknown;
+  TinyFaceDetectorOptions: new (o: { inputSize?: number; scoreThreshold?: number }) => unknown;
+}
+
+const require = createRequire(import.meta.url);
+let faceApi: FaceApi | null = null;
+let loadError: string | null = null;
+const loaded = new Set<DetectorName | 'landmarks'>();
+
+/** Folder of the detector weights inside the npm package. */
+export function detectorModelDir(): string {
+  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+async function ensureDetector(name: DetectorName, landmarks: boolean): Promise<FaceApi> {
+  if (!currentBackend()) await initBackend('auto');
+  if (!faceApi) {
+    // The Node WebAssembly build: it uses the same @tensorflow/tfjs instance as the trainer and whatever backend is active.
+    faceApi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  }
+  if (!loaded.has(name)) {
+    const net = name === 'ssd-mobilenetv1' ? faceApi.nets.ssdMobilenetv1 : faceApi.nets.tinyFaceDetector;
+    await net.loadFromDisk(detectorModelDir());
+    loaded.add(name);
+  }
+  if (landmarks && !loaded.has('landmarks')) {
+    await faceApi.nets.faceLandmark68Net.loadFromDisk(detectorModelDir());
+    loaded.add('landmarks');
+  }
+  return faceApi;
+}
+
+/** The documented fallback when no face is found: the largest centred square, reported as such. */
+export function centreSquareBox(width: number, height: number): FaceBox {
+  const side = Math.min(width, height);
+  return { x: (width - side) / 2 - 0.5, y: (height - side) / 2 - 0.5, width: side, height: side, score: 0 };
+}
+
+/**
+ * Finds faces in a photo. Never throws for a readable photo: when the detector cannot load or finds no face,
+ * `faces` is empty and `fallback` holds a centred square with the reason (unreadable photos throw a KpsError).
+ */
+export async function detectFaces(input: PhotoInput, opts: DetectOptions = {}): Promise<FaceDetection> {
+  const photo: PhotoImage = await loadPhoto(input);
+  const detector = opts.detector ?? 'ssd-mobilenetv1';
+  const t0 = performance.now();
+  const base = { source: photo.source, imageWidth: photo.width, imageHeight: photo.height };
+  let api: FaceApi;
+  try {
+    if (loadError) throw new Error(loadError);
+    api = await ensureDetector(detector, opts.landmarks !== false);
+  } catch (err) {
+    loadError = loadError ?? `face detector could not load: ${(err as Error).message.split('\n')[0]}`;
+    return { ...base, faces: [], detector: 'none', backend: currentBackend()?.name ?? null, ms: performance.now() - t0, fallback: { box: centreSquareBox(photo.width, photo.height), reason: loadError } };
+  }
+  const minScore = opts.minScore ?? (detector === 'ssd-mobilenetv1' ? 0.5 : 0.4);
+  const options =
+    detector === 'ssd-mobilenetv1'
+      ? new api.SsdMobilenetv1Options({ minConfidence: minScore, maxResults: opts.maxFaces ?? 100 })
+      : new api.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: minScore });
+  // face-api wants RGB; a grey photo is repeated into three channels.
+  const rgb = photo.channels === 3 ? photo.data : greyToRgb(photo.data);
+  const withLandmarks = opts.landmarks !== false;
+  let faces = await runDetector(api, options, rgb, photo.width, photo.height, 0, withLandmarks);
+  if (faces.length === 0) {
+    // Both detectors miss faces that fill the whole frame (tight crops such as LFPW's): look again with a border.
+    const pad = Math.round(0.3 * Math.max(photo.width, photo.height));
+    faces = await runDetector(api, options, padRgb(rgb, photo.width, photo.height, pad), photo.width + 2 * pad, photo.height + 2 * pad, pad, withLandmarks);
+  }
+  faces = faces.sort((a, b) => b.score - a.score).slice(0, opts.maxFaces ?? 100);
+  const result: FaceDetection = { ...base, faces, detector, backend: currentBackend()?.name ?? tf.getBackend(), ms: performance.now() - t0 };
+  if (faces.length === 0) result.fallback = { box: centreSquareBox(photo.width, photo.height), reason: `no face found by ${detector} (minimum score ${minScore})` };
+  return result;
+}
+
+async function runDetector(api: FaceApi, options: unknown, rgb: Uint8Array, width: number, height: number, pad: number, landmarks: boolean): Promise<FaceBox[]> {
+  const input3d = tf.tensor3d(rgb, [height, width, 3], 'int32');
+  // face-api measures from pixel edges; the project puts pixel centres at integers. Padding is removed.
+  const toBox = (d: FaceApiDetection): FaceBox => ({ x: d.box.x - 0.5 - pad, y: d.box.y - 0.5 - pad, width: d.box.width, height: d.box.height, score: d.score });
+  try {
+    if (!landmarks) return (await api.detectAllFaces(input3d, options)).map(toBox);
+    const found = await api.detectAllFaces(input3d, options).withFaceLandmarks();
+    return found.map((f) => ({ ...toBox(f.detection), landmarks: f.landmarks.positions.map((p) => ({ x: p.x - 0.5 - pad, y: p.y - 0.5 - pad })) }));
+  } finally {
+    input3d.dispose();
+  }
+}
+
+/** The photo inside a border of `pad` pixels of its mean colour. */
+function padRgb(rgb: Uint8Array, width: number, height: number, pad: number): Uint8Array {
+  const W = width + 2 * pad;
+  const H = height + 2 * pad;
+  const mean = [0, 0, 0];
+  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) mean[c] += rgb[i + c];
+  const n = width * height;
+  const out = new Uint8Array(W * H * 3);
+  for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(mean[c] / n);
+  for (let y = 0; y < height; y++) out.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), ((y + pad) * W + pad) * 3);
+  return out;
+}
+
+function greyToRgb(grey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(grey.length * 3);
+  for (let i = 0, j = 0; i < grey.length; i++, j += 3) out[j] = out[j + 1] = out[j + 2] = grey[i];
+  return out;
+}
