@@ -77,10 +77,21 @@ export function describeEntry(e: JournalEntry, schema: KeypointSchema | null): H
       what = 'restored';
       change = '';
       break;
+    case 'import': {
+      const imp = (e.after ?? {}) as { source?: unknown; record?: unknown; keypoints?: unknown };
+      const kps = Array.isArray(imp.keypoints) ? (imp.keypoints as unknown[]) : [];
+      const labelled = kps.filter((k) => describeKeypoint(k) !== 'missing').length;
+      const file = typeof imp.source === 'string' ? imp.source.split(/[\\/]/).pop() : 'file';
+      what = 'imported';
+      change = `${file}${typeof imp.record === 'number' ? `, record ${imp.record}` : ''}: ${labelled} of ${kps.length} keypoints labelled`;
+      break;
+    }
     default:
       what = String(e.kind);
       change = `${describeValue(e.before)} → ${describeValue(e.after)}`;
   }
+  // The writes of an undo or a redo are journal entries of their own: say so, or they read like fresh edits.
+  if (e.actionKind === 'undo' || e.actionKind === 'redo') what = `${e.actionKind}: ${what}`;
   return { id: e.id, actionId: e.actionId, at: e.at, what, change, provenance: provenanceOf(e.actor), undone: e.undone };
 }
 

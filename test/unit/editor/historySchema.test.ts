@@ -36,6 +36,18 @@ describe('history panel lines', () => {
     expect(lines[3].provenance.kind).toBe('import');
     expect(lines[0]).toMatchObject({ what: 'tag added', change: 'needs review' });
   });
+  it('describes an import and marks the writes of an undo', () => {
+    const lines = historyLines(
+      [
+        entry({ id: 1, kind: 'import', index: null, actor: 'import', actionKind: 'import', after: { source: '/data/kaggle/training.csv', record: 12, keypoints: [{ x: 1, y: 2, state: 'labelled' }, { x: NaN, y: NaN, state: 'missing' }, { x: 3, y: 4, state: 'labelled' }] } }),
+        entry({ id: 2, actionId: 5, actor: 'annotator', actionKind: 'undo', before: { x: 2, y: 2, state: 'labelled' }, after: { x: 1, y: 2, state: 'labelled' } }),
+      ],
+      schema,
+    );
+    expect(lines[1]).toMatchObject({ what: 'imported', change: 'training.csv, record 12: 2 of 3 keypoints labelled', provenance: { kind: 'import' } });
+    expect(lines[0].what).toBe('undo: left_eye');
+  });
+
   it('classifies unknown actors as other', () => {
     expect(provenanceOf('cli')).toEqual({ kind: 'other', text: 'cli' });
   });
