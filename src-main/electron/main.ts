@@ -304,6 +304,7 @@ async function main(): Promise<void> {
   }
   await app.whenReady();
   service = await Service.create({ mode: 'electron', actor: 'annotator', version: app.getVersion() });
+  service.preloadExtensions();
   registerAppProtocol();
   registerImageProtocol();
   lockDownNavigation();

@@ -20,6 +20,7 @@ import {
 } from './api.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
 import { ImageServer, type ImageBody } from './images.js';
+import { loadExtensions } from './extensions.js';
 import { JobRunner, type JobRunContext } from './jobs.js';
 import { requireObject, validators, type Validator } from './validate.js';
 
@@ -169,6 +170,8 @@ export class Service {
       throw new KpsError('not-found', `unknown operation "${String(op)}"`);
     }
     const body = requireObject(op, req);
+    // Ops of other modules (train.*, runs.*) need those modules loaded (long-running front ends preload them).
+    if (!(op in this.handlers) && !extraOps.has(op)) await loadExtensions();
     const extra = extraOps.get(op);
     if (extra) {
       extra.validate?.(body, op);
@@ -214,6 +217,11 @@ export class Service {
   async image(sampleId: number, maxSize?: number): Promise<ImageBody> {
     if (!Number.isInteger(sampleId) || sampleId < 0) throw new KpsError('bad-input', `bad sample id "${sampleId}"`);
     return this.images.get(this.requireStore(), sampleId, maxSize);
+  }
+
+  /** Load the other modules' ops (training) in the background, so the first train call and app.info's backend do not wait. */
+  preloadExtensions(): void {
+    loadExtensions().catch((err: unknown) => process.emitWarning(`could not load service extensions: ${(err as Error).message}`));
   }
 
   /** Start a job of a registered kind (see jobs.ts). */

@@ -47,6 +47,7 @@ export const serveCommand: CliCommand = {
           if (!existsSync(resolve(webDir, 'index.html'))) {
             process.stderr.write(`kps: note: no built renderer in ${webDir}; run \`npm run build:web\` (the API works meanwhile)\n`);
           }
+          service.preloadExtensions();
           let stopping = false;
           const stop = async () => {
             if (stopping) return;

@@ -1,0 +1,114 @@
+// The generic job runner as other parts of the app use it: registerJobKind, progress, pause/resume, cancel, registerOp.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { KpsError } from '../../../src-main/core/errors.js';
+import { registerJobKind } from '../../../src-main/service/jobs.js';
+import { registerOp, Service } from '../../../src-main/service/service.js';
+import type { JobStatus } from '../../../src-main/service/api.js';
+import { fakeDeps, tempDir } from './fakes.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let service: Service;
+
+beforeEach(() => {
+  tmp = tempDir();
+  service = new Service({ mode: 'web', deps: fakeDeps() });
+});
+afterEach(async () => {
+  await service.shutdown();
+  tmp.cleanup();
+});
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+describe('job runner', () => {
+  it('runs a registered kind with params, progress detail and a result', async () => {
+    registerJobKind<{ steps: number }, { sum: number }>('count', async (p, ctx) => {
+      let sum = 0;
+      for (let i = 1; i <= p.steps; i++) {
+        await ctx.checkpoint();
+        sum += i;
+        ctx.progress(i, p.steps, `step ${i}`, { sum });
+      }
+      return { sum };
+    });
+    const progress: JobStatus[] = [];
+    service.on('job.progress', (s) => progress.push(s));
+    const { jobId } = service.startJob('count', { steps: 10 });
+    const final = await service.call('job.wait', { jobId });
+    expect(final).toMatchObject({ kind: 'count', state: 'done', done: 10, total: 10, result: { sum: 55 } });
+    // The last step is always reported (throttling never hides completion).
+    expect(progress.at(-1)).toMatchObject({ done: 10, total: 10, message: 'step 10' });
+  });
+
+  it('pauses at a checkpoint and resumes', async () => {
+    let step = 0;
+    registerJobKind('loop', async (_p, ctx) => {
+      for (; step < 1000; step++) {
+        await ctx.checkpoint();
+        await tick(1);
+      }
+      return step;
+    });
+    const { jobId } = service.startJob('loop', {});
+    await tick(20);
+    expect((await service.call('job.pause', { jobId })).state).toBe('paused');
+    await tick(10);
+    const frozen = step;
+    await tick(40);
+    expect(step).toBe(frozen);
+    expect((await service.call('job.resume', { jobId })).state).toBe('running');
+    await tick(40);
+    expect(step).toBeGreaterThan(frozen);
+    const cancelled = await service.call('job.cancel', { jobId });
+    expect(cancelled.state).toBe('cancelled');
+    await expect(service.call('job.pause', { jobId })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('cancels a paused job', async () => {
+    registerJobKind('wait', async (_p, ctx) => {
+      for (;;) {
+        await ctx.checkpoint();
+        await tick(2);
+      }
+    });
+    const { jobId } = service.startJob('wait', {});
+    await tick(10);
+    await service.call('job.pause', { jobId });
+    expect((await service.call('job.cancel', { jobId })).state).toBe('cancelled');
+  });
+
+  it('a job that throws a KpsError ends failed with its shape; unknown ids and kinds are errors', async () => {
+    registerJobKind('boom', async () => {
+      throw new KpsError('bad-input', 'model "x" is unknown');
+    });
+    const { jobId } = service.startJob('boom', {});
+    const final = await service.call('job.wait', { jobId });
+    expect(final).toMatchObject({ state: 'failed', error: { code: 'bad-input', message: 'model "x" is unknown' } });
+    await expect(service.call('job.get', { jobId: 'nope' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(() => service.startJob('never-registered', {})).toThrow(/unknown job kind/);
+  });
+
+  it('a job can read the open project through ctx.store()', async () => {
+    registerJobKind('count-samples', async (_p, ctx) => ctx.store().sampleCount());
+    const { jobId } = service.startJob('count-samples', {});
+    expect(await service.call('job.wait', { jobId })).toMatchObject({ state: 'failed', error: { code: 'no-project' } });
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    const again = service.startJob('count-samples', {});
+    expect(await service.call('job.wait', again)).toMatchObject({ state: 'done', result: 0 });
+  });
+});
+
+describe('registerOp', () => {
+  it('adds a handler with its own validation, reachable through call', async () => {
+    registerOp(
+      'runs.get',
+      (req) => ({ id: req.id, name: 'fake run' }) as never,
+      (req, op) => {
+        if (typeof req.id !== 'string') throw new KpsError('bad-input', `${op}: "id" must be a string`);
+      },
+    );
+    expect(await service.call('runs.get', { id: 'r1' })).toEqual({ id: 'r1', name: 'fake run' });
+    await expect(service.callUnknown('runs.get', { id: 3 })).rejects.toMatchObject({ code: 'bad-input', message: 'runs.get: "id" must be a string' });
+  });
+});
