@@ -83,11 +83,18 @@ describe('foundation: project, import, gallery, statistics, export in the browse
       const badge = cell.locator('[data-testid="badge"]');
       expect(Number(await badge.getAttribute('data-labelled'))).toBe(item.labelledCount);
       expect(Number(await badge.getAttribute('data-missing'))).toBe(item.missingCount);
-      expect(await cell.locator('circle').count()).toBe(item.keypoints.filter((k) => Number.isFinite(k.x)).length);
+      expect(Number(await cell.getAttribute('data-points'))).toBe(item.keypoints.filter((k) => Number.isFinite(k.x)).length);
     }
-    // The thumbnails' pixels arrive (96x96 grey, served as an image).
-    const img = page.locator('[data-testid="gallery-item"] img').first();
-    await expect.poll(() => img.evaluate((el: { complete: boolean; naturalWidth: number }) => (el.complete ? el.naturalWidth : 0)), { timeout: 10_000 }).toBe(96);
+    // The thumbnails' pixels arrive (served as images) and are drawn on the first row's canvas.
+    const firstRow = page.locator('[data-testid="gallery-row-canvas"]').first();
+    const perRow = await page.$eval('[data-testid="gallery"]', (vp: { querySelectorAll(s: string): ArrayLike<{ getBoundingClientRect(): { top: number } }> }) => {
+      const tops = Array.from(vp.querySelectorAll('[data-testid="gallery-item"]')).map((el) => Math.round(el.getBoundingClientRect().top));
+      return tops.filter((t) => t === Math.min(...tops)).length;
+    });
+    await expect.poll(async () => Number(await firstRow.getAttribute('data-with-pixels')), { timeout: 15_000 }).toBe(perRow);
+    const res = await fetch(new URL(`image/${ids[0]}`, s.serve.origin));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
     await saveScreenshot(page, 'gallery.png');
   });
 

@@ -216,7 +216,8 @@ export const SCREENSHOT_DIR = join(repoRoot, 'docs', 'screenshots');
 /** Saves a README screenshot as a palette PNG (a few hundred KB at most instead of a full-colour one). */
 export async function saveScreenshot(page: Page, name: string, maxWidth = 1024): Promise<string> {
   // Notices (toasts) would cover the view; dismiss them first.
-  for (const b of await page.locator('[data-testid="notice-dismiss"]').all()) await b.click();
+  const dismiss = page.locator('[data-testid="notice-dismiss"]');
+  for (let i = 0; i < 20 && (await dismiss.count()) > 0; i++) await dismiss.first().click({ timeout: 2000 }).catch(() => undefined);
   const raw = await page.screenshot();
   const png = await sharp(raw)
     .resize({ width: maxWidth, withoutEnlargement: true })
