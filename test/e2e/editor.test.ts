@@ -362,6 +362,50 @@ describe('keypoint editor', () => {
     expect(Math.max(...seenScales) / Math.min(...seenScales)).toBeGreaterThan(3);
   });
 
+  it('remembers the zoom across samples and reloads; pans with the middle button; toggles smoothing', async () => {
+    const order = (await studio.api.call('samples.ids', {})).ids;
+    await openEditor(order[20]);
+    await page.keyboard.press('f');
+    const fit = await stage();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    const zoomed = await stage();
+    expect(zoomed.scale / fit.scale).toBeCloseTo(1.5625, 6);
+    await page.keyboard.press('d');
+    await waitEditor(order[21]);
+    expect((await stage()).scale).toBeCloseTo(zoomed.scale, 6);
+    // The zoom is written shortly after the last change; then it survives a reload.
+    await page.waitForTimeout(500);
+    await page.reload();
+    await waitEditor(order[21]);
+    const reloaded = await stage();
+    expect(reloaded.scale).toBeCloseTo(zoomed.scale, 6);
+    expect(reloaded.offsetX).toBeCloseTo(zoomed.offsetX, 3);
+
+    // Middle-button drag pans by exactly the pointer's movement and keeps the scale; it starts on a keypoint and moves none.
+    const kpsBefore = await stored(order[21]);
+    const labelledIdx = kpsBefore.findIndex((k) => k.state === 'labelled');
+    const c = await toPage(kpsBefore[labelledIdx].x, kpsBefore[labelledIdx].y);
+    await page.mouse.move(c.x, c.y);
+    await page.mouse.down({ button: 'middle' });
+    await page.mouse.move(c.x - 50, c.y + 30, { steps: 3 });
+    await page.mouse.up({ button: 'middle' });
+    const panned = await stage();
+    expect(panned.scale).toBeCloseTo(reloaded.scale, 6);
+    expect(panned.offsetX - reloaded.offsetX).toBeCloseTo(-50, 0);
+    expect(panned.offsetY - reloaded.offsetY).toBeCloseTo(30, 0);
+    await waitSaved();
+    expect(await stored(order[21])).toEqual(kpsBefore);
+
+    expect(await page.getAttribute('[data-testid="editor-stage"]', 'data-smoothing')).toBe('false');
+    await page.click('[data-testid="smoothing-toggle"]');
+    expect(await page.getAttribute('[data-testid="editor-stage"]', 'data-smoothing')).toBe('true');
+    await page.keyboard.press('s');
+    expect(await page.getAttribute('[data-testid="editor-stage"]', 'data-smoothing')).toBe('false');
+    await page.keyboard.press('f');
+    expect((await stage()).scale).toBeCloseTo(fit.scale, 6);
+  });
+
   it('next / previous sample follow the gallery order; N goes to the next sample with missing keypoints', async () => {
     const order = (await studio.api.call('samples.ids', {})).ids;
     await openEditor(order[5]);
@@ -440,6 +484,7 @@ describe('keypoint editor', () => {
     await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="history-row"]').length === n, journal.length);
     const kinds = await page.$$eval('[data-testid="history-row"]', (els) => els.map((e) => e.getAttribute('data-kind')));
     expect(kinds).toContain('annotator');
+    expect(kinds).toContain('import');
     expect(kinds.length).toBe(journal.length);
     const top = await page.textContent('[data-testid="history-row"]');
     expect(top).toContain('left_eye_center');
