@@ -166,4 +166,30 @@ describe('kps CLI', () => {
       child.kill('SIGTERM');
     }
   });
+
+  it('kps serve on a non-loopback host prints a URL with a token and refuses requests without it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const nl = out.indexOf('\n');
+          if (nl >= 0) resolve(out.slice(0, nl));
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const m = /^Keypoint Studio \(web mode\): (http:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9_-]+)$/.exec(line);
+      expect(m).not.toBeNull();
+      const [, base, token] = m!;
+      const call = (headers: Record<string, string>) =>
+        fetch(`${base}api/project.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' });
+      expect((await call({})).status).toBe(401);
+      const ok = await call({ Authorization: `Bearer ${token}` });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
 });
