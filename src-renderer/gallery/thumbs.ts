@@ -2,7 +2,8 @@
 // Images are loaded once per sample id and kept in a bounded cache, so scrolling back and forth does not refetch.
 import type { KeypointSchema, SampleSummary } from '../../src-main/core/types.js';
 
-const MAX_CACHED = 1500;
+// About 8 screens of 96x96 faces; more only adds decoded bitmaps for the garbage collector to walk.
+const MAX_CACHED = 600;
 
 /** A bounded cache of loaded thumbnail images by sample id (insertion order = age). */
 export class ImageCache {

@@ -1,6 +1,7 @@
 // App-wide reactive state: the open project, the current view (kept in the URL hash), jobs, notices and settings.
 import type { JobStatus, ProjectInfo } from '../../src-main/service/api.js';
 import { api, errorMessage, ServiceError } from './api.js';
+import { gallery } from '../gallery/model.svelte.js';
 import { loadSettings, rememberProject, saveSettings, type Settings, type Theme } from './settings.js';
 
 export { parseHash, routeHash, type Route, type View } from './routes.js';
@@ -80,14 +81,20 @@ class AppState {
   }
 
   async start(): Promise<void> {
+    // The project can change under the page: the Electron menu (New, Open) or another tab in web mode.
     api.on('project.changed', ({ project }) => {
-      this.project = project;
+      const switched = (project?.path ?? null) !== (this.project?.path ?? null);
+      if (switched) gallery.clear();
+      this.setProject(project);
+      if (switched) this.go({ view: project ? (project.sampleCount > 0 ? 'gallery' : 'import') : 'home', sampleId: null });
     });
     api.on('job.progress', (s) => {
       this.job = s;
     });
     api.on('job.ended', (s) => {
       this.job = s;
+      // An import (from this page or the Electron menu) changes the sample count in the top bar.
+      if (s.state === 'done' && this.project) void api.call('project.info', {}).then((p) => p && (this.project = p)).catch(() => undefined);
     });
     let p: ProjectInfo | null = null;
     try {

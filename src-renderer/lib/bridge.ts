@@ -43,10 +43,10 @@ export function createElectronClient(bridge: KpsBridge): ApiClient {
       try {
         return (await bridge.call(op, req)) as OpResponse<K>;
       } catch (err) {
-        // Electron wraps rejections from ipcMain.handle; the shape travels as the error's own fields or JSON in the message.
-        const maybe = err as { shape?: unknown; code?: unknown; message?: unknown };
+        // The preload rejects with the service's error shape itself (a plain object crosses the context bridge whole).
+        const maybe = err as { shape?: unknown };
         if (isErrorShape(maybe.shape)) throw new ServiceError(maybe.shape);
-        if (isErrorShape(maybe)) throw new ServiceError({ code: maybe.code as ServiceErrorShape['code'], message: String(maybe.message) });
+        if (isErrorShape(err)) throw new ServiceError(err);
         throw new ServiceError({ code: 'internal', message: err instanceof Error ? err.message : String(err) });
       }
     },
