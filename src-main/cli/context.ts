@@ -38,9 +38,18 @@ export async function waitForJob(service: Service, jobId: string, label: string)
   const off = service.on('job.progress', (s) => {
     if (!tty || s.jobId !== jobId) return;
     if (!bar && s.total > 0) {
-      bar = new SingleBar(
-        { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} {message}`, hideCursor: true, clearOnComplete: true },
-      );
+      bar = new SingleBar({
+        stream: process.stderr,
+        // Counts are shown for records; byte totals (reading a big CSV) show only the percentage.
+        format: (options, params, payload: { message?: string }) => {
+          const width = options.barsize ?? 40;
+          const filled = Math.round(params.progress * width);
+          const counts = params.total < 1_000_000 ? ` ${params.value}/${params.total}` : '';
+          return `${label} [${'='.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(params.progress * 100)}%${counts} ${payload.message ?? ''}`;
+        },
+        hideCursor: true,
+        clearOnComplete: true,
+      });
       bar.start(s.total, s.done, { message: s.message });
     } else if (bar) {
       bar.setTotal(s.total);

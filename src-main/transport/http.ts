@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { KpsError, toErrorShape } from '../core/errors.js';
-import { decodeWire, encodeWire, type ServiceErrorShape } from '../service/api.js';
+import { decodeWire, encodeWire, EVENT_NAMES, OP_NAMES, type ServiceErrorShape } from '../service/api.js';
 import type { Service } from '../service/service.js';
 
 export interface HttpServerOptions {
@@ -299,7 +299,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     }
     const path = url.pathname;
-    if (path.startsWith('/api/')) {
+    if ((path === '/api' || path === '/api/') && (req.method === 'GET' || req.method === 'HEAD')) {
+      // Discoverability for scripts: what can be called and listened to.
+      sendJson(res, 200, { ops: OP_NAMES, events: EVENT_NAMES, call: 'POST /api/<op> with a JSON body', events_at: '/ws', images_at: '/image/<sampleId>' });
+    } else if (path.startsWith('/api/')) {
       void handleApi(req, res, decodeURIComponent(path.slice(5)));
     } else if (path.startsWith('/image/')) {
       void handleImage(req, res, path.slice(7), url);

@@ -78,6 +78,15 @@ describe('HTTP transport on loopback', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('lists the operations and events at GET /api', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ops: string[]; events: string[] };
+    expect(body.ops).toEqual(expect.arrayContaining(['project.create', 'import.start', 'labels.set', 'job.wait']));
+    expect(body.events).toEqual(['job.progress', 'job.ended', 'dataset.changed', 'project.changed']);
+    expect((await fetch(`http://127.0.0.1:${server.port}/api/project.info`)).status).toBe(405);
+  });
+
   it('refuses API calls that a cross-site page could forge', async () => {
     const plain = await fetch(`http://127.0.0.1:${server.port}/api/project.info`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
     expect(plain.status).toBe(415);
