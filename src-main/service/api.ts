@@ -7,6 +7,7 @@ import type {
   SampleSummary,
   Split,
 } from '../core/types.js';
+import type { PredictionRecord, RunRecord } from '../store/types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
@@ -104,6 +105,15 @@ export interface UndoResult {
   sampleIds: number[];
 }
 
+/** Training settings a request may give (model, epochs, batch, lr, optimizer, schedule, ...); train/config.ts validates them. */
+export type TrainSettings = Record<string, unknown>;
+
+/** A training job and the run it writes. */
+export interface TrainStarted {
+  jobId: string;
+  runId: string;
+}
+
 /** Operation name -> request and response. Add new operations here; both transports pick them up. */
 export interface Ops {
   'app.info': { req: Record<string, never>; res: { version: string; mode: 'electron' | 'web'; backend: string | null } };
@@ -139,6 +149,20 @@ export interface Ops {
   'samples.delete': { req: { ids: number[]; actor?: string }; res: { actionId: number | null } };
   'history.undo': { req: Record<string, never>; res: UndoResult };
   'history.redo': { req: Record<string, never>; res: UndoResult };
+
+  // Training engine (train-ops.ts): runs are trained in a worker thread as a job of kind `train`.
+  'train.start': { req: { config?: TrainSettings; name?: string; backend?: string }; res: TrainStarted };
+  'train.pause': { req: { runId: string }; res: RunRecord };
+  /** Resumes a paused run, or continues an interrupted one (crash, restart, cancel) from its last checkpoint as a new job. */
+  'train.resume': { req: { runId: string }; res: TrainStarted };
+  'train.cancel': { req: { runId: string }; res: RunRecord };
+  'runs.list': { req: Record<string, never>; res: RunRecord[] };
+  'runs.get': { req: { id: string }; res: RunRecord };
+  'runs.update': { req: { id: string; name?: string; notes?: string }; res: RunRecord };
+  'runs.delete': { req: { id: string }; res: { ok: true } };
+  /** Evaluates the run's best model on the project as it is now; the job's result is the evaluation report. */
+  'runs.evaluate': { req: { id: string }; res: JobRef };
+  'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
 }
 
 export type OpName = keyof Ops;
@@ -172,6 +196,16 @@ export const OP_NAMES = [
   'samples.delete',
   'history.undo',
   'history.redo',
+  'train.start',
+  'train.pause',
+  'train.resume',
+  'train.cancel',
+  'runs.list',
+  'runs.get',
+  'runs.update',
+  'runs.delete',
+  'runs.evaluate',
+  'predictions.get',
 ] as const satisfies readonly OpName[];
 
 // Compile-time check that OP_NAMES covers every operation.

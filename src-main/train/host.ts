@@ -32,11 +32,9 @@ export interface HostHooks {
   onEpoch?(e: EpochMetrics): void;
 }
 
-/** The worker entry beside this module: .ts under tsx (dev, tests), .js once built. */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
-  return { url: new URL('./worker.js', here), execArgv: [] };
+/** The worker's bootstrap beside this module: it loads worker.js when built, else worker.ts through tsx. */
+function workerEntry(): URL {
+  return new URL('./worker-boot.mjs', import.meta.url);
 }
 
 /**
@@ -46,8 +44,7 @@ function workerEntry(): { url: URL; execArgv: string[] } {
 export function startTrainingJob(job: TrainJob, hooks: HostHooks = {}, opts: { backend?: BackendPreference; inProcess?: boolean } = {}): TrainHandle {
   const backendPref = opts.backend ?? 'auto';
   if (opts.inProcess ?? process.env.KPS_TRAIN_IN_PROCESS === '1') return startInProcess(job, hooks, backendPref);
-  const { url, execArgv } = workerEntry();
-  const worker = new Worker(fileURLToPath(url), { execArgv });
+  const worker = new Worker(fileURLToPath(workerEntry()), { execArgv: [] });
   let resolveBackend!: (b: BackendInfo) => void;
   let rejectBackend!: (e: unknown) => void;
   const backend = new Promise<BackendInfo>((res, rej) => {

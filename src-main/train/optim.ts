@@ -32,15 +32,19 @@ export interface Optimizer {
 abstract class SlotOptimizer implements Optimizer {
   abstract readonly kind: 'adam' | 'sgd';
   protected step = 0;
-  protected slots = new Map<string, tf.Variable[]>();
+  /**
+   * Slots by the variable's position in the list given to apply(), not by its name: a model loaded from a
+   * checkpoint gets fresh variable names, and its slots must still line up.
+   */
+  protected slots = new Map<number, tf.Variable[]>();
   protected abstract slotCount: number;
 
-  protected slotsFor(v: tf.Variable): tf.Variable[] {
-    let s = this.slots.get(v.name);
+  protected slotsFor(v: tf.Variable, index: number): tf.Variable[] {
+    let s = this.slots.get(index);
     if (!s) {
       s = [];
       for (let i = 0; i < this.slotCount; i++) s.push(tf.variable(tf.zerosLike(v), false));
-      this.slots.set(v.name, s);
+      this.slots.set(index, s);
     }
     return s;
   }
@@ -49,8 +53,8 @@ abstract class SlotOptimizer implements Optimizer {
 
   async getState(): Promise<OptimizerState> {
     const slots: OptimizerState['slots'] = [];
-    for (const [name, vs] of this.slots) {
-      for (let i = 0; i < vs.length; i++) slots.push({ name: `${name}#${i}`, shape: vs[i].shape, data: (await vs[i].data()) as Float32Array });
+    for (const [index, vs] of [...this.slots].sort((a, b) => a[0] - b[0])) {
+      for (let i = 0; i < vs.length; i++) slots.push({ name: `${index}#${i}`, shape: vs[i].shape, data: (await vs[i].data()) as Float32Array });
     }
     return { kind: this.kind, step: this.step, slots };
   }
@@ -60,14 +64,15 @@ abstract class SlotOptimizer implements Optimizer {
     this.dispose();
     this.step = state.step;
     const byName = new Map(state.slots.map((s) => [s.name, s]));
-    for (const v of vars) {
+    vars.forEach((v, index) => {
       const s: tf.Variable[] = [];
       for (let i = 0; i < this.slotCount; i++) {
-        const saved = byName.get(`${v.name}#${i}`);
+        const saved = byName.get(`${index}#${i}`);
+        if (saved && saved.shape.join('x') !== v.shape.join('x')) throw new KpsError('conflict', `checkpoint optimiser slot ${index} has shape ${saved.shape.join('x')}, the model's weight has ${v.shape.join('x')}`);
         s.push(tf.variable(saved ? tf.tensor(saved.data, saved.shape) : tf.zerosLike(v), false));
       }
-      this.slots.set(v.name, s);
-    }
+      this.slots.set(index, s);
+    });
   }
 
   dispose(): void {
@@ -96,7 +101,7 @@ export class Adam extends SlotOptimizer {
     tf.tidy(() => {
       vars.forEach((v, i) => {
         const g = grads[i];
-        const [m, s] = this.slotsFor(v);
+        const [m, s] = this.slotsFor(v, i);
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
         const s1 = tf.add(tf.mul(s, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         m.assign(m1);
@@ -125,7 +130,7 @@ export class SgdMomentum extends SlotOptimizer {
       vars.forEach((v, i) => {
         let g = grads[i];
         if (this.weightDecay > 0 && v.rank > 1) g = tf.add(g, tf.mul(v, this.weightDecay));
-        const [vel] = this.slotsFor(v);
+        const [vel] = this.slotsFor(v, i);
         const vel1 = tf.add(tf.mul(vel, this.momentum), g);
         vel.assign(vel1);
         v.assign(tf.sub(v, tf.mul(vel1, lr)));

@@ -170,15 +170,14 @@ function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
   };
 }
 
-/** Starts a new run: records it, loads the data, and trains in a worker thread. */
-export async function startRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: RunOptions & { name?: string; hooks?: RunHooks } = {}): Promise<RunSession> {
+/** Starts a new run: records it at once (status running), loads the data, and trains in a worker thread. */
+export async function startRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: RunOptions & { id?: string; name?: string; hooks?: RunHooks } = {}): Promise<RunSession> {
   const config = resolveConfig(input, 'training config');
   const info = MODEL_INFO[config.model];
   const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);
   const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id };
-  const id = newRunId();
+  const id = opts.id ?? newRunId();
   const hooks = opts.hooks ?? {};
-  const data = await prepareFor(store, cfg, hooks, opts.signal);
   const run: RunRecord = {
     id,
     name: opts.name ?? `${cfg.model} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
@@ -195,6 +194,17 @@ export async function startRun(store: RunStore, input: Partial<Record<keyof Trai
     checkpointDir: join(runsFolder(store.path), id),
   };
   store.saveRun(run);
+  let data: PreparedData;
+  try {
+    data = await prepareFor(store, cfg, hooks, opts.signal);
+  } catch (err) {
+    const e = err instanceof KpsError ? err : new KpsError('internal', String((err as Error)?.message ?? err));
+    run.status = e.code === 'cancelled' ? 'cancelled' : 'failed';
+    run.endedAt = new Date().toISOString();
+    run.final = { error: e.message };
+    store.saveRun(run);
+    throw e;
+  }
   const handle = startTrainingJob({ config: cfg, data, schema: store.schema, runDir: run.checkpointDir as string, resume: false }, wireHooks(store, run, hooks), { backend: opts.backend, inProcess: opts.inProcess });
   return session(store, run, handle, hooks, keypointIndices);
 }
@@ -346,6 +356,41 @@ export async function predictImages(run: RunRecord, schema: KeypointSchema, imag
   } finally {
     if (!model) m.dispose();
   }
+}
+
+/**
+ * Predicts for model-ready crops (S x S grey in [0, 1], e.g. from the photo pipeline in train/infer) and returns
+ * coordinates in model-input pixels over the schema's keypoints (NaN where the run predicts nothing).
+ */
+export function predictCrops(run: RunRecord, schemaK: number, model: tf.LayersModel, crops: Float32Array[]): number[][] {
+  const cfg = runConfigOf(run);
+  const S = cfg.inputSize;
+  const K = cfg.keypointIndices.length;
+  const out: number[][] = [];
+  for (let i = 0; i < crops.length; i += 64) {
+    const part = crops.slice(i, i + 64);
+    const x = new Float32Array(part.length * S * S);
+    part.forEach((c, j) => {
+      if (c.length !== S * S) throw new KpsError('bad-input', `crop ${i + j} has ${c.length} pixels; the run's model takes ${S}x${S}`);
+      x.set(c, j * S * S);
+    });
+    const y = tf.tidy(() => m(model, x, part.length, S));
+    const norm = y.dataSync();
+    y.dispose();
+    part.forEach((_, j) => {
+      const coords = new Array<number>(schemaK * 2).fill(NaN);
+      cfg.keypointIndices.forEach((ki, t) => {
+        coords[2 * ki] = ((norm[j * 2 * K + 2 * t] + 1) * S) / 2 - 0.5;
+        coords[2 * ki + 1] = ((norm[j * 2 * K + 2 * t + 1] + 1) * S) / 2 - 0.5;
+      });
+      out.push(coords);
+    });
+  }
+  return out;
+}
+
+function m(model: tf.LayersModel, x: Float32Array, n: number, S: number): tf.Tensor {
+  return model.predict(tf.tensor4d(x, [n, S, S, 1])) as tf.Tensor;
 }
 
 /** Deletes a run: its record, its predictions (by the store) and its checkpoint folder. */

@@ -1,0 +1,318 @@
+// `kps train | evaluate | predict | submit | runs`: train keypoint models, evaluate them in pixels, predict, and write a Kaggle submission.
+import type { Command } from 'commander';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { KpsError } from '../../core/errors.js';
+import type { KeypointSchema } from '../../core/types.js';
+import type { RunRecord } from '../../store/types.js';
+import type { Service } from '../../service/service.js';
+import { summarise, type TrainJobResult } from '../../service/train-ops.js';
+import type { EpochMetrics } from '../../train/trainer.js';
+import type { EvaluationReport, RunConfig } from '../../train/runs.js';
+import type { EvalMetrics } from '../../train/evaluate.js';
+import { MODEL_NAMES } from '../../train/models/index.js';
+import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
+
+interface TrainFlags {
+  model?: string;
+  epochs?: string;
+  batch?: string;
+  lr?: string;
+  optimizer?: string;
+  schedule?: string;
+  augment?: string;
+  split?: string;
+  seed?: string;
+  workers?: string;
+  config?: string;
+  minutes?: string;
+  loss?: string;
+  backend?: string;
+  name?: string;
+  resume?: string;
+  json?: boolean;
+}
+
+function num(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
+}
+
+/** --config file first, then the flags on top: a flag always wins. */
+async function settingsFrom(flags: TrainFlags): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = {};
+  if (flags.config) {
+    const path = resolve(flags.config);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new KpsError('not-found', `${path}: cannot read the config file (${(err as Error).message})`, { file: path });
+    }
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected a JSON object of settings');
+      base = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new KpsError('bad-input', `${path}: ${(err as Error).message}`, { file: path });
+    }
+  }
+  const over: Record<string, unknown> = {};
+  const put = (key: string, v: string | undefined) => {
+    if (v !== undefined) over[key] = v;
+  };
+  put('model', flags.model);
+  put('epochs', flags.epochs);
+  put('batch', flags.batch);
+  put('lr', flags.lr);
+  put('optimizer', flags.optimizer);
+  put('schedule', flags.schedule);
+  put('augment', flags.augment);
+  put('split', flags.split);
+  put('seed', flags.seed);
+  put('workers', flags.workers);
+  put('minutes', flags.minutes);
+  put('loss', flags.loss);
+  return { ...base, ...over };
+}
+
+async function train(service: Service, project: string, flags: TrainFlags): Promise<void> {
+  await openProject(service, project);
+  const started = flags.resume
+    ? await service.call('train.resume', { runId: flags.resume })
+    : await service.call('train.start', { config: await settingsFrom(flags), ...(flags.name ? { name: flags.name } : {}), ...(flags.backend ? { backend: flags.backend } : {}) });
+  process.stderr.write(`kps: run ${started.runId}\n`);
+  const off = service.on('job.progress', (s) => {
+    if (s.jobId !== started.jobId) return;
+    const detail = (s as { detail?: { epochDone?: EpochMetrics } }).detail;
+    if (detail?.epochDone) {
+      const e = detail.epochDone;
+      if (flags.json) printJson({ run: started.runId, ...e });
+      else process.stderr.write(`epoch ${e.epoch}: train loss ${e.train_loss.toPrecision(3)}, train RMSE ${num(e.train_rmse_px)} px, val RMSE ${num(e.val_rmse_px)} px, lr ${e.lr.toPrecision(2)}, ${e.samples_per_s.toFixed(1)} samples/s${e.best ? ' (best)' : ''}\n`);
+    } else if (!process.stderr.isTTY && /^backend /.test(s.message)) process.stderr.write(`kps: ${s.message}\n`);
+  });
+  try {
+    const final = await waitForJob(service, started.jobId, 'train');
+    const r = final.result as TrainJobResult;
+    if (flags.json) printJson(r);
+    else {
+      process.stderr.write(
+        `kps: ${r.stop_reason ?? 'done'}; backend ${r.backend}; ${r.epochs} epochs; best val RMSE ${num(r.best_val_rmse_px)} px; test RMSE ${num(r.test_rmse_px)} px (mean shape ${num(r.baseline_test_rmse_px)} px)\n${r.reading ? `kps: ${r.reading}\n` : ''}`,
+      );
+      process.stdout.write(`${r.run}\n`);
+    }
+  } finally {
+    off();
+  }
+}
+
+function metricsLine(name: string, m: EvalMetrics): string {
+  const pck = Object.entries(m.pck).map(([t, v]) => `${t}:${num(v === null ? null : v * 100, 1)}%`).join(' ');
+  return `${name.padEnd(6)} ${String(m.samples).padStart(6)} ${num(m.rmse_px).padStart(8)} ${num(m.mean_error_px).padStart(8)} ${num(m.nme, 4).padStart(7)}  ${pck}`;
+}
+
+function formatReport(r: EvaluationReport): string {
+  const lines = [`run ${r.run} (${r.model}, trained on ${r.backend})`, '', 'split  samples RMSE px  mean px     NME  PCK@IOD'];
+  lines.push(metricsLine('train', r.train), metricsLine('val', r.val), metricsLine('test', r.test));
+  lines.push('', `mean-shape baseline: val ${num(r.baseline.val_rmse_px)} px, test ${num(r.baseline.test_rmse_px)} px`);
+  lines.push(`train-vs-validation gap: ${num(r.gap_px)} px: ${r.reading}`, '', 'per keypoint RMSE (px), test:');
+  for (const k of r.test.perKeypoint) lines.push(`  ${k.name.padEnd(28)} ${num(k.rmse_px).padStart(8)}  (${k.labelled} labelled)`);
+  lines.push('', 'worst test samples (mean error px):');
+  for (const w of r.test.worst) lines.push(`  sample ${w.sampleId}: ${num(w.mean_error_px)}`);
+  return lines.join('\n') + '\n';
+}
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
+
+async function expandImages(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw new KpsError('not-found', `${abs}: no such file or folder`, { file: abs });
+    }
+    if (st.isDirectory()) {
+      const names = (await readdir(abs)).filter((n) => IMAGE_EXT.has(extname(n).toLowerCase())).sort();
+      out.push(...names.map((n) => join(abs, n)));
+    } else out.push(abs);
+  }
+  if (out.length === 0) throw new KpsError('bad-input', `no image files in ${paths.join(', ')}`);
+  return out;
+}
+
+async function runAndSchema(service: Service, project: string, runId: string): Promise<{ run: RunRecord; schema: KeypointSchema }> {
+  await openProject(service, project);
+  const run = await service.call('runs.get', { id: runId });
+  const info = await service.call('project.info', {});
+  if (!info) throw new KpsError('no-project', 'no project is open');
+  return { run, schema: info.schema };
+}
+
+async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; json?: boolean }): Promise<void> {
+  const { run, schema } = await runAndSchema(service, project, opts.run);
+  const files = await expandImages(images);
+  const cfg = run.config as RunConfig;
+  const { loadRunModel, predictCrops } = await import('../../train/runs.js');
+  const infer = await import('../../train/infer/index.js');
+  const { initBackend } = await import('../../train/backend.js');
+  await initBackend();
+  const model = await loadRunModel(run);
+  const results: unknown[] = [];
+  try {
+    for (const file of files) {
+      const photo = await infer.loadPhoto(file);
+      // A face-sized image (e.g. a 96x96 Kaggle face) is already a crop: use it whole.
+      const whole = !opts.detect || (photo.width === cfg.inputSize && photo.height === cfg.inputSize);
+      const prepared = whole
+        ? { crop: infer.cropForModel(photo, { cx: photo.width / 2 - 0.5, cy: photo.height / 2 - 0.5, side: Math.max(photo.width, photo.height) }, cfg.inputSize), usedFallback: false, face: null, fallbackReason: undefined }
+        : await infer.preparePhoto(photo, { size: cfg.inputSize });
+      const [modelCoords] = predictCrops(run, schema.keypoints.length, model, [prepared.crop.pixels]);
+      const coords = infer.mapBack(modelCoords, prepared.crop.transform);
+      const keypoints = schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x));
+      results.push({ file, width: photo.width, height: photo.height, face: prepared.face, usedFallback: prepared.usedFallback, ...(prepared.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}), keypoints });
+    }
+  } finally {
+    model.dispose();
+  }
+  const out = resolve(opts.out);
+  await writeFile(out, JSON.stringify({ run: run.id, schema: schema.id, coordinates: '0-based pixels of each image, pixel centres at integers', images: results }, null, 1));
+  if (opts.json) printJson({ run: run.id, images: results.length, out });
+  else process.stdout.write(`Predicted ${results.length} image(s) with run ${run.id}; wrote ${out}\n`);
+}
+
+async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }): Promise<void> {
+  const { run, schema } = await runAndSchema(service, project, opts.run);
+  const { importKaggleTestCsv } = await import('../../formats/kaggle-csv.js');
+  const { writeKaggleSubmission } = await import('../../formats/index.js');
+  const { predictImages, loadRunModel } = await import('../../train/runs.js');
+  const { initBackend } = await import('../../train/backend.js');
+  const testPath = resolve(opts.test);
+  const samples = await importKaggleTestCsv(testPath, schema, { progress: () => undefined, signal: new AbortController().signal });
+  await initBackend();
+  const model = await loadRunModel(run);
+  let preds;
+  try {
+    preds = await predictImages(
+      run,
+      schema,
+      samples.map((s) => {
+        if (s.image.kind !== 'embedded') throw new KpsError('bad-input', `${testPath}, record ${s.record}: no pixels`, { file: testPath, record: s.record });
+        return { pixels: s.image.pixels, width: s.image.width, height: s.image.height };
+      }),
+      model,
+    );
+  } finally {
+    model.dispose();
+  }
+  const map = new Map<string, number[]>();
+  samples.forEach((s, i) => map.set(s.externalId ?? String(s.record), preds[i].coords));
+  const res = await writeKaggleSubmission(resolve(opts.lookup), map, resolve(opts.out), { schema, clip: [0, 96] });
+  if (opts.json) printJson({ run: run.id, images: samples.length, rows: res.rows, out: res.path });
+  else process.stdout.write(`Wrote ${res.rows} rows for ${samples.length} test images to ${res.path}\n`);
+}
+
+function formatRuns(runs: RunRecord[]): string {
+  if (runs.length === 0) return 'no runs yet: kps train <project.kps>\n';
+  const rows = [['id', 'name', 'model', 'status', 'epochs', 'best val px', 'test px', 'backend', 'created']];
+  for (const r of runs) {
+    const s = summarise(r);
+    rows.push([r.id, r.name, r.model, r.status, String(s.epochs), num(s.best_val_rmse_px), num(s.test_rmse_px), r.backend, r.createdAt.slice(0, 16).replace('T', ' ')]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  register(program: Command) {
+    program
+      .command('train')
+      .description('train a keypoint model on a project in a worker thread; prints the run id')
+      .argument('<project.kps>', 'an existing project file')
+      .option('--model <name>', `one of ${MODEL_NAMES.join(', ')} (default kpnet)`)
+      .option('--epochs <n>', 'epochs (default 60)')
+      .option('--batch <n>', 'batch size (default 64)')
+      .option('--lr <x>', 'learning rate (default 0.001)')
+      .option('--optimizer <name>', 'adam, adamw, sgd or adam-sgd (Adam, then SGD with momentum from half way)')
+      .option('--schedule <spec>', 'constant, step[:every[:gamma]], cosine[:min], plateau[:patience[:factor]], optionally warmup[:epochs]+<schedule>')
+      .option('--augment <spec>', 'none, a preset (light, default, strong) or JSON parameters')
+      .option('--split <spec>', 'random[:test[:val]] (default 0.1, 0.1), group[:test[:val]] or stored')
+      .option('--seed <n>', 'seed for the split, the weights and the batches (default 1)')
+      .option('--workers <n>', 'data-parallel worker threads (recorded; see docs/training.md)')
+      .option('--config <file.json>', 'training settings as JSON; flags override it')
+      .option('--minutes <m>', 'stop after M minutes of wall time, keeping the best checkpoint')
+      .option('--loss <name>', 'mse, l1, huber or heatmap (unet)')
+      .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, wasm or cpu')
+      .option('--name <text>', 'a name for the run')
+      .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+      .option('--json', 'print one JSON line per epoch and, last, a JSON summary (run, backend, epochs, best_val_rmse_px, ...)')
+      .action(action(async (project: string, flags: TrainFlags) => withService((service) => train(service, project, flags))));
+
+    program
+      .command('evaluate')
+      .description("evaluate a run's best model in pixels: RMSE per split and keypoint, NME, PCK, worst samples, bias/variance")
+      .argument('<project.kps>', 'an existing project file')
+      .requiredOption('--run <id>', 'the run to evaluate')
+      .option('--json', 'print the evaluation report as one JSON object')
+      .action(
+        action(async (project: string, opts: { run: string; json?: boolean }) =>
+          withService(async (service) => {
+            await openProject(service, project);
+            const { jobId } = await service.call('runs.evaluate', { id: opts.run });
+            const final = await waitForJob(service, jobId, 'evaluate');
+            const report = final.result as EvaluationReport;
+            if (opts.json) printJson(report);
+            else process.stdout.write(formatReport(report));
+          }),
+        ),
+      );
+
+    program
+      .command('predict')
+      .description('predict keypoints on image files or folders (faces are found and cropped; the points map back to each image)')
+      .argument('<project.kps>', 'an existing project file')
+      .argument('<images...>', 'image files or folders')
+      .requiredOption('--run <id>', 'the run whose model predicts')
+      .requiredOption('--out <predictions.json>', 'where to write the predictions')
+      .option('--no-detect', 'use each whole image instead of finding the face')
+      .option('--json', 'print a JSON summary')
+      .action(
+        action(async (project: string, images: string[], opts: { run: string; out: string; detect: boolean; json?: boolean }) =>
+          withService((service) => predict(service, project, images, opts)),
+        ),
+      );
+
+    program
+      .command('submit')
+      .description('write a Kaggle submission (RowId,Location) for test.csv with a run\'s model')
+      .argument('<project.kps>', 'an existing project file')
+      .requiredOption('--run <id>', 'the run whose model predicts')
+      .requiredOption('--test <test.csv>', 'Kaggle test.csv (ImageId,Image)')
+      .requiredOption('--lookup <IdLookupTable.csv>', 'Kaggle IdLookupTable.csv')
+      .requiredOption('--out <submission.csv>', 'where to write the submission')
+      .option('--json', 'print a JSON summary')
+      .action(
+        action(async (project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }) =>
+          withService((service) => submit(service, project, opts)),
+        ),
+      );
+
+    program
+      .command('runs')
+      .description('list the training runs of a project')
+      .argument('<project.kps>', 'an existing project file')
+      .option('--json', 'print the run records as one JSON array')
+      .action(
+        action(async (project: string, opts: { json?: boolean }) =>
+          withService(async (service) => {
+            await openProject(service, project);
+            const runs = await service.call('runs.list', {});
+            if (opts.json) printJson(runs);
+            else process.stdout.write(formatRuns(runs));
+          }),
+        ),
+      );
+  },
+};
