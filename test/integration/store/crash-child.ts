@@ -28,6 +28,17 @@ async function main(): Promise<void> {
         keypoints: Array.from({ length: k }, (_, i) => ({ x: i, y: r % 90, state: 'labelled' as const })),
       });
     }
+    // The store reads each sample's image twice: to validate, then to write. The second read of the last one
+    // marks the end of the writes, just before the commit: the parent can aim its kill at the commit from there.
+    const last = samples[samples.length - 1];
+    const image = last.image;
+    let reads = 0;
+    Object.defineProperty(last, 'image', {
+      get() {
+        if (++reads === 2) process.stdout.write('last-row\n');
+        return image;
+      },
+    });
     process.stdout.write('ready\n');
     store.importSamples(samples, 'import');
     process.stdout.write('ack import\n');
