@@ -34,7 +34,7 @@ const CSP = [
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
 ]);
 
 const MIME: Record<string, string> = {
@@ -229,7 +229,10 @@ function registerImageProtocol(): void {
       if (url.host !== 'sample' || !Number.isInteger(id)) throw new KpsError('bad-input', `bad image URL ${request.url}`);
       const size = sizeText === null ? undefined : Number(sizeText);
       const img = await service.image(id, size !== undefined && Number.isInteger(size) && size >= 16 ? size : undefined);
-      return new Response(new Uint8Array(img.body), { headers: { 'Content-Type': img.contentType, ETag: img.etag, 'Cache-Control': 'no-cache' } });
+      // CORS so the canvas (Konva) can read pixels of images it drew without being tainted; only this app can reach the scheme.
+      return new Response(new Uint8Array(img.body), {
+        headers: { 'Content-Type': img.contentType, ETag: img.etag, 'Cache-Control': 'no-cache', 'Access-Control-Allow-Origin': '*' },
+      });
     } catch (err) {
       const shape = toErrorShape(err);
       return new Response(shape.message, { status: errorStatus(shape.code) });

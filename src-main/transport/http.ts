@@ -114,6 +114,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, err: unknown): void {
   const shape = toErrorShape(err);
+  // A bug, not bad input: keep the stack on the server's stderr for whoever runs `kps serve`.
+  if (shape.code === 'internal') process.stderr.write(`kps serve: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   sendJson(res, errorStatus(shape.code), { error: shape });
 }
 

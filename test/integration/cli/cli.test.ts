@@ -137,6 +137,12 @@ describe('kps CLI', () => {
     expect(s.stderr).toMatch(/nope-99/);
   });
 
+  it('the bin entry (bin/kps.js) runs the same CLI', () => {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'kps.js'), 'stats', project, '--json'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as DatasetStats).sampleCount).toBe(1045);
+  });
+
   it('every command has --help', () => {
     for (const cmd of ['new', 'import', 'stats', 'export', 'serve']) {
       const r = kps(cmd, '--help');
