@@ -3,33 +3,74 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { alloc, free, runWasmKernel, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
 
-/** Swaps the last two axes of a rank >= 2 tensor with the backend's Transpose. */
+/** Swaps the last two axes of a float32 tensor in plain JS (the stock Transpose is several times slower). */
 function swapLastTwo(backend: BackendWasm, t: TensorInfo): TensorInfo {
   const r = t.shape.length;
-  const perm = [...Array(r).keys()];
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return runWasmKernel('Transpose', backend, { x: t }, { perm });
+  const R = t.shape[r - 2];
+  const C = t.shape[r - 1];
+  const batches = t.shape.slice(0, r - 2).reduce((a, b) => a * b, 1);
+  const outShape = [...t.shape.slice(0, r - 2), C, R];
+  const out = alloc(backend, outShape);
+  const src = view(backend, t);
+  const dst = view(backend, out);
+  const T = 32; // 32x32 tiles keep both the reads and the writes within a few cache lines
+  for (let b = 0; b < batches; b++) {
+    const base = b * R * C;
+    for (let i0 = 0; i0 < R; i0 += T) {
+      const i1 = Math.min(R, i0 + T);
+      for (let j0 = 0; j0 < C; j0 += T) {
+        const j1 = Math.min(C, j0 + T);
+        for (let i = i0; i < i1; i++) {
+          const s = base + i * C;
+          for (let j = j0; j < j1; j++) dst[base + j * R + i] = src[s + j];
+        }
+      }
+    }
+  }
+  return out;
 }
 
+const sizeOf = (t: TensorInfo): number => t.shape.reduce((a, b) => a * b, 1);
+
 /**
- * The stock kernel uses XNNPACK only without transposes and otherwise a scalar loop (about 25x slower for a dense
- * layer's weight gradient). Transposing the operand explicitly first costs a few milliseconds.
+ * The stock kernel uses XNNPACK only without transposes and otherwise a scalar loop (about 30x slower for a dense
+ * layer's weight gradient). We transpose explicitly, choosing between op(A)·op(B) and (op(B)^T·op(A)^T)^T by the
+ * number of values to move (dy·W^T of a wide dense layer becomes (W·dy^T)^T: only the small operands move).
  */
 export function batchMatMulWasm(args: WasmKernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
-  let a = inputs.a;
-  let b = inputs.b;
+  const a = inputs.a;
+  const b = inputs.b;
+  const ta = Boolean(attrs.transposeA);
+  const tb = Boolean(attrs.transposeB);
+  if (!ta && !tb) return runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const m = ta ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const n = tb ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const batch = Math.max(sizeOf(a) / (a.shape[a.shape.length - 1] * a.shape[a.shape.length - 2]), sizeOf(b) / (b.shape[b.shape.length - 1] * b.shape[b.shape.length - 2]));
+  const outSize = batch * m * n;
+  // Values moved: direct = transposed operands; swapped = the other operands plus the output.
+  const direct = (ta ? sizeOf(a) : 0) + (tb ? sizeOf(b) : 0);
+  const swapped = (ta ? 0 : sizeOf(a)) + (tb ? 0 : sizeOf(b)) + outSize;
+  const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
   const temps: TensorInfo[] = [];
-  if (attrs.transposeA) {
-    a = swapLastTwo(backend, a);
-    temps.push(a);
+  let out: TensorInfo;
+  if (swapped < direct && sameBatch && rank >= 2) {
+    // C = op(A)·op(B) = (op(B)^T · op(A)^T)^T, and op(B)^T is B itself when tb (likewise A).
+    const left = tb ? b : swapLastTwo(backend, b);
+    const right = ta ? a : swapLastTwo(backend, a);
+    if (left !== b) temps.push(left);
+    if (right !== a) temps.push(right);
+    const ct = runWasmKernel('BatchMatMul', backend, { a: left, b: right }, { transposeA: false, transposeB: false });
+    temps.push(ct);
+    out = swapLastTwo(backend, ct);
+  } else {
+    const left = ta ? swapLastTwo(backend, a) : a;
+    const right = tb ? swapLastTwo(backend, b) : b;
+    if (left !== a) temps.push(left);
+    if (right !== b) temps.push(right);
+    out = runWasmKernel('BatchMatMul', backend, { a: left, b: right }, { transposeA: false, transposeB: false });
   }
-  if (attrs.transposeB) {
-    b = swapLastTwo(backend, b);
-    temps.push(b);
-  }
-  const out = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
   free(backend, ...temps);
   return out;
 }
