@@ -31,6 +31,11 @@ export class SampleCache {
     return this.schema;
   }
 
+  /** Path of the project the cached schema belongs to (known after getSchema). */
+  projectPath(): string | null {
+    return this.schemaProject;
+  }
+
   /** Synchronously available when loaded before: the editor then draws without waiting. */
   peek(id: number): Promise<LoadedSample> | undefined {
     return this.entries.get(id);

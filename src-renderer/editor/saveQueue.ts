@@ -6,6 +6,8 @@ export interface SaveJob<R> {
   /** Shown in the status tooltip, e.g. "move left_eye_center". */
   label: string;
   run: () => Promise<R>;
+  /** Plain data describing the save, kept so unsent saves can be written to storage and replayed after a reload. */
+  data?: unknown;
 }
 
 export interface SaveQueueState {
@@ -116,6 +118,11 @@ export class SaveQueue<R = unknown> {
     this.listeners.add(fn);
     fn(this.state());
     return () => this.listeners.delete(fn);
+  }
+
+  /** The `data` of every save not yet acknowledged, in order (the one in flight included). */
+  pendingData(): unknown[] {
+    return this.queue.map((e) => e.job.data).filter((d) => d !== undefined);
   }
 
   /** Retry the failing head job now instead of waiting for the backoff. */

@@ -448,6 +448,28 @@ describe('keypoint editor', () => {
 
   });
 
+  it('keeps an unsent edit across a page reload and sends it when the service answers', async () => {
+    const { id, kps } = await freshLabelledSample();
+    await openEditor(id);
+    await selectRow(1);
+    await page.route('**/api/labels.set', (route) => route.abort('connectionrefused'));
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.waitForSelector('[data-testid="save-status"][data-status="failed"]', { timeout: 10_000 });
+    expect((await stored(id))[1].y).toBe(kps[1].y);
+    // Reload while the service is still unreachable: the page warns (beforeunload), the user leaves anyway.
+    page.once('dialog', (d) => void d.accept());
+    await page.reload();
+    await waitEditor(id);
+    // The new page found the unsent edit in storage, shows it, and is trying to send it.
+    await page.waitForSelector('[data-testid="save-status"][data-status="failed"][data-pending="1"]', { timeout: 10_000 });
+    expect(Number((await rowOf(1)).y)).toBeCloseTo(Math.min(95.5, kps[1].y + 5), 6);
+    expect((await stored(id))[1].y).toBe(kps[1].y);
+    await page.unroute('**/api/labels.set');
+    await expect.poll(async () => (await stored(id))[1].y, { timeout: 15_000 }).toBeCloseTo(Math.min(95.5, kps[1].y + 5), 6);
+    await waitSaved();
+    expect(Number((await rowOf(1)).y)).toBeCloseTo(Math.min(95.5, kps[1].y + 5), 6);
+  });
+
   it('tags, the review queue and the history panel', async () => {
     const a = await freshLabelledSample();
     const b = await freshLabelledSample();

@@ -1,0 +1,58 @@
+// Unsent label saves written to localStorage, so a reload or a crash while the service is unreachable loses no edit.
+import type { KeypointEdit } from '../../src-main/service/api.js';
+import type { KeyValueStorage } from './hotkeys.js';
+
+export interface PendingSave {
+  /** Path of the project the edit belongs to: replayed only when that project is open again. */
+  project: string;
+  sampleId: number;
+  edits: KeypointEdit[];
+  label: string;
+}
+
+export const PENDING_STORAGE_KEY = 'kps.editor.pendingSaves';
+
+function isEdit(v: unknown): v is { index: number; x: unknown; y: unknown; state: KeypointEdit['state'] } {
+  if (!v || typeof v !== 'object') return false;
+  const e = v as Record<string, unknown>;
+  return Number.isInteger(e.index) && (e.state === 'labelled' || e.state === 'missing' || e.state === 'occluded');
+}
+
+/** Reads the stored saves; JSON turns NaN into null, so missing coordinates come back as NaN. */
+export function loadPending(storage: KeyValueStorage | null): PendingSave[] {
+  let parsed: unknown;
+  try {
+    const raw = storage?.getItem(PENDING_STORAGE_KEY);
+    parsed = raw ? JSON.parse(raw) : [];
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  const out: PendingSave[] = [];
+  for (const p of parsed) {
+    if (!p || typeof p !== 'object') continue;
+    const o = p as Record<string, unknown>;
+    if (typeof o.project !== 'string' || !Number.isInteger(o.sampleId) || !Array.isArray(o.edits) || !o.edits.every(isEdit)) continue;
+    const edits = o.edits.map((e) => ({
+      index: e.index,
+      x: typeof e.x === 'number' ? e.x : NaN,
+      y: typeof e.y === 'number' ? e.y : NaN,
+      state: e.state,
+    }));
+    out.push({ project: o.project, sampleId: o.sampleId as number, edits, label: typeof o.label === 'string' ? o.label : 'edit' });
+  }
+  return out;
+}
+
+export function savePending(storage: KeyValueStorage | null, pending: readonly PendingSave[]): void {
+  try {
+    if (pending.length === 0) storage?.removeItem(PENDING_STORAGE_KEY);
+    else storage?.setItem(PENDING_STORAGE_KEY, JSON.stringify(pending));
+  } catch {
+    // Storage full or disabled: the save queue still holds the edits for this session.
+  }
+}
+
+export function isPendingSave(v: unknown): v is PendingSave {
+  return !!v && typeof v === 'object' && typeof (v as PendingSave).project === 'string' && Array.isArray((v as PendingSave).edits);
+}
