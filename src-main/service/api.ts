@@ -132,8 +132,11 @@ export interface Ops {
   /** Pause a running job at its next checkpoint (training); import and export ignore pauses until they end. */
   'job.pause': { req: JobRef; res: JobStatus };
   'job.resume': { req: JobRef; res: JobStatus };
-  /** Resolves when the job ends (done, failed or cancelled). */
-  'job.wait': { req: JobRef; res: JobStatus };
+  /**
+   * Resolves when the job ends (done, failed or cancelled), or after `timeoutMs` with the job's current status
+   * (a long poll: HTTP clients and proxies give up on a response that takes many minutes, e.g. training).
+   */
+  'job.wait': { req: JobRef & { timeoutMs?: number }; res: JobStatus };
 
   'stats.get': { req: Record<string, never>; res: DatasetStats };
 

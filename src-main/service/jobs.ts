@@ -222,10 +222,25 @@ export class JobRunner {
     return copyStatus(rec.status);
   }
 
-  wait(jobId: string): Promise<JobStatus> {
+  /** Resolves when the job ends, or after `timeoutMs` (if given) with its status at that moment. */
+  wait(jobId: string, timeoutMs?: number): Promise<JobStatus> {
     const rec = this.record(jobId);
     if (!isActive(rec.status)) return Promise.resolve(copyStatus(rec.status));
-    return new Promise((resolve) => rec.waiters.push(resolve));
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (s: JobStatus) => {
+        if (timer) clearTimeout(timer);
+        resolve(s);
+      };
+      rec.waiters.push(done);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const i = rec.waiters.indexOf(done);
+          if (i >= 0) rec.waiters.splice(i, 1);
+          resolve(copyStatus(rec.status));
+        }, timeoutMs);
+      }
+    });
   }
 
   /** Cancel every job bound to the open project and wait for them to end (before the project closes). */

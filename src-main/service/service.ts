@@ -344,7 +344,7 @@ export class Service {
       'job.cancel': (req) => this.jobs.cancel(req.jobId),
       'job.pause': (req) => this.jobs.pause(req.jobId),
       'job.resume': (req) => this.jobs.resume(req.jobId),
-      'job.wait': (req) => this.jobs.wait(req.jobId),
+      'job.wait': (req) => this.jobs.wait(req.jobId, req.timeoutMs),
 
       'stats.get': () => this.requireStore().stats(),
       'samples.list': (req) => this.requireStore().listSamples(req),

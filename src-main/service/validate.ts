@@ -108,7 +108,10 @@ export const validators: Partial<Record<OpName, Validator>> = {
   'job.cancel': jobRef,
   'job.pause': jobRef,
   'job.resume': jobRef,
-  'job.wait': jobRef,
+  'job.wait': (r, op) => {
+    jobRef(r, op);
+    int(r, op, 'timeoutMs', true);
+  },
   'stats.get': none,
   'samples.list': query,
   'samples.ids': query,

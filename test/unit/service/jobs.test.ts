@@ -65,6 +65,24 @@ describe('job runner', () => {
     await expect(service.call('job.pause', { jobId })).rejects.toMatchObject({ code: 'conflict' });
   });
 
+  it('job.wait with timeoutMs returns the running status as a long poll', async () => {
+    registerJobKind('slow', async (_p, ctx) => {
+      for (let i = 0; i < 100; i++) {
+        await ctx.checkpoint();
+        await tick(5);
+      }
+      return 'finished';
+    });
+    const { jobId } = service.startJob('slow', {});
+    const t0 = Date.now();
+    const polled = await service.call('job.wait', { jobId, timeoutMs: 30 });
+    expect(Date.now() - t0).toBeLessThan(400);
+    expect(polled.state).toBe('running');
+    const final = await service.call('job.wait', { jobId });
+    expect(final).toMatchObject({ state: 'done', result: 'finished' });
+    await expect(service.callUnknown('job.wait', { jobId, timeoutMs: -1 })).rejects.toMatchObject({ code: 'bad-input' });
+  });
+
   it('cancels a paused job', async () => {
     registerJobKind('wait', async (_p, ctx) => {
       for (;;) {
