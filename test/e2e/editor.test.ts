@@ -134,6 +134,11 @@ describe('keypoint editor', () => {
     expect(Number(row.x)).toBeCloseTo(kps[0].x, 6);
     expect(Number(row.y)).toBeCloseTo(kps[0].y, 6);
     expect(row.state).toBe('labelled');
+    // The name shows on hover.
+    const at = await toPage(kps[0].x, kps[0].y);
+    await page.mouse.move(at.x, at.y);
+    await page.waitForSelector('[data-testid="hover-name"]');
+    expect(await page.textContent('[data-testid="hover-name"]')).toBe('left_eye_center');
     await selectRow(0);
     const dir = join(repoRoot, 'docs', 'screenshots');
     mkdirSync(dir, { recursive: true });
