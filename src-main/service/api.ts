@@ -7,6 +7,7 @@ import type {
   SampleSummary,
   Split,
 } from '../core/types.js';
+import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/preview-types.js';
 import type { PredictionRecord, RunRecord } from '../store/types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
@@ -166,6 +167,9 @@ export interface Ops {
   /** Evaluates the run's best model on the project as it is now; the job's result is the evaluation report. */
   'runs.evaluate': { req: { id: string }; res: JobRef };
   'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
+
+  /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
+  'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
 }
 
 export type OpName = keyof Ops;
@@ -209,6 +213,7 @@ export const OP_NAMES = [
   'runs.delete',
   'runs.evaluate',
   'predictions.get',
+  'augment.preview',
 ] as const satisfies readonly OpName[];
 
 // Compile-time check that OP_NAMES covers every operation.
