@@ -260,3 +260,15 @@ describe('Service edits, undo and redo', () => {
     await expectError(service.image(999_999), 'not-found');
   });
 });
+
+describe('Service extension ops', () => {
+  it('augment.preview is served through the service (loaded on first call)', async () => {
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    await importN(4);
+    const res = await service.call('augment.preview', { count: 3, seed: 7, encoding: 'array', params: 'none' } as never);
+    const samples = (res as { samples: { width: number; height: number; pixels: number[] }[] }).samples;
+    expect(samples).toHaveLength(3);
+    expect(samples[0].pixels).toHaveLength(samples[0].width * samples[0].height);
+    await expectError(service.call('augment.preview', { count: 0 } as never), 'bad-input', /count must be an integer from 1 to/);
+  });
+});
