@@ -20,7 +20,7 @@ import {
 } from './api.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
 import { ImageServer, type ImageBody } from './images.js';
-import { loadExtensions } from './extensions.js';
+import { extensionFailures, loadExtensions } from './extensions.js';
 import { JobRunner, type JobRunContext } from './jobs.js';
 import { requireObject, validators, type Validator } from './validate.js';
 
@@ -179,7 +179,10 @@ export class Service {
     }
     const validate = validators[op as OpName];
     const handler = (this.handlers as Record<string, ((r: unknown, c: ServiceContext) => unknown) | undefined>)[op];
-    if (!validate || !handler) throw new KpsError('internal', `operation "${op}" has no handler registered`);
+    if (!validate || !handler) {
+      const failed = [...extensionFailures].map(([name, why]) => `${name}: ${why}`).join('; ');
+      throw new KpsError('internal', `operation "${op}" has no handler registered${failed ? ` (modules that failed to load: ${failed})` : ''}`);
+    }
     validate(body, op);
     return handler(body, this.ctx);
   }
@@ -221,7 +224,9 @@ export class Service {
 
   /** Load the other modules' ops (training) in the background, so the first train call and app.info's backend do not wait. */
   preloadExtensions(): void {
-    loadExtensions().catch((err: unknown) => process.emitWarning(`could not load service extensions: ${(err as Error).message}`));
+    void loadExtensions().then(() => {
+      for (const [name, why] of extensionFailures) process.emitWarning(`service module ${name} could not be loaded: ${why}`);
+    });
   }
 
   /** Start a job of a registered kind (see jobs.ts). */
