@@ -7,6 +7,7 @@ import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import {
+  EVENT_NAMES,
   OP_NAMES,
   type ApiClient,
   type EventName,
@@ -197,9 +198,7 @@ export class Service {
 
   /** Listen to every event (transports forward them all). */
   onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-    const offs = (['job.progress', 'job.ended', 'dataset.changed', 'project.changed'] as const).map((e) =>
-      this.on(e, (p) => listener(e, p)),
-    );
+    const offs = EVENT_NAMES.map((e) => this.on(e, (p) => listener(e, p)));
     return () => offs.forEach((off) => off());
   }
 
