@@ -1,0 +1,173 @@
+// Label-quality scoring: combines shape evidence, model disagreement and left/right swap tests into one ranked queue with reasons.
+// Pure (no I/O): the pipeline (qc/pipeline.ts) gathers the shapes and the cross-validated predictions.
+import type { KeypointSchema } from '../core/types.js';
+import type { KeypointBlame, QcItem, QcKind, QcSwap } from './types.js';
+import { labelledIndices, mahal2, robustCov2, ShapePopulation, swapChanges, swapPairs, type Cov2, type LooResult } from './shape.js';
+
+export interface QcInputSample {
+  id: number;
+  /** Labelled keypoints, flat [x0, y0, ...] in image pixels, NaN where missing (occluded points count as labelled). */
+  shape: Float64Array;
+  /** A prediction by a model that did not train on this sample (same layout), or null. */
+  prediction: Float64Array | null;
+  /** Where the prediction came from, for the reason text (`fold 2 of 4`, `run <id>`). */
+  predictionSource?: string;
+}
+
+export interface ScoreOptions {
+  /** Score (-log10 p) above which a keypoint's evidence becomes a reason; default 2 (p < 1%). */
+  reasonThreshold?: number;
+  /** Evidence (-log10 likelihood ratio) above which an exchange of left and right is reported; default 3. */
+  swapThreshold?: number;
+}
+
+const LN10 = Math.log(10);
+
+/** log of the survival function of chi-square with 2 or 4 degrees of freedom at x (the sum of one or two 2-D distances). */
+function logSurvival(x: number, df: 2 | 4): number {
+  if (!(x > 0)) return 0;
+  return df === 2 ? -x / 2 : -x / 2 + Math.log1p(x / 2);
+}
+
+function fmt(v: number, digits = 1): string {
+  return v.toFixed(digits);
+}
+
+/** Per keypoint: squared Mahalanobis distance of the label from the prediction, under that keypoint's robust error covariance. */
+function modelD2(cov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, k: number): number | null {
+  if (!pred || !cov[k]) return null;
+  const px = pred[2 * k], py = pred[2 * k + 1];
+  if (!Number.isFinite(px) || !Number.isFinite(py) || !Number.isFinite(shape[2 * k])) return null;
+  return mahal2(cov[k] as Cov2, shape[2 * k] - px, shape[2 * k + 1] - py);
+}
+
+/** The summed evidence against a version of the labels (the original or an exchanged one): Σ of the 2-D distances. */
+function cost(pop: ShapePopulation, loo: (LooResult | null)[], mcov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, keys: number[]): number {
+  let c = pop.patternCost(shape) ?? 0;
+  for (const k of keys) {
+    const s = loo[k]?.d2;
+    // Capped so that one absurd point does not decide on its own: a swap moves several.
+    if (s !== undefined) c += Math.min(s, 400);
+    const m = modelD2(mcov, shape, pred, k);
+    if (m !== null) c += Math.min(m, 400);
+  }
+  return c;
+}
+
+/**
+ * Ranks samples by how likely one of their labels is wrong. Three kinds of evidence:
+ * shape (each keypoint predicted from the other labelled ones by the population's shapes), model (distance from a
+ * held-out prediction, normalised by that keypoint's robust error spread over the project) and swap (the labels fit
+ * far better with the schema's left/right pairs exchanged). Returns every assessable sample, most suspect first.
+ */
+export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, opts: ScoreOptions = {}): QcItem[] {
+  const K = schema.keypoints.length;
+  const reasonAt = opts.reasonThreshold ?? 2;
+  const swapAt = opts.swapThreshold ?? 3;
+  const pop = new ShapePopulation(samples.map((s) => s.shape), K);
+  // Robust spread of model errors per keypoint, over every sample with a label and a prediction there.
+  const mcov: (Cov2 | null)[] = [];
+  for (let k = 0; k < K; k++) {
+    const res: number[] = [];
+    for (const s of samples) {
+      const p = s.prediction;
+      if (!p || !Number.isFinite(p[2 * k]) || !Number.isFinite(s.shape[2 * k])) continue;
+      res.push(s.shape[2 * k] - p[2 * k], s.shape[2 * k + 1] - p[2 * k + 1]);
+    }
+    mcov.push(robustCov2(res, 0.05));
+  }
+  // Swap hypotheses: all pairs at once (a mirrored annotation) and each pair alone.
+  const pairs = schema.flipPairs.filter(([a, b]) => a !== b);
+  const hypotheses: [number, number][][] = pairs.length > 0 ? [pairs, ...(pairs.length > 1 ? pairs.map((p) => [p]) : [])] : [];
+
+  const items: QcItem[] = [];
+  for (const s of samples) {
+    const keys = labelledIndices(s.shape);
+    if (keys.length === 0) continue;
+    const loo = pop.leaveOneOut(s.shape);
+    const blames: KeypointBlame[] = [];
+    let worstLog = 0;
+    let tests = 0;
+    for (const k of keys) {
+      const sh = loo[k];
+      const md = modelD2(mcov, s.shape, s.prediction, k);
+      if (!sh && md === null) continue;
+      tests += 1;
+      const x = (sh?.d2 ?? 0) + (md ?? 0);
+      const lp = logSurvival(x, sh && md !== null ? 4 : 2);
+      worstLog = Math.min(worstLog, lp);
+      const p = s.prediction;
+      blames.push({
+        index: k,
+        name: schema.keypoints[k]?.name ?? `#${k}`,
+        score: -lp / LN10,
+        shapeExpected: sh ? sh.expected : null,
+        shapeDistancePx: sh ? sh.distancePx : null,
+        predicted: md !== null && p ? [p[2 * k], p[2 * k + 1]] : null,
+        modelDistancePx: md !== null && p ? Math.hypot(s.shape[2 * k] - p[2 * k], s.shape[2 * k + 1] - p[2 * k + 1]) : null,
+      });
+    }
+    if (tests === 0) continue;
+    blames.sort((a, b) => b.score - a.score);
+    // Bonferroni over the keypoints tested: a 15-point face gets 15 chances to look odd by luck, a 4-point one 4.
+    let score = Math.max(0, -(worstLog + Math.log(tests)) / LN10);
+
+    let swap: QcSwap | null = null;
+    if (hypotheses.length > 0) {
+      const base = cost(pop, loo, mcov, s.shape, s.prediction, keys);
+      for (const h of hypotheses) {
+        if (!swapChanges(s.shape, h)) continue;
+        const alt = swapPairs(s.shape, h);
+        const altKeys = labelledIndices(alt);
+        const altCost = cost(pop, pop.leaveOneOut(alt), mcov, alt, s.prediction, altKeys);
+        // Likelihood ratio of two chi-square sums: exp(-(alt - base) / 2).
+        const evidence = (base - altCost) / 2 / LN10 - Math.log10(hypotheses.length);
+        if (evidence > swapAt && (!swap || evidence > swap.evidence)) swap = { pairs: h, evidence };
+      }
+    }
+    const kinds = new Set<QcKind>();
+    const reasons: string[] = [];
+    if (swap) {
+      kinds.add('swap');
+      score = Math.max(score, swap.evidence);
+      const names = swap.pairs.map(([a, b]) => `${schema.keypoints[a]?.name}<->${schema.keypoints[b]?.name}`);
+      reasons.push(
+        swap.pairs.length === pairs.length && pairs.length > 1
+          ? `left/right swap: the labels fit ${likelihood(swap.evidence)} better with every left and right keypoint exchanged`
+          : `left/right swap: the labels fit ${likelihood(swap.evidence)} better with ${names.join(', ')} exchanged`,
+      );
+    }
+    for (const b of blames.slice(0, 3)) {
+      if (b.score < reasonAt) break;
+      if (swap && swap.pairs.some(([x, y]) => x === b.index || y === b.index)) continue;
+      const sh = loo[b.index];
+      const shapeScore = sh ? -logSurvival(sh.d2, 2) / LN10 : 0;
+      const md = modelD2(mcov, s.shape, s.prediction, b.index);
+      const modelScore = md !== null ? -logSurvival(md, 2) / LN10 : 0;
+      if (sh && shapeScore >= reasonAt - 0.5) {
+        kinds.add('shape');
+        reasons.push(`${b.name}: ${fmt(b.shapeDistancePx ?? 0)} px from where the other labelled keypoints put it (unusual shape, p=${pval(shapeScore)})`);
+      }
+      if (md !== null && modelScore >= reasonAt - 0.5) {
+        kinds.add('model');
+        reasons.push(`${b.name}: ${fmt(b.modelDistancePx ?? 0)} px from the prediction of a model that did not train on it${s.predictionSource ? ` (${s.predictionSource})` : ''} (p=${pval(modelScore)})`);
+      }
+      if (!(sh && shapeScore >= reasonAt - 0.5) && !(md !== null && modelScore >= reasonAt - 0.5)) {
+        kinds.add(sh ? 'shape' : 'model');
+        reasons.push(`${b.name}: unusual for both its shape and the model's prediction together (p=${pval(b.score)})`);
+      }
+    }
+    items.push({ sampleId: s.id, score, kinds: [...kinds], reasons, suspect: swap ? swap.pairs[0][0] : (blames[0]?.index ?? null), keypoints: blames, swap });
+  }
+  items.sort((a, b) => b.score - a.score || a.sampleId - b.sampleId);
+  return items;
+}
+
+function pval(score: number): string {
+  const p = 10 ** -score;
+  return p < 1e-4 ? p.toExponential(0) : p.toPrecision(1);
+}
+
+function likelihood(evidence: number): string {
+  return evidence > 12 ? 'over 10^12 times' : `${(10 ** evidence).toPrecision(2)} times`;
+}
