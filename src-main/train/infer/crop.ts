@@ -78,6 +78,27 @@ export function squareFromLandmarks(points: readonly { x: number; y: number }[],
   return { cx: left0 + side / 2, cy: top0 + side / 2, side };
 }
 
+/**
+ * The crop the training pipeline uses for large photos (train/data.ts `cropBoxFor`): the landmarks' bounding box,
+ * its longer side grown by `margin` on each side, centred on the box. For runs trained on such crops.
+ */
+export function squareFromLandmarkBox(points: readonly { x: number; y: number }[], margin: number): CropSquare | null {
+  if (points.length < 2 || !(margin >= 0)) return null;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of points) {
+    minX = Math.min(minX, p.x);
+    maxX = Math.max(maxX, p.x);
+    minY = Math.min(minY, p.y);
+    maxY = Math.max(maxY, p.y);
+  }
+  const side = Math.max(maxX - minX, maxY - minY) * (1 + 2 * margin);
+  if (!(side > 0)) return null;
+  return { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, side };
+}
+
 /** Photo <-> model pixel coordinates for one crop; both directions are exact affine maps. */
 export interface CropTransform {
   /** Photo pixel -> model pixel: [a, b, c, d, e, f]. */

@@ -44,6 +44,8 @@ export interface DetectOptions {
   maxFaces?: number;
   /** Also find face-api's 68 landmarks per face (default true): the crop is then placed from the eyes and mouth. */
   landmarks?: boolean;
+  /** Folder with face-api's weight files; default the `model/` folder of the npm package. */
+  modelDir?: string;
 }
 
 /** The part of face-api this module uses; the package's own typings reference DOM types that Node code lacks. */
@@ -72,30 +74,29 @@ interface FaceApi {
 
 const require = createRequire(import.meta.url);
 let faceApi: FaceApi | null = null;
-let loadError: string | null = null;
-const loaded = new Set<DetectorName | 'landmarks'>();
+/** Nets loaded, as "name@folder". */
+const loaded = new Set<string>();
 
 /** Folder of the detector weights inside the npm package. */
 export function detectorModelDir(): string {
   return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
-async function ensureDetector(name: DetectorName, landmarks: boolean): Promise<FaceApi> {
+async function ensureDetector(name: DetectorName, landmarks: boolean, dir: string): Promise<FaceApi> {
   if (!currentBackend()) await initBackend('auto');
   if (!faceApi) {
     // The Node WebAssembly build: it uses the same @tensorflow/tfjs instance as the trainer and whatever backend is active.
     faceApi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   }
-  if (!loaded.has(name)) {
-    const net = name === 'ssd-mobilenetv1' ? faceApi.nets.ssdMobilenetv1 : faceApi.nets.tinyFaceDetector;
-    await net.loadFromDisk(detectorModelDir());
-    loaded.add(name);
-  }
-  if (landmarks && !loaded.has('landmarks')) {
-    await faceApi.nets.faceLandmark68Net.loadFromDisk(detectorModelDir());
-    loaded.add('landmarks');
-  }
-  return faceApi;
+  const api = faceApi;
+  const load = async (key: string, net: FaceApiNet) => {
+    if (loaded.has(`${key}@${dir}`)) return;
+    await net.loadFromDisk(dir);
+    loaded.add(`${key}@${dir}`);
+  };
+  await load(name, name === 'ssd-mobilenetv1' ? api.nets.ssdMobilenetv1 : api.nets.tinyFaceDetector);
+  if (landmarks) await load('landmarks', api.nets.faceLandmark68Net);
+  return api;
 }
 
 /** The documented fallback when no face is found: the largest centred square, reported as such. */
@@ -115,11 +116,11 @@ export async function detectFaces(input: PhotoInput, opts: DetectOptions = {}): 
   const base = { source: photo.source, imageWidth: photo.width, imageHeight: photo.height };
   let api: FaceApi;
   try {
-    if (loadError) throw new Error(loadError);
-    api = await ensureDetector(detector, opts.landmarks !== false);
+    api = await ensureDetector(detector, opts.landmarks !== false, opts.modelDir ?? detectorModelDir());
   } catch (err) {
-    loadError = loadError ?? `face detector could not load: ${(err as Error).message.split('\n')[0]}`;
-    return { ...base, faces: [], detector: 'none', backend: currentBackend()?.name ?? null, ms: performance.now() - t0, fallback: { box: centreSquareBox(photo.width, photo.height), reason: loadError } };
+    // Not cached: a missing weight folder may be fixed while the app runs.
+    const reason = `face detector ${detector} could not load: ${(err as Error).message.split('\n')[0]}`;
+    return { ...base, faces: [], detector: 'none', backend: currentBackend()?.name ?? null, ms: performance.now() - t0, fallback: { box: centreSquareBox(photo.width, photo.height), reason } };
   }
   const minScore = opts.minScore ?? (detector === 'ssd-mobilenetv1' ? 0.5 : 0.4);
   const options =

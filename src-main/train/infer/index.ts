@@ -1,10 +1,10 @@
 // Photo inference front door: load a photo, find the face, crop it for the model, and map predictions back to photo pixels.
 import { type DetectOptions, type FaceBox, type FaceDetection, detectFaces } from './detect.js';
-import { type Framing, type ModelCrop, cropForModel, defaultFraming, squareFromBox, squareFromLandmarks } from './crop.js';
+import { type CropSquare, type Framing, type ModelCrop, cropForModel, defaultFraming, squareFromBox, squareFromLandmarkBox, squareFromLandmarks } from './crop.js';
 import { type PhotoInput, loadPhoto } from './photo.js';
 
 export { detectFaces, centreSquareBox, detectorModelDir, type DetectOptions, type DetectorName, type FaceBox, type FaceDetection } from './detect.js';
-export { cropForModel, cropTransform, mapBack, mapToModel, squareFromBox, squareFromLandmarks, defaultFraming, FRAMINGS, type CropSquare, type CropTransform, type Framing, type ModelCrop } from './crop.js';
+export { cropForModel, cropTransform, mapBack, mapToModel, squareFromBox, squareFromLandmarks, squareFromLandmarkBox, defaultFraming, FRAMINGS, type CropSquare, type CropTransform, type Framing, type ModelCrop } from './crop.js';
 export { loadPhoto, toGreyFloat, type PhotoImage, type PhotoInput } from './photo.js';
 
 export interface PreparedPhoto {
@@ -29,6 +29,12 @@ export interface PrepareOptions extends DetectOptions {
   /** Crop placement relative to the detector box. When given, the box is used even if landmarks were found;
    * by default the crop is placed from the landmarks (Kaggle mean face), else by the Kaggle framing calibrated for the detector. */
   framing?: Framing;
+  /**
+   * How the model's training crops were framed. `kaggle` (default): the face placed like the Kaggle mean face, for
+   * models trained on Kaggle-style faces. `landmark-box`: the 68 landmarks' bounding box grown by `margin` on each
+   * side, as train/data.ts crops large photos (pass the run's crop margin); without landmarks the detector box is used.
+   */
+  crop?: { kind: 'kaggle' } | { kind: 'landmark-box'; margin: number };
 }
 
 /**
@@ -40,10 +46,14 @@ export async function preparePhoto(input: PhotoInput, opts: PrepareOptions): Pro
   const detection = await detectFaces(photo, opts);
   const best = detection.faces[0];
   if (best) {
-    const fromLandmarks = !opts.framing && best.landmarks ? squareFromLandmarks(best.landmarks, best) : null;
-    const square = fromLandmarks ?? squareFromBox(best, opts.framing ?? defaultFraming(detection.detector));
-    const crop = cropForModel(photo, square, opts.size);
-    return { width: photo.width, height: photo.height, detection, face: best, placement: fromLandmarks ? 'landmarks' : 'box', usedFallback: false, crop };
+    const crop = opts.crop ?? { kind: 'kaggle' };
+    let fromLandmarks: CropSquare | null = null;
+    if (!opts.framing && best.landmarks) {
+      fromLandmarks = crop.kind === 'landmark-box' ? squareFromLandmarkBox(best.landmarks, crop.margin) : squareFromLandmarks(best.landmarks, best);
+    }
+    const boxFraming = opts.framing ?? (crop.kind === 'landmark-box' ? { side: 1 + 2 * crop.margin, cx: 0.5, cy: 0.5 } : defaultFraming(detection.detector));
+    const square = fromLandmarks ?? squareFromBox(best, boxFraming);
+    return { width: photo.width, height: photo.height, detection, face: best, placement: fromLandmarks ? 'landmarks' : 'box', usedFallback: false, crop: cropForModel(photo, square, opts.size) };
   }
   const fb = detection.fallback ?? { box: { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 }, reason: 'no face found' };
   const side = fb.box.width;

@@ -113,6 +113,32 @@ describe.each([
   );
 });
 
+describe('landmark-box crops (for runs trained on large photos cropped by train/data.ts)', () => {
+  it(
+    'the labelled landmarks fill the crop as the margin says',
+    async () => {
+      const margin = 0.2;
+      const offsets: number[] = [];
+      for (const file of pick('lfpw-train', 8)) {
+        const pts = readPts(file.replace(/\.jpg$/, '.pts'));
+        const prep = await preparePhoto(file, { size: 128, crop: { kind: 'landmark-box', margin } });
+        expect(prep.placement).toBe('landmarks');
+        const lb = bbox(mapToModel(pts, prep.crop.transform));
+        // The labelled box (iBUG 68, like face-api's) should be about 128 / 1.4 = 91 px, centred.
+        const ratio = Math.max(lb.w, lb.h) / (128 / (1 + 2 * margin));
+        expect(ratio, file).toBeGreaterThan(0.85);
+        expect(ratio, file).toBeLessThan(1.15);
+        offsets.push(Math.hypot(lb.cx - 63.5, lb.cy - 63.5));
+      }
+      // face-api's landmarks are not the labels: measured centre offsets 1 to 7 px (one of 11 px in another pick).
+      offsets.sort((a, b) => a - b);
+      expect(offsets[offsets.length >> 1]).toBeLessThan(6);
+      expect(offsets[offsets.length - 1]).toBeLessThan(14);
+    },
+    300_000,
+  );
+});
+
 describe('fallback', () => {
   it(
     'a photo without a face gets the documented centre crop, reported as a fallback with the reason',
@@ -132,6 +158,21 @@ describe('fallback', () => {
         expect.closeTo(259.5, 9),
         expect.closeTo(199.5, 9),
       ]);
+    },
+    120_000,
+  );
+
+  it(
+    'weights that cannot load give the centre-crop fallback with the reason, and do not poison later calls',
+    async () => {
+      const file = pick('imm-face-db', 1)[0];
+      const broken = await detectFaces(file, { modelDir: '/nonexistent/face-api-weights' });
+      expect(broken.detector).toBe('none');
+      expect(broken.faces).toEqual([]);
+      expect(broken.fallback?.reason).toMatch(/face detector ssd-mobilenetv1 could not load/);
+      expect(broken.fallback?.box).toEqual({ x: 79.5, y: -0.5, width: 480, height: 480, score: 0 });
+      const ok = await detectFaces(file);
+      expect(ok.faces.length).toBeGreaterThan(0);
     },
     120_000,
   );

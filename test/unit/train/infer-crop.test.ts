@@ -1,7 +1,7 @@
 // Photo crop for the model: the transform round-trips, pixels land where the transform says, and photos decode upright.
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { cropForModel, cropTransform, mapBack, mapToModel, squareFromBox, squareFromLandmarks, FRAMINGS, loadPhoto, type PhotoImage } from '../../../src-main/train/infer/index.js';
+import { cropForModel, cropTransform, mapBack, mapToModel, squareFromBox, squareFromLandmarks, squareFromLandmarkBox, FRAMINGS, loadPhoto, type PhotoImage } from '../../../src-main/train/infer/index.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 
 /** A grey photo with a Gaussian dot (peak 255) at each point on a dark background. */
@@ -95,6 +95,16 @@ describe('squareFromLandmarks', () => {
     expect(Math.hypot(rx - 29.64, ry - 37.06)).toBeLessThan(0.3);
     expect(Math.hypot(lx - 66.22, ly - 36.84)).toBeLessThan(0.3);
     expect(Math.hypot(mx - 48.15, my - 82.63)).toBeLessThan(0.3);
+  });
+
+  it('squareFromLandmarkBox grows the landmarks\' box by the margin on each side, like the training crops', () => {
+    const pts = [
+      { x: 100, y: 50 },
+      { x: 180, y: 90 },
+      { x: 140, y: 170 },
+    ];
+    expect(squareFromLandmarkBox(pts, 0.25)).toEqual({ cx: 140, cy: 110, side: 120 * 1.5 });
+    expect(squareFromLandmarkBox([{ x: 1, y: 1 }], 0.2)).toBeNull();
   });
 
   it('rejects too few landmarks and eyes implausibly close for the box', () => {
