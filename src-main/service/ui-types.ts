@@ -1,0 +1,89 @@
+// Request and response types of the training UI's service operations (ui-ops.ts): types only, importable by the renderer.
+
+export interface TrainModelOption {
+  name: string;
+  description: string;
+  /** True when the model emits heatmaps (the heatmap loss and the compare view's heatmap need them). */
+  heatmaps: boolean;
+  /** Keypoints the model is built for when fixed (smallnet: one, the nose tip). */
+  fixedKeypoints?: number;
+}
+
+export interface TrainOptions {
+  models: TrainModelOption[];
+  /** The engine's defaults for every training setting (train/config.ts DEFAULT_CONFIG). */
+  defaults: Record<string, unknown>;
+  optimizers: string[];
+  losses: string[];
+  augmentPresets: string[];
+}
+
+/** One filter of the first convolution layer: kernel height x width, summed over input channels. */
+export interface ConvFilter {
+  width: number;
+  height: number;
+  /** Row-major kernel weights (raw values; the view scales them for display). */
+  values: number[];
+}
+
+export interface RunFilters {
+  runId: string;
+  layer: string;
+  filters: ConvFilter[];
+}
+
+export interface RunHeatmapRequest {
+  id: string;
+  sampleId: number;
+  /** Schema keypoint index. */
+  keypoint: number;
+}
+
+export interface RunHeatmap {
+  runId: string;
+  sampleId: number;
+  keypoint: number;
+  /** Heatmap grid size and row-major values (softmax-normalised: they sum to 1). */
+  width: number;
+  height: number;
+  values: number[];
+  /** The region of the stored image the model saw (image pixels): the heatmap spans this square. */
+  box: { x0: number; y0: number; side: number };
+}
+
+export interface PhotoPredictRequest {
+  /** A photo on the machine that runs the service (web mode) or picked with the file dialog (Electron). */
+  path: string;
+  /** Run whose model predicts; none: only find and crop the face. */
+  runId?: string;
+}
+
+export interface PhotoPrediction {
+  path: string;
+  width: number;
+  height: number;
+  /** The photo, scaled so its longer side is at most 800 px, as a data: URL (web mode cannot read server paths). */
+  imageUrl: string;
+  /** Display pixels per photo pixel. */
+  scale: number;
+  face: { x: number; y: number; width: number; height: number; score: number };
+  placement: 'landmarks' | 'box' | 'fallback';
+  usedFallback: boolean;
+  fallbackReason: string | null;
+  detector: string;
+  /** Flat [x0, y0, ...] over the schema's keypoints in photo pixels (NaN where not predicted); null without a run. */
+  coords: number[] | null;
+  runId: string | null;
+}
+
+export interface PhotoAddRequest {
+  path: string;
+  /** Write this run's predictions as the new sample's labels (provenance `model:<run id>`), to be corrected. */
+  prefillRunId?: string;
+}
+
+export interface PhotoAddResult {
+  sampleId: number;
+  /** Keypoints written from the model (0 without prefill). */
+  prefilled: number;
+}

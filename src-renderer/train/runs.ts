@@ -1,0 +1,69 @@
+// Shared helpers of the training views: typed access to a run's epochs and final metrics, colours, formatting.
+import type { RunRecord } from '../../src-main/store/types.js';
+import type { EpochMetrics, FinalMetrics, TrainProgress } from '../../src-main/train/trainer.js';
+
+export type { EpochMetrics, FinalMetrics, TrainProgress };
+
+export function epochsOf(run: RunRecord): EpochMetrics[] {
+  return Array.isArray(run.epochs) ? (run.epochs as EpochMetrics[]) : [];
+}
+
+export function finalOf(run: RunRecord): FinalMetrics | null {
+  const f = run.final as FinalMetrics | null;
+  return f && typeof f === 'object' && 'stop_reason' in f ? f : null;
+}
+
+export function configOf(run: RunRecord): Record<string, unknown> {
+  return run.config && typeof run.config === 'object' ? (run.config as Record<string, unknown>) : {};
+}
+
+export function bestValRmse(run: RunRecord): number | null {
+  const f = finalOf(run);
+  if (f?.best_val_rmse_px != null) return f.best_val_rmse_px;
+  const vals = epochsOf(run).map((e) => e.val_rmse_px).filter((v): v is number => v !== null && Number.isFinite(v));
+  return vals.length ? Math.min(...vals) : null;
+}
+
+export function testRmse(run: RunRecord): number | null {
+  return finalOf(run)?.test?.rmse_px ?? null;
+}
+
+/** Seconds from creation to the end (or now, while it runs). */
+export function durationS(run: RunRecord, now = Date.now()): number {
+  const t0 = Date.parse(run.createdAt);
+  const t1 = run.endedAt ? Date.parse(run.endedAt) : now;
+  return Math.max(0, (t1 - t0) / 1000);
+}
+
+export function fmtDuration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '–';
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+export function fmtPx(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)} px`;
+}
+
+/** Distinct, colour-blind-friendly colours (Okabe-Ito) for overlaid runs. */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
+
+export function keySettings(run: RunRecord): string {
+  const c = configOf(run);
+  const parts = [`bs ${c.batch ?? '?'}`, `lr ${c.lr ?? '?'}`, String(c.optimizer ?? ''), `${c.epochs ?? '?'} ep`];
+  if (c.width !== undefined && c.width !== 1) parts.push(`width ${c.width}`);
+  if (c.augment && c.augment !== 'none') parts.push(`aug ${String(c.augment).slice(0, 24)}`);
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** The live-progress detail the train job attaches to its job.progress events. */
+export interface TrainDetail extends Partial<TrainProgress> {
+  runId?: string;
+  epochDone?: EpochMetrics;
+}
+
+export function trainDetail(status: unknown): TrainDetail | null {
+  const d = (status as { detail?: unknown } | null)?.detail;
+  return d && typeof d === 'object' ? (d as TrainDetail) : null;
+}
