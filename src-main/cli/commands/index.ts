@@ -9,3 +9,4 @@ import { serveCommand } from './serve.js';
 export const commands: CliCommand[] = [newCommand, importCommand, statsCommand, exportCommand, serveCommand];
 import { benchTrainCommand } from './bench-train.js'; commands.push(benchTrainCommand);
 import { trainCommand } from './train.js'; commands.push(trainCommand);
+import { qcCommand } from './qc.js'; commands.push(qcCommand);
