@@ -11,6 +11,7 @@ import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/p
 import type { PredictionRecord, RunRecord } from '../store/types.js';
 import type { ChangeSummary } from '../store/types.js';
 import type { QcListResult, QcRunRequest } from '../qc/types.js';
+import type { PhotoAddRequest, PhotoAddResult, PhotoPrediction, PhotoPredictRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
@@ -173,6 +174,17 @@ export interface Ops {
   /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
 
+  // Training UI (ui-ops.ts): model choices, first-layer filters, heatmaps, own photos.
+  'train.options': { req: Record<string, never>; res: TrainOptions };
+  /** The first convolution layer's filters of a run's best model. */
+  'runs.filters': { req: { id: string }; res: RunFilters };
+  /** One keypoint's heatmap for a sample (heatmap models only). */
+  'runs.heatmap': { req: RunHeatmapRequest; res: RunHeatmap };
+  /** Find and crop the face of a photo on the service's machine and predict its keypoints with a run. */
+  'photo.predict': { req: PhotoPredictRequest; res: PhotoPrediction };
+  /** Add a photo to the project as a new file-backed sample, optionally pre-filled with a run's predictions. */
+  'photo.add': { req: PhotoAddRequest; res: PhotoAddResult };
+
   // Label quality (service/qc-ops.ts): qc.run is a job of kind `qc`; its queue is read with qc.list.
   'qc.run': { req: QcRunRequest; res: JobRef };
   'qc.list': { req: { includeDismissed?: boolean; offset?: number; limit?: number }; res: QcListResult };
@@ -225,6 +237,11 @@ export const OP_NAMES = [
   'runs.evaluate',
   'predictions.get',
   'augment.preview',
+  'train.options',
+  'runs.filters',
+  'runs.heatmap',
+  'photo.predict',
+  'photo.add',
   'qc.run',
   'qc.list',
   'qc.dismiss',
