@@ -187,3 +187,51 @@ export function validateAugmentParams(p: AugmentParams): void {
 export function isIdentityParams(p: AugmentParams): boolean {
   return TRANSFORMS.every((t) => p[t].p === 0);
 }
+
+/**
+ * Parses a command-line augmentation spec into complete parameters: a preset name (`default`), JSON
+ * (`{"rotate":{"maxDeg":10}}`), or comma-separated items where one bare word names the preset and
+ * `transform.field=value` items override it (`light,rotate.maxDeg=10,flip.p=0,border=reflect`).
+ */
+export function parseAugmentSpec(spec: string): AugmentParams {
+  const text = spec.trim();
+  if (text === '') return presetByName('default');
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      bad(`not valid JSON (${(err as Error).message})`);
+    }
+    return resolveAugmentParams(parsed as AugmentParamsInput);
+  }
+  const input: Record<string, unknown> = {};
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq < 0) {
+      if (input.preset !== undefined) bad(`two presets named ("${String(input.preset)}" and "${item}")`);
+      input.preset = item;
+      continue;
+    }
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === 'border') {
+      input.border = value;
+      continue;
+    }
+    const num = Number(value);
+    if (value === '' || !Number.isFinite(num)) bad(`"${key}" needs a number, got "${value}"`);
+    if (key === 'fillValue') {
+      input.fillValue = num;
+      continue;
+    }
+    const [transform, field, extra] = key.split('.');
+    if (!transform || !field || extra !== undefined) bad(`"${key}" should look like transform.field, e.g. rotate.maxDeg`);
+    const sub = (input[transform] ??= {}) as Record<string, unknown>;
+    if (typeof sub !== 'object') bad(`"${transform}" given twice`);
+    sub[field] = num;
+  }
+  return resolveAugmentParams(input as AugmentParamsInput);
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Keypoint, KeypointSchema } from '../../../src-main/core/types.js';
-import { Augmenter, AUGMENT_PRESETS, resolveAugmentParams, type AugmentParamsInput } from '../../../src-main/augment/index.js';
+import { Augmenter, AUGMENT_PRESETS, parseAugmentSpec, resolveAugmentParams, type AugmentParamsInput } from '../../../src-main/augment/index.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { repoRoot } from '../../helpers/data.js';
 import { centroidNear, dotImage } from './dots.js';
@@ -368,6 +368,23 @@ describe('parameters', () => {
     expect(p.rotate).toEqual({ p: AUGMENT_PRESETS.light.rotate.p, maxDeg: 3 });
     expect(p.flip).toEqual(AUGMENT_PRESETS.light.flip);
   });
+  it('parses command-line specs: preset, JSON, and preset with key=value overrides', () => {
+    expect(parseAugmentSpec('strong')).toEqual(AUGMENT_PRESETS.strong);
+    expect(parseAugmentSpec('')).toEqual(AUGMENT_PRESETS.default);
+    expect(parseAugmentSpec('{"preset":"none","flip":{"p":1}}').flip.p).toBe(1);
+    const p = parseAugmentSpec('light, rotate.maxDeg=10, flip.p=0, border=reflect, fillValue=0.5');
+    expect(p.rotate).toEqual({ p: AUGMENT_PRESETS.light.rotate.p, maxDeg: 10 });
+    expect(p.flip.p).toBe(0);
+    expect(p.border).toBe('reflect');
+    expect(p.fillValue).toBe(0.5);
+    expect(p.scale).toEqual(AUGMENT_PRESETS.light.scale);
+    expect(() => parseAugmentSpec('rotate.maxDeg=abc')).toThrow(/"rotate.maxDeg" needs a number/);
+    expect(() => parseAugmentSpec('rotate=3')).toThrow(/transform\.field/);
+    expect(() => parseAugmentSpec('light,strong')).toThrow(/two presets/);
+    expect(() => parseAugmentSpec('{bad json')).toThrow(/not valid JSON/);
+    expect(() => parseAugmentSpec('rotate.p=1.5')).toThrow(/rotate\.p/);
+  });
+
   it('rejects bad values with a message naming the field', () => {
     expect(() => resolveAugmentParams('wild')).toThrow(/unknown preset "wild"/);
     expect(() => resolveAugmentParams({ rotate: { p: 2 } })).toThrow(/rotate\.p/);
