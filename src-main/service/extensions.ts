@@ -1,8 +1,9 @@
-// Service modules owned by other parts of the app (training, augmentation), loaded on first need so `kps new` does not pay for TensorFlow.js.
+// Service modules owned by other parts of the app (training, augmentation, QC, training UI), loaded on first need so `kps new` does not pay for TensorFlow.js.
 // Each module registers its ops and job kinds at load (registerOp, registerJobKind). Add a module here with one line.
 const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
   { name: 'train-ops', load: () => import('./train-ops.js') },
-  { name: 'augment-ops', load: () => import('./augment-ops.js') },
+  { name: 'augment-preview', load: () => import('../augment/preview-register.js') },
+  { name: 'ui-ops', load: () => import('./ui-ops.js') },
   { name: 'qc-ops', load: () => import('./qc-ops.js') },
 ];
 
