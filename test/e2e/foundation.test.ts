@@ -85,13 +85,14 @@ describe('foundation: project, import, gallery, statistics, export in the browse
       expect(Number(await badge.getAttribute('data-missing'))).toBe(item.missingCount);
       expect(Number(await cell.getAttribute('data-points'))).toBe(item.keypoints.filter((k) => Number.isFinite(k.x)).length);
     }
-    // The thumbnails' pixels arrive (served as images) and are drawn on the first row's canvas.
-    const firstRow = page.locator('[data-testid="gallery-row-canvas"]').first();
-    const perRow = await page.$eval('[data-testid="gallery"]', (vp: { querySelectorAll(s: string): ArrayLike<{ getBoundingClientRect(): { top: number } }> }) => {
-      const tops = Array.from(vp.querySelectorAll('[data-testid="gallery-item"]')).map((el) => Math.round(el.getBoundingClientRect().top));
-      return tops.filter((t) => t === Math.min(...tops)).length;
-    });
-    await expect.poll(async () => Number(await firstRow.getAttribute('data-with-pixels')), { timeout: 15_000 }).toBe(perRow);
+    // The thumbnails' pixels arrive (96x96 grey images) and the first row's overlay draws every labelled keypoint.
+    const img = page.locator(`[data-testid="gallery-item"][data-sample-id="${ids[0]}"] img`);
+    await expect.poll(() => img.evaluate((el: { complete: boolean; naturalWidth: number }) => (el.complete ? el.naturalWidth : 0)), { timeout: 10_000 }).toBe(96);
+    const firstRow = page.locator('[data-testid="gallery-row"]').first();
+    const rowIds = (await firstRow.locator('[data-testid="gallery-item"]').evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => Number(e.getAttribute('data-sample-id')))));
+    const rowPoints = items.filter((it) => rowIds.includes(it.id)).reduce((n, it) => n + it.keypoints.filter((k) => Number.isFinite(k.x)).length, 0);
+    expect(rowPoints).toBeGreaterThan(0);
+    expect(await firstRow.locator('svg.overlay circle').count()).toBe(rowPoints);
     const res = await fetch(new URL(`image/${ids[0]}`, s.serve.origin));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
