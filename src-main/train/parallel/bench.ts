@@ -37,6 +37,17 @@ export interface BenchTrainResult {
   train_step_ms_median: number;
   /** Median wall time of one inference batch, ms. */
   infer_batch_ms_median: number;
+  /**
+   * CPU time of the whole process (all threads, workers included) per training step and per inference batch, ms.
+   * Unlike wall time it barely moves when other processes share the cores, so it shows what a quiet machine would do.
+   */
+  train_cpu_ms_per_step: number;
+  infer_cpu_ms_per_batch: number;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function median(xs: number[]): number {
@@ -67,6 +78,8 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
   const optimizer = tf.train.adam(1e-3);
   const stepMs: number[] = [];
   let trainSeconds = 0;
+  let trainCpu0 = 0;
+  let trainCpu1 = 0;
 
   const stepper = workers > 1 ? await createParallelStepper({ workers, modelName: name, modelOpts, loss: 'mse', backend: be.name }) : null;
   try {
@@ -80,6 +93,7 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
       }
     };
     await step(); // warm-up: optimizer slots, XNNPACK operators, worker JIT
+    trainCpu0 = cpuMs();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       await step();
@@ -88,6 +102,7 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
       trainSeconds += ms / 1000;
       o.onStep?.(i + 1, steps, ms);
     }
+    trainCpu1 = cpuMs();
   } finally {
     await stepper?.close();
   }
@@ -99,11 +114,13 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
     p.dispose();
   };
   infer();
+  const inferCpu0 = cpuMs();
   for (let i = 0; i < inferBatches; i++) {
     const t0 = performance.now();
     infer();
     inferMs.push(performance.now() - t0);
   }
+  const inferCpu = cpuMs() - inferCpu0;
   const inferSeconds = inferMs.reduce((a, b) => a + b, 0) / 1000;
   tf.dispose([x, y]);
   optimizer.dispose();
@@ -121,5 +138,7 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
     infer_samples_per_s: (batch * inferBatches) / inferSeconds,
     train_step_ms_median: median(stepMs),
     infer_batch_ms_median: median(inferMs),
+    train_cpu_ms_per_step: (trainCpu1 - trainCpu0) / steps,
+    infer_cpu_ms_per_batch: inferCpu / inferBatches,
   };
 }
