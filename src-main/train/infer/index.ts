@@ -1,4 +1,5 @@
 // Photo inference front door: load a photo, find the face, crop it for the model, and map predictions back to photo pixels.
+import { KpsError } from '../../core/errors.js';
 import { type DetectOptions, type FaceBox, type FaceDetection, detectFaces } from './detect.js';
 import { type CropSquare, type Framing, type ModelCrop, cropForModel, defaultFraming, squareFromBox, squareFromLandmarkBox, squareFromLandmarks } from './crop.js';
 import { type PhotoInput, loadPhoto } from './photo.js';
@@ -12,7 +13,7 @@ export interface PreparedPhoto {
   width: number;
   height: number;
   detection: FaceDetection;
-  /** The face that was cropped: the best detection, or the fallback box. */
+  /** The face that was cropped: the chosen detection (the best unless `faceIndex` says otherwise), or the fallback box. */
   face: FaceBox;
   /** How the crop was placed: from the face's landmarks (eyes and mouth), from the detector box, or the centre fallback. */
   placement: 'landmarks' | 'box' | 'fallback';
@@ -35,6 +36,8 @@ export interface PrepareOptions extends DetectOptions {
    * side, as train/data.ts crops large photos (pass the run's crop margin); without landmarks the detector box is used.
    */
   crop?: { kind: 'kaggle' } | { kind: 'landmark-box'; margin: number };
+  /** Which detected face to crop, in `detection.faces` order (best score first); default 0. */
+  faceIndex?: number;
 }
 
 /**
@@ -44,7 +47,12 @@ export interface PrepareOptions extends DetectOptions {
 export async function preparePhoto(input: PhotoInput, opts: PrepareOptions): Promise<PreparedPhoto> {
   const photo = await loadPhoto(input);
   const detection = await detectFaces(photo, opts);
-  const best = detection.faces[0];
+  const index = opts.faceIndex ?? 0;
+  if (!Number.isInteger(index) || index < 0) throw new KpsError('bad-input', `faceIndex must be a non-negative integer, got ${index}`);
+  if (index > 0 && index >= detection.faces.length) {
+    throw new KpsError('bad-input', `${photo.source}: face ${index} asked for, but ${detection.faces.length} face(s) were found`, { file: photo.source });
+  }
+  const best = detection.faces[index];
   if (best) {
     const crop = opts.crop ?? { kind: 'kaggle' };
     let fromLandmarks: CropSquare | null = null;

@@ -177,6 +177,36 @@ describe('fallback', () => {
     120_000,
   );
 
+  it(
+    'a photo with two faces gives two boxes, and faceIndex crops the other one',
+    async () => {
+      const [a, b] = pick('imm-face-db', 2);
+      // Two 640x480 IMM photos side by side: the faces are about 640 px apart.
+      const left = await sharp(a).toBuffer();
+      const right = await sharp(b).toBuffer();
+      const both = await sharp({ create: { width: 1280, height: 480, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+        .composite([
+          { input: left, left: 0, top: 0 },
+          { input: right, left: 640, top: 0 },
+        ])
+        .jpeg()
+        .toBuffer();
+      const det = await detectFaces(both);
+      expect(det.faces.length).toBe(2);
+      const first = await preparePhoto(both, { size: 96 });
+      const second = await preparePhoto(both, { size: 96, faceIndex: 1 });
+      const xs = [first.face.x, second.face.x].sort((p, q) => p - q);
+      expect(xs[0]).toBeLessThan(640);
+      expect(xs[1]).toBeGreaterThan(640);
+      // Each crop maps back onto its own face.
+      const c1 = mapBack([47.5, 47.5], first.crop.transform)[0];
+      const c2 = mapBack([47.5, 47.5], second.crop.transform)[0];
+      expect(Math.abs(c1 - c2)).toBeGreaterThan(400);
+      await expect(preparePhoto(both, { size: 96, faceIndex: 2 })).rejects.toThrow(/face 2 asked for, but 2 face\(s\) were found/);
+    },
+    180_000,
+  );
+
   it('photos given as decoded pixels or bytes give the same detection as the file', async () => {
     const file = pick('imm-face-db', 1)[0];
     const photo = await loadPhoto(file);
