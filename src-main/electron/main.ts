@@ -12,8 +12,8 @@ import { IMAGE_SCHEME, type FileDialogOptions } from '../transport/ipc-channels.
 import { errorStatus } from '../transport/http.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** electron-vite puts the renderer beside main: out/renderer; the preload in out/preload. */
-const rendererDir = resolve(here, '../renderer');
+/** electron-vite puts the renderer beside main: out/renderer; the preload in out/preload. KPS_RENDERER_DIR overrides (tests). */
+const rendererDir = process.env.KPS_RENDERER_DIR ? resolve(process.env.KPS_RENDERER_DIR) : resolve(here, '../renderer');
 const preloadPath = resolve(here, '../preload/index.cjs');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null;
 const APP_ORIGIN = 'app://renderer';
