@@ -146,12 +146,14 @@ export function registerUiOps(): void {
       const [, h, w, k] = heat.shape as number[];
       const all = heat.dataSync();
       outs.forEach((o) => o.dispose());
-      // Softmax over the grid, as the soft-argmax read-out does: values are the model's location probabilities.
+      // Softmax over the grid with the read-out's sharpness, as the soft-argmax does: the model's location probabilities.
+      const readout = base.layers.find((l) => l.getClassName() === 'SoftArgmax');
+      const beta = Number(readout?.getConfig().beta ?? 1) || 1;
       let max = -Infinity;
-      for (let i = 0; i < h * w; i++) max = Math.max(max, all[i * k + t]);
+      for (let i = 0; i < h * w; i++) max = Math.max(max, beta * all[i * k + t]);
       const values = new Array<number>(h * w);
       let sum = 0;
-      for (let i = 0; i < h * w; i++) sum += values[i] = Math.exp(all[i * k + t] - max);
+      for (let i = 0; i < h * w; i++) sum += values[i] = Math.exp(beta * all[i * k + t] - max);
       for (let i = 0; i < h * w; i++) values[i] /= sum;
       return { runId: run.id, sampleId: req.sampleId, keypoint: req.keypoint, width: w, height: h, values, box };
     } finally {

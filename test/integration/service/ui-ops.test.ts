@@ -1,0 +1,100 @@
+// The training UI's service ops on a real project: heatmaps agree with the soft-argmax predictions, first-layer filters, own photos.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Service } from '../../../src-main/service/service.js';
+import { loadDefaultDeps } from '../../../src-main/service/deps.js';
+import { requireDataDir } from '../../helpers/data.js';
+
+describe('training UI ops (ui-ops.ts)', () => {
+  let dir: string;
+  let data: string;
+  let service: Service;
+  let unetRun: string;
+
+  beforeAll(async () => {
+    data = requireDataDir();
+    dir = mkdtempSync(join(tmpdir(), 'kps-ui-ops-'));
+    const lines = readFileSync(join(data, 'kaggle-proxy', 'training.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const complete = lines.slice(1).filter((l) => !l.split(',').slice(0, 30).includes(''));
+    writeFileSync(join(dir, 'tiny.csv'), [lines[0], ...complete.slice(0, 32)].join('\n') + '\n');
+    service = new Service({ mode: 'web', deps: await loadDefaultDeps() });
+    await service.call('project.create', { path: join(dir, 'p.kps'), schema: 'kaggle-15' });
+    const imp = await service.call('job.wait', await service.call('import.start', { path: join(dir, 'tiny.csv'), format: 'kaggle-csv' }));
+    expect(imp.state).toBe('done');
+    const started = await service.call('train.start', { config: { model: 'unet', epochs: 1, batch: 16 } });
+    const end = await service.call('job.wait', { jobId: started.jobId });
+    expect(end.state).toBe('done');
+    unetRun = started.runId;
+  }, 240_000);
+  afterAll(async () => {
+    await service?.call('project.close', {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the models with their defaults and marks the heatmap model', async () => {
+    const o = await service.call('train.options', {});
+    expect(o.models.map((m) => m.name)).toContain('kpnet');
+    expect(o.models.find((m) => m.name === 'unet')?.heatmaps).toBe(true);
+    expect(o.models.find((m) => m.name === 'kpnet')?.heatmaps).toBe(false);
+    expect(typeof o.defaults.epochs).toBe('number');
+    expect(o.augmentPresets).toContain('none');
+  });
+
+  it("returns a keypoint's heatmap whose expected position is the run's stored prediction", async () => {
+    const [pred] = await service.call('predictions.get', { runId: unetRun, sampleIds: [3] });
+    for (const k of [0, 10]) {
+      const h = await service.call('runs.heatmap', { id: unetRun, sampleId: 3, keypoint: k });
+      expect(h.values).toHaveLength(h.width * h.height);
+      expect(h.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      // Soft-argmax: the probability-weighted cell centre, mapped through the crop box, is the predicted point.
+      let ex = 0;
+      let ey = 0;
+      h.values.forEach((p, i) => {
+        ex += p * ((i % h.width) + 0.5) / h.width;
+        ey += p * (Math.floor(i / h.width) + 0.5) / h.height;
+      });
+      expect(h.box.x0 + ex * h.box.side - 0.5).toBeCloseTo(pred.coords[2 * k], 2);
+      expect(h.box.y0 + ey * h.box.side - 0.5).toBeCloseTo(pred.coords[2 * k + 1], 2);
+    }
+  });
+
+  it('refuses heatmaps for a model without them, and returns first-layer filters', async () => {
+    const started = await service.call('train.start', { config: { model: 'smallnet', epochs: 1, batch: 16 } });
+    expect((await service.call('job.wait', { jobId: started.jobId })).state).toBe('done');
+    await expect(service.call('runs.heatmap', { id: started.runId, sampleId: 1, keypoint: 10 })).rejects.toThrow(/no heatmaps/);
+    const f = await service.call('runs.filters', { id: started.runId });
+    expect(f.filters.length).toBeGreaterThan(1);
+    const { width, height } = f.filters[0];
+    expect(f.filters.every((x) => x.width === width && x.height === height && x.values.length === width * height)).toBe(true);
+    // Trained, seeded weights: not all zero and not all the same filter.
+    expect(f.filters[0].values.some((v) => v !== 0)).toBe(true);
+    expect(f.filters[0].values).not.toEqual(f.filters[1].values);
+  }, 120_000);
+
+  it('predicts a photo with a run, adds it with or without the predictions, and names a missing photo', async () => {
+    const photo = join(data, 'imm-face-db', '02-1m.jpg');
+    const p = await service.call('photo.predict', { path: photo, runId: unetRun });
+    expect(p.width).toBe(640);
+    expect(p.height).toBe(480);
+    expect(p.usedFallback).toBe(false);
+    expect(p.imageUrl.startsWith('data:image/jpeg;base64,')).toBe(true);
+    expect(p.coords).toHaveLength(30);
+    const plain = await service.call('photo.add', { path: photo });
+    const s1 = await service.call('sample.get', { id: plain.sampleId });
+    expect(plain.prefilled).toBe(0);
+    expect(s1.keypoints.every((k) => k.state === 'missing')).toBe(true);
+    expect(s1.source).toBe(photo);
+    const filled = await service.call('photo.add', { path: photo, prefillRunId: unetRun });
+    const s2 = await service.call('sample.get', { id: filled.sampleId });
+    expect(filled.prefilled).toBe(15);
+    s2.keypoints.forEach((k, i) => {
+      expect(k.provenance).toBe(`model:${unetRun}`);
+      expect(k.x).toBeCloseTo(p.coords![2 * i], 3);
+    });
+    await expect(service.call('photo.predict', { path: join(dir, 'nope.jpg') })).rejects.toThrow(/nope\.jpg: no such photo/);
+    writeFileSync(join(dir, 'bad.jpg'), 'not an image');
+    await expect(service.call('photo.add', { path: join(dir, 'bad.jpg') })).rejects.toThrow(/bad\.jpg: cannot read the photo/);
+  }, 120_000);
+});
