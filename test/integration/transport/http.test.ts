@@ -161,6 +161,26 @@ describe('HTTP transport on loopback', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/image/abc`)).status).toBe(400);
   });
 
+  it('serves a file-backed sample as the file itself, and a smaller JPEG with ?size=', async () => {
+    await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
+    const image = join(tmp.dir, 'face.jpg');
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toBuffer();
+    writeFileSync(image, jpeg);
+    const list = join(tmp.dir, 'one.txt');
+    writeFileSync(list, `file ${image} 640 480`);
+    const { jobId } = await service.call('import.start', { path: list, format: 'kaggle-csv' });
+    expect((await service.call('job.wait', { jobId })).state).toBe('done');
+    const [id] = (await service.call('samples.ids', {})).ids;
+    const res = await fetch(`http://127.0.0.1:${server.port}/image/${id}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer()).equals(jpeg)).toBe(true);
+    const thumb = await fetch(`http://127.0.0.1:${server.port}/image/${id}?size=160`);
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 120]);
+    expect((await fetch(`http://127.0.0.1:${server.port}/image/${id}?size=3`)).status).toBe(400);
+  });
+
   it('serves the renderer with an SPA fallback and refuses path traversal', async () => {
     const root = await fetch(`http://127.0.0.1:${server.port}/`);
     expect(root.status).toBe(200);

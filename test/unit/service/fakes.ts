@@ -31,13 +31,27 @@ export function syntheticSamples(n: number, schema: KeypointSchema, source = '/f
 }
 
 /**
- * A fake importer reading a tiny text file: first line "N" (sample count) or "bad R" (fail at record R),
- * or "slow" (waits for cancellation).
+ * A fake importer reading a tiny text file: "N" (N synthetic samples), "bad R" (fail at record R),
+ * "slow" (waits for cancellation), or "file <image> <w> <h>" (one file-backed sample).
  */
 export const fakeImporter: Importer = async (path, schema, ctx) => {
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(path, 'utf8').trim();
   if (text.startsWith('bad ')) throw new ImportError(path, Number(text.slice(4)), 'non-numeric coordinate "abc"');
+  if (text.startsWith('file ')) {
+    // "file <image path> <width> <height>": one file-backed sample.
+    const [, image, w, h] = text.split(' ');
+    const K = schema.keypoints.length;
+    return [
+      {
+        source: path,
+        record: 1,
+        image: { kind: 'file', path: image, width: Number(w), height: Number(h), channels: 3 },
+        groupId: null,
+        keypoints: Array.from({ length: K }, () => ({ x: NaN, y: NaN, state: 'missing' as const })),
+      },
+    ];
+  }
   if (text === 'slow') {
     for (let i = 0; i < 1000; i++) {
       if (ctx.signal.aborted) throw new Error('aborted');
