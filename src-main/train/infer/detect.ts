@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { currentBackend, initBackend } from '../backend.js';
 import { type PhotoImage, type PhotoInput, loadPhoto } from './photo.js';
 
@@ -46,6 +47,8 @@ export interface DetectOptions {
   landmarks?: boolean;
   /** Folder with face-api's weight files; default the `model/` folder of the npm package. */
   modelDir?: string;
+  /** Larger photos are scaled down to this longer side for detection (SSD looks at 512 x 512 anyway); default 1280. */
+  maxSide?: number;
 }
 
 /** The part of face-api this module uses; the package's own typings reference DOM types that Node code lacks. */
@@ -127,14 +130,24 @@ export async function detectFaces(input: PhotoInput, opts: DetectOptions = {}): 
     detector === 'ssd-mobilenetv1'
       ? new api.SsdMobilenetv1Options({ minConfidence: minScore, maxResults: opts.maxFaces ?? 100 })
       : new api.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: minScore });
-  // face-api wants RGB; a grey photo is repeated into three channels.
-  const rgb = photo.channels === 3 ? photo.data : greyToRgb(photo.data);
+  // face-api wants RGB; a grey photo is repeated into three channels. Big photos are scaled down first:
+  // a 12-megapixel int32 tensor costs 144 MB and the detector resizes to 512 px anyway.
+  let rgb = photo.channels === 3 ? photo.data : greyToRgb(photo.data);
+  const maxSide = opts.maxSide ?? 1280;
+  const scale = Math.min(1, maxSide / Math.max(photo.width, photo.height));
+  let w = photo.width;
+  let h = photo.height;
+  if (scale < 1) {
+    w = Math.max(1, Math.round(photo.width * scale));
+    h = Math.max(1, Math.round(photo.height * scale));
+    rgb = new Uint8Array(await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer());
+  }
   const withLandmarks = opts.landmarks !== false;
-  let faces = await runDetector(api, options, rgb, photo.width, photo.height, 0, withLandmarks);
+  let faces = await runDetector(api, options, rgb, w, h, { pad: 0, sx: w / photo.width, sy: h / photo.height }, withLandmarks);
   if (faces.length === 0) {
     // Both detectors miss faces that fill the whole frame (tight crops such as LFPW's): look again with a border.
-    const pad = Math.round(0.3 * Math.max(photo.width, photo.height));
-    faces = await runDetector(api, options, padRgb(rgb, photo.width, photo.height, pad), photo.width + 2 * pad, photo.height + 2 * pad, pad, withLandmarks);
+    const pad = Math.round(0.3 * Math.max(w, h));
+    faces = await runDetector(api, options, padRgb(rgb, w, h, pad), w + 2 * pad, h + 2 * pad, { pad, sx: w / photo.width, sy: h / photo.height }, withLandmarks);
   }
   faces = faces.sort((a, b) => b.score - a.score).slice(0, opts.maxFaces ?? 100);
   const result: FaceDetection = { ...base, faces, detector, backend: currentBackend()?.name ?? tf.getBackend(), ms: performance.now() - t0 };
@@ -142,14 +155,23 @@ export async function detectFaces(input: PhotoInput, opts: DetectOptions = {}): 
   return result;
 }
 
-async function runDetector(api: FaceApi, options: unknown, rgb: Uint8Array, width: number, height: number, pad: number, landmarks: boolean): Promise<FaceBox[]> {
+/** How detector coordinates relate to the photo: a border of `pad` pixels, and the photo scaled by (sx, sy) before. */
+interface DetectorFrame {
+  pad: number;
+  sx: number;
+  sy: number;
+}
+
+async function runDetector(api: FaceApi, options: unknown, rgb: Uint8Array, width: number, height: number, frame: DetectorFrame, landmarks: boolean): Promise<FaceBox[]> {
   const input3d = tf.tensor3d(rgb, [height, width, 3], 'int32');
-  // face-api measures from pixel edges; the project puts pixel centres at integers. Padding is removed.
-  const toBox = (d: FaceApiDetection): FaceBox => ({ x: d.box.x - 0.5 - pad, y: d.box.y - 0.5 - pad, width: d.box.width, height: d.box.height, score: d.score });
+  // face-api measures from pixel edges; the project puts pixel centres at integers (hence the 0.5).
+  const ex = (x: number) => (x - frame.pad) / frame.sx - 0.5;
+  const ey = (y: number) => (y - frame.pad) / frame.sy - 0.5;
+  const toBox = (d: FaceApiDetection): FaceBox => ({ x: ex(d.box.x), y: ey(d.box.y), width: d.box.width / frame.sx, height: d.box.height / frame.sy, score: d.score });
   try {
     if (!landmarks) return (await api.detectAllFaces(input3d, options)).map(toBox);
     const found = await api.detectAllFaces(input3d, options).withFaceLandmarks();
-    return found.map((f) => ({ ...toBox(f.detection), landmarks: f.landmarks.positions.map((p) => ({ x: p.x - 0.5 - pad, y: p.y - 0.5 - pad })) }));
+    return found.map((f) => ({ ...toBox(f.detection), landmarks: f.landmarks.positions.map((p) => ({ x: ex(p.x), y: ey(p.y) })) }));
   } finally {
     input3d.dispose();
   }

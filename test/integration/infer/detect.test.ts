@@ -207,6 +207,30 @@ describe('fallback', () => {
     180_000,
   );
 
+  it(
+    'a large photo is scaled down for detection and its boxes and landmarks come back in photo pixels',
+    async () => {
+      const file = pick('imm-face-db', 1)[0];
+      const big = await sharp(file).resize(2560, 1920).jpeg({ quality: 92 }).toBuffer();
+      const small = await detectFaces(file);
+      const large = await detectFaces(big);
+      expect(large.faces.length).toBeGreaterThan(0);
+      const a = small.faces[0];
+      const b = large.faces[0];
+      // Same face at 4x: box and landmarks agree within a few photo pixels at the small scale.
+      expect(Math.abs((b.x + 0.5) / 4 - (a.x + 0.5))).toBeLessThan(6);
+      expect(Math.abs((b.y + 0.5) / 4 - (a.y + 0.5))).toBeLessThan(6);
+      expect(b.width / 4 / a.width).toBeGreaterThan(0.9);
+      expect(b.width / 4 / a.width).toBeLessThan(1.1);
+      const la = a.landmarks ?? [];
+      const lb = b.landmarks ?? [];
+      expect(lb.length).toBe(68);
+      const err = la.map((p, i) => Math.hypot((lb[i].x + 0.5) / 4 - 0.5 - p.x, (lb[i].y + 0.5) / 4 - 0.5 - p.y)).sort((x, y) => x - y);
+      expect(err[34]).toBeLessThan(3);
+    },
+    120_000,
+  );
+
   it('photos given as decoded pixels or bytes give the same detection as the file', async () => {
     const file = pick('imm-face-db', 1)[0];
     const photo = await loadPhoto(file);
