@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { ExportFormat } from '../../service/api.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
+import { changesLine } from './qc.js';
 
 const FORMATS: ExportFormat[] = ['kaggle-csv', 'coco', 'pts'];
 
@@ -25,8 +26,10 @@ export const exportCommand: CliCommand = {
             const { jobId } = await service.call('export.start', { out, format: opts.format as ExportFormat });
             const final = await waitForJob(service, jobId, 'export');
             const result = final.result as { written: number; files: string[]; out: string };
-            if (opts.json) printJson(result);
-            else process.stdout.write(`Exported ${result.written} samples to ${result.out} (${opts.format})\n`);
+            // Export after review (QC, issue 5): what changed since import; the line's format lives in qc.ts.
+            const changes = await service.call('changes.summary', {});
+            if (opts.json) printJson({ ...result, changes });
+            else process.stdout.write(`Exported ${result.written} samples to ${result.out} (${opts.format})\n${changesLine(changes)}\n`);
           });
         }),
       );

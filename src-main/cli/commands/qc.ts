@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { QcEntry, QcListResult } from '../../qc/types.js';
+import type { ChangeSummary } from '../../store/types.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 
 function int(v: string | undefined, name: string, min: number): number | undefined {
@@ -71,3 +72,12 @@ export const qcCommand: CliCommand = {
       );
   },
 };
+
+/** One line for `kps export`: what changed in the labels since import, by kind and by provenance. */
+export function changesLine(s: ChangeSummary): string {
+  if (s.edited + s.filled + s.madeMissing + s.deletedSamples === 0) return 'Changes since import: none';
+  const by = Object.entries(s.byProvenance)
+    .sort((a, b) => b[1].edited + b[1].filled + b[1].madeMissing - (a[1].edited + a[1].filled + a[1].madeMissing))
+    .map(([who, c]) => `${who}: ${c.edited} edited, ${c.filled} filled, ${c.madeMissing} made missing`);
+  return `Changes since import: ${s.samplesChanged} samples changed; ${s.edited} keypoints edited, ${s.filled} filled, ${s.madeMissing} made missing; ${s.deletedSamples} samples deleted${by.length ? ` (by ${by.join('; ')})` : ''}`;
+}

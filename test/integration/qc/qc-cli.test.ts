@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
 import { injectKaggleErrors, type InjectedError } from '../../../src-main/qc/inject.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
+import { openProject } from '../../../src-main/store/project.js';
 
 const MAIN = join(repoRoot, 'src-main', 'cli', 'main.ts');
 function kps(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -74,5 +75,24 @@ describe('kps qc', () => {
     const noRun = kps('qc', project, '--run', 'no-such-run');
     expect(noRun.code).not.toBe(0);
     expect(noRun.stderr).toMatch(/^kps: error: .*no-such-run/);
+  }, 180_000);
+
+  it('kps export ends with a summary of what changed since import, by provenance', () => {
+    const clean = kps('export', project, join(dir, 'clean.csv'), '--format', 'kaggle-csv');
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/\nChanges since import: none\n$/);
+    const store = openProject(project);
+    try {
+      const s = store.getSample(store.sampleIds({})[0]);
+      const k = s.keypoints.findIndex((p) => p.state !== 'missing');
+      store.setLabels(s.id, [{ index: k, x: s.keypoints[k].x + 1, y: s.keypoints[k].y, state: 'labelled' }], 'annotator:bob');
+    } finally {
+      store.close();
+    }
+    const r = kps('export', project, join(dir, 'out.csv'), '--format', 'kaggle-csv');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Changes since import: 1 samples changed; 1 keypoints edited, 0 filled, 0 made missing; 0 samples deleted \(by annotator:bob: 1 edited, 0 filled, 0 made missing\)/);
+    const j = kps('export', project, join(dir, 'out2.csv'), '--format', 'kaggle-csv', '--json');
+    expect(JSON.parse(j.stdout).changes).toMatchObject({ samplesChanged: 1, edited: 1, filled: 0, madeMissing: 0 });
   }, 180_000);
 });
