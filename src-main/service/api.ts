@@ -11,7 +11,7 @@ import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/p
 import type { PredictionRecord, RunRecord } from '../store/types.js';
 import type { ChangeSummary } from '../store/types.js';
 import type { QcListResult, QcRunRequest } from '../qc/types.js';
-import type { PhotoAddRequest, PhotoAddResult, PhotoPrediction, PhotoPredictRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
+import type { PhotoAddRequest, PhotoAddResult, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
@@ -184,6 +184,8 @@ export interface Ops {
   'photo.predict': { req: PhotoPredictRequest; res: PhotoPrediction };
   /** Add a photo to the project as a new file-backed sample, optionally pre-filled with a run's predictions. */
   'photo.add': { req: PhotoAddRequest; res: PhotoAddResult };
+  /** Save a photo dropped in the page (bytes) beside the project, for photo.predict and photo.add by path. */
+  'photo.upload': { req: PhotoUploadRequest; res: { path: string } };
 
   // Label quality (service/qc-ops.ts): qc.run is a job of kind `qc`; its queue is read with qc.list.
   'qc.run': { req: QcRunRequest; res: JobRef };
@@ -242,6 +244,7 @@ export const OP_NAMES = [
   'runs.heatmap',
   'photo.predict',
   'photo.add',
+  'photo.upload',
   'qc.run',
   'qc.list',
   'qc.dismiss',

@@ -1,6 +1,7 @@
 // Service operations for the training UI (train/runs/compare/photo views): model choices, first-layer filters, heatmaps, own photos.
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
@@ -166,6 +167,24 @@ export function registerUiOps(): void {
     const path = photoPath(req.path);
     if (req.runId !== undefined) str(req.runId, 'runId');
     return photoPredict(store, path, req.runId);
+  });
+
+  registerOp('photo.upload', async (req, ctx) => {
+    const store = ctx.store();
+    const name = str(req.name, 'name');
+    if (typeof req.data !== 'string' || req.data.length === 0) throw new KpsError('bad-input', `${name}: data must be the photo's bytes in base64`, { file: name });
+    const bytes = Buffer.from(req.data, 'base64');
+    // Check that it decodes before keeping it: a dropped text file must not land in the photos folder.
+    await sharp(bytes).metadata().catch((err: Error) => {
+      throw new KpsError('bad-input', `${name}: cannot read the photo (${err.message.split('\n')[0]})`, { file: name });
+    });
+    // Photos dropped in a browser have no path on the service's machine: keep a copy beside the project file.
+    const folder = join(dirname(store.path), `${basename(store.path, extname(store.path))}-photos`);
+    await mkdir(folder, { recursive: true });
+    const safe = basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80) || 'photo';
+    const path = join(folder, `${Date.now()}-${safe}`);
+    await writeFile(path, bytes);
+    return { path };
   });
 
   registerOp('photo.add', async (req, ctx) => {

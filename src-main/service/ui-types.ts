@@ -87,3 +87,10 @@ export interface PhotoAddResult {
   /** Keypoints written from the model (0 without prefill). */
   prefilled: number;
 }
+
+export interface PhotoUploadRequest {
+  /** The dropped file's name (kept, made safe, for the saved copy). */
+  name: string;
+  /** The file's bytes, base64. */
+  data: string;
+}
