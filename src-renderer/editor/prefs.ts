@@ -40,9 +40,10 @@ export function savePrefs(storage: KeyValueStorage | null, p: EditorPrefs): void
   }
 }
 
+/** The page's localStorage, or null where there is none (Node tests) or it is blocked. */
 export function browserStorage(): KeyValueStorage | null {
   try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
+    return (globalThis as { localStorage?: KeyValueStorage }).localStorage ?? null;
   } catch {
     return null;
   }

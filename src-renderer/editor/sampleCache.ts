@@ -2,22 +2,28 @@
 import type { KeypointSchema, SampleDetail } from '../../src-main/core/types.js';
 import type { ApiClient } from '../../src-main/service/api.js';
 
-export interface LoadedSample {
+export interface LoadedSample<TImage> {
   detail: SampleDetail;
   /** Decoded pixels, or null for label-only samples (no image) or when the image failed to load. */
-  image: HTMLImageElement | null;
+  image: TImage | null;
   imageError: string | null;
 }
+
+/** Fetches and decodes the image at a URL (in the browser: an HTMLImageElement after decode()). */
+export type ImageLoader<TImage> = (url: string) => Promise<TImage>;
 
 const MAX_ENTRIES = 24;
 
 /** LRU of loaded samples (details and decoded images); a pending load is shared by everyone who asks. */
-export class SampleCache {
-  private entries = new Map<number, Promise<LoadedSample>>();
+export class SampleCache<TImage> {
+  private entries = new Map<number, Promise<LoadedSample<TImage>>>();
   private schema: Promise<KeypointSchema> | null = null;
   private schemaProject: string | null = null;
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(
+    private readonly api: ApiClient,
+    private readonly loadImage: ImageLoader<TImage>,
+  ) {}
 
   /** The open project's schema (cached per project path). */
   async getSchema(): Promise<KeypointSchema> {
@@ -37,11 +43,11 @@ export class SampleCache {
   }
 
   /** Synchronously available when loaded before: the editor then draws without waiting. */
-  peek(id: number): Promise<LoadedSample> | undefined {
+  peek(id: number): Promise<LoadedSample<TImage>> | undefined {
     return this.entries.get(id);
   }
 
-  get(id: number): Promise<LoadedSample> {
+  get(id: number): Promise<LoadedSample<TImage>> {
     const hit = this.entries.get(id);
     if (hit) {
       // Refresh its place in the LRU.
@@ -83,17 +89,15 @@ export class SampleCache {
     for (const id of ids) if (!this.entries.has(id)) void this.get(id).catch(() => undefined);
   }
 
-  private async load(id: number): Promise<LoadedSample> {
+  private async load(id: number): Promise<LoadedSample<TImage>> {
     const detail = await this.api.call('sample.get', { id });
     if (detail.image.kind === 'none') return { detail, image: null, imageError: null };
-    const img = new Image();
-    img.decoding = 'async';
-    img.src = this.api.imageUrl(id);
+    const url = this.api.imageUrl(id);
     try {
-      await img.decode();
-      return { detail, image: img, imageError: null };
+      return { detail, image: await this.loadImage(url), imageError: null };
     } catch {
-      return { detail, image: null, imageError: `The image of sample ${id} could not be loaded (${img.src}).` };
+      // The labels still load: the editor shows them over a blank image and says why.
+      return { detail, image: null, imageError: `The image of sample ${id} could not be loaded (${url}).` };
     }
   }
 }
