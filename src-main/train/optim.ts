@@ -218,14 +218,18 @@ export function initialScheduleState(): ScheduleState {
   return { factor: 1, best: Infinity, badEpochs: 0 };
 }
 
-/** Learning rate at a fractional epoch position `t` (epoch index + fraction of the epoch done). */
-export function learningRate(s: Schedule, baseLr: number, t: number, totalEpochs: number, state: ScheduleState): number {
+/**
+ * Learning rate at a fractional epoch position `t` (epoch index + fraction of the epoch done).
+ * `timeFraction` (elapsed / wall-clock budget, when there is one) lets cosine finish its decay by the deadline
+ * when that comes before the last epoch.
+ */
+export function learningRate(s: Schedule, baseLr: number, t: number, totalEpochs: number, state: ScheduleState, timeFraction = 0): number {
   let f = 1;
   const b = s.base;
   if (b.kind === 'step') f = Math.pow(b.gamma, Math.floor(t / b.every));
   else if (b.kind === 'cosine') {
     const span = Math.max(1e-9, totalEpochs - s.warmupEpochs);
-    const p = Math.min(1, Math.max(0, (t - s.warmupEpochs) / span));
+    const p = Math.min(1, Math.max(0, (t - s.warmupEpochs) / span, timeFraction));
     f = b.minFactor + 0.5 * (1 - b.minFactor) * (1 + Math.cos(Math.PI * p));
   } else if (b.kind === 'plateau') f = state.factor;
   if (s.warmupEpochs > 0 && t < s.warmupEpochs) f *= Math.max(0.01, (t + 1e-9) / s.warmupEpochs);

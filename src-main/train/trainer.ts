@@ -339,7 +339,7 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
         m[j] = ok ? 1 : 0;
         if (!ok) y[j] = 0;
       }
-      lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule);
+      lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule, Number.isFinite(limitMs) ? (Date.now() - startMsRef.value) / limitMs : 0);
       const xs = tf.tensor4d(x, [B, S, S, 1]);
       const ys = tf.tensor2d(y, [B, K2]);
       const ms = tf.tensor2d(m, [B, K2]);

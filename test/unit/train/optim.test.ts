@@ -126,3 +126,14 @@ describe('training config', () => {
     expect(() => resolveConfig({ split: 'half' })).toThrow(/split must be/);
   });
 });
+
+describe('cosine under a wall-clock budget', () => {
+  it('decays by the deadline when that comes before the last epoch', () => {
+    const s = parseSchedule('cosine');
+    const st = initialScheduleState();
+    expect(learningRate(s, 1, 1, 100, st, 0.5)).toBeCloseTo(0.505, 6);
+    expect(learningRate(s, 1, 1, 100, st, 1)).toBeCloseTo(0.01, 6);
+    // Epoch progress still counts when it is ahead of the clock.
+    expect(learningRate(s, 1, 50, 100, st, 0.1)).toBeCloseTo(0.505, 6);
+  });
+});
