@@ -1,6 +1,6 @@
 // Views of the app and their URL hashes (`#/gallery`, `#/editor/12`): the hash keeps the view across reloads.
 
-export type View = 'home' | 'import' | 'stats' | 'gallery' | 'editor' | 'review' | 'train' | 'runs' | 'compare' | 'photo';
+export type View = 'home' | 'import' | 'stats' | 'gallery' | 'editor' | 'review' | 'train' | 'runs' | 'compare' | 'photo' | 'qc';
 
 export interface Route {
   view: View;
@@ -19,7 +19,7 @@ export function parseHash(hash: string): Route {
     return { view: 'gallery', sampleId: null };
   }
   if (view === 'compare' && parts[1]) return { view, sampleId: null, runId: decodeURIComponent(parts[1]) };
-  if (view === 'train' || view === 'runs' || view === 'photo' || view === 'compare') return { view, sampleId: null };
+  if (view === 'train' || view === 'runs' || view === 'photo' || view === 'compare' || view === 'qc') return { view, sampleId: null };
   if (view === 'import' || view === 'stats' || view === 'gallery' || view === 'review' || view === 'home') return { view, sampleId: null };
   return { view: 'home', sampleId: null };
 }
