@@ -35,7 +35,7 @@ describe('train, runs, compare and photo views in the browser', () => {
     if (csvDir) rmSync(csvDir, { recursive: true, force: true });
   });
 
-  it('launches a tiny run, shows the augmented preview and live progress, reattaches after a reload and follows the run to the end', async () => {
+  it('launches a tiny run, shows the augmented preview and live progress, reattaches after a reload (paused), resumes and follows the run to the end', async () => {
     const { page, api } = s;
     await page.click('[data-testid="nav-train"]');
     await page.waitForSelector('[data-testid="train-model"] option[value="kpnet"]', { state: 'attached' });
@@ -65,9 +65,15 @@ describe('train, runs, compare and photo views in the browser', () => {
     expect(cfg.lr).toBe(0.002);
     expect(cfg.augment).toBe('default');
 
-    // The window reloads while the run trains: the view finds the run again and keeps following it.
+    // Live figures arrive from the job's progress events: speed in samples/s and the backend.
+    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="train-speed"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    // Pause so that the run is certainly unfinished when the window reloads: the view must find it again.
+    await page.click('[data-testid="train-pause"]:not([disabled])');
+    await expect.poll(async () => (await api.call('runs.get', { id: firstRun })).status).toBe('paused');
     await page.reload();
-    await page.waitForSelector(`[data-testid="train-progress"][data-run-id="${firstRun}"]`, { timeout: 30_000 });
+    await page.waitForSelector(`[data-testid="train-progress"][data-run-id="${firstRun}"][data-status="paused"]`, { timeout: 30_000 });
+    expect((await api.call('runs.get', { id: firstRun })).epochs.length).toBeLessThan(3);
+    await page.click('[data-testid="train-resume"]:not([disabled])');
     await page.waitForSelector(`[data-testid="train-progress"][data-status="done"]`, { timeout: 240_000 });
     const done = await api.call('runs.get', { id: firstRun });
     expect(done.status).toBe('done');
