@@ -195,6 +195,32 @@ export interface Ops {
   'qc.restore': { req: { sampleIds: number[] }; res: { dismissed: number[] } };
   /** What changed in the labels since import (edited, filled, made missing; by provenance): for export after review. */
   'changes.summary': { req: Record<string, never>; res: ChangeSummary };
+
+  // Model-assisted labelling (service/assist-ops.ts).
+  /** A run's predictions for samples: the stored ones, else computed now with the run's best model. */
+  'assist.predict': { req: { runId: string; sampleIds: number[] }; res: { runId: string; items: AssistPrediction[] } };
+  /** Writes a run's predictions into the missing keypoints of many samples as ONE undoable action (actor `model:<run id>`), tagged for review. */
+  'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null }; res: FillBatchResult };
+}
+
+/** One sample's prediction for model-assisted labelling. */
+export interface AssistPrediction {
+  sampleId: number;
+  /** Flat [x0, y0, x1, y1, ...] over the schema's keypoints, image pixels; NaN where the run predicts nothing. */
+  coords: number[];
+  /** `stored`: written by training or evaluation; `computed`: inferred for this request. */
+  source: 'stored' | 'computed';
+}
+
+export interface FillBatchResult {
+  /** The one journal action (history.undo reverts it whole); null when nothing was missing or predicted. */
+  actionId: number | null;
+  /** Samples that got at least one keypoint. */
+  samples: number[];
+  keypoints: number;
+  /** Samples with nothing to fill (no missing keypoint the run predicts, or no pixels). */
+  skipped: number;
+  tag: string | null;
 }
 
 export type OpName = keyof Ops;
@@ -250,6 +276,8 @@ export const OP_NAMES = [
   'qc.dismiss',
   'qc.restore',
   'changes.summary',
+  'assist.predict',
+  'assist.fillBatch',
 ] as const satisfies readonly OpName[];
 
 // Compile-time check that OP_NAMES covers every operation.

@@ -5,6 +5,7 @@ const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
   { name: 'augment-preview', load: () => import('../augment/preview-register.js') },
   { name: 'ui-ops', load: () => import('./ui-ops.js') },
   { name: 'qc-ops', load: () => import('./qc-ops.js') },
+  { name: 'assist-ops', load: () => import('./assist-ops.js') },
 ];
 
 let loading: Promise<void> | null = null;

@@ -817,13 +817,20 @@ class SqliteProjectStore implements ProjectStore {
     }).immediate();
   }
 
-  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string): { actionId: number | null } {
+  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string, opts: { addTags?: string[] } = {}): { actionId: number | null } {
     this.restoreWal();
     this.checkActor(actor);
     if (!Array.isArray(edits)) throw new KpsError('bad-input', 'batch must be an array of {sampleId, edits}');
+    const addTags = (opts.addTags ?? []).map((t) => {
+      if (typeof t !== 'string' || t.trim() === '') throw new KpsError('bad-input', 'addTags: a tag must be a non-empty string');
+      return t.trim();
+    });
     return this.db.transaction(() => {
       const w = new ActionWriter(this, 'edit', () => label || this.editLabel([], edits.length), actor);
       for (const e of edits) this.applyEdits(w, e.sampleId, e.edits);
+      // Tags go only on the samples whose labels changed, in the same action (one undo reverts both).
+      const ins = this.st('INSERT OR IGNORE INTO tags(sample_id, tag) VALUES (?, ?)');
+      for (const id of [...w.touched]) for (const t of addTags) if (ins.run(id, t).changes > 0) this.journal(w, 'tag-add', id, null, null, t);
       this.finishAction(w);
       return { actionId: w.id };
     }).immediate();

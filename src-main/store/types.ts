@@ -69,8 +69,11 @@ export interface ProjectStore {
 
   /** One action in the journal; durable when it returns. actionId is 0 when no value changed (nothing is journaled). */
   setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string): { revision: number; actionId: number };
-  /** Several samples' edits as one undoable action (model-assisted batch fill). */
-  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string): { actionId: number | null };
+  /**
+   * Several samples' edits as one undoable action (model-assisted batch fill). `opts.addTags` tags the samples whose
+   * labels changed within the same action, so one undo reverts the labels and the tags together.
+   */
+  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string, opts?: { addTags?: string[] }): { actionId: number | null };
   tagSamples(ids: number[], add: string[], remove: string[], actor: string): { actionId: number | null };
   setSplit(ids: number[], split: Split, actor: string): { actionId: number | null };
   deleteSamples(ids: number[], actor: string): { actionId: number | null };

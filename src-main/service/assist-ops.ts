@@ -1,0 +1,165 @@
+// Model-assisted labelling operations: a run's predictions for samples (stored or inferred now) and the one-action batch fill.
+import sharp from 'sharp';
+import type * as tf from '@tensorflow/tfjs';
+import { KpsError } from '../core/errors.js';
+import type { LabelledKeypoint } from '../core/types.js';
+import type { ProjectStore, RunRecord } from '../store/types.js';
+import type { AssistPrediction, FillBatchResult, KeypointEdit } from './api.js';
+import { registerOp } from './service.js';
+
+/** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
+export const DEFAULT_FILL_TAG = 'needs review';
+
+/** Most samples one request may ask for: inference runs on the service's thread. */
+export const MAX_SAMPLES = 20_000;
+
+/**
+ * The edits that put a prediction into the missing keypoints of a sample: only keypoints that are missing now, that
+ * the run predicts (finite), and that fall inside the image (-0.5 .. size - 0.5); rounded to 1/100 px like pointer edits.
+ */
+export function missingEdits(keypoints: readonly LabelledKeypoint[], coords: readonly number[], width: number, height: number): KeypointEdit[] {
+  const out: KeypointEdit[] = [];
+  keypoints.forEach((k, i) => {
+    if (k.state !== 'missing') return;
+    const x = coords[2 * i];
+    const y = coords[2 * i + 1];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) return;
+    out.push({ index: i, x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100, state: 'labelled' });
+  });
+  return out;
+}
+
+function runIdOf(v: unknown, op: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new KpsError('bad-input', `${op}: runId must be a non-empty string`);
+  return v;
+}
+
+function sampleIdsOf(v: unknown, op: string): number[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) throw new KpsError('bad-input', `${op}: sampleIds must be a non-empty list of sample ids`);
+  if (v.length > MAX_SAMPLES) throw new KpsError('bad-input', `${op}: at most ${MAX_SAMPLES} samples per request, got ${v.length}`);
+  return [...new Set(v as number[])];
+}
+
+/** One loaded model at a time (the run the annotator has chosen); reloaded when the run wrote a newer checkpoint. */
+let cached: { key: string; model: tf.LayersModel } | null = null;
+
+async function modelFor(run: RunRecord): Promise<tf.LayersModel> {
+  const key = `${run.id}|${run.epochs.length}|${run.status}|${run.endedAt ?? ''}`;
+  if (cached?.key === key) return cached.model;
+  const { currentBackend, initBackend } = await import('../train/backend.js');
+  // Inference on this thread: use the fast backend, not tf's pure-JS default.
+  if (!currentBackend()) await initBackend();
+  const { loadRunModel } = await import('../train/runs.js');
+  const model = await loadRunModel(run);
+  cached?.model.dispose();
+  cached = { key, model };
+  return model;
+}
+
+/** Grey pixels of a stored sample (embedded, or its image file read with sharp); null for label-only samples. */
+async function greyPixels(store: ProjectStore, sampleId: number, width: number, height: number): Promise<{ pixels: Uint8Array; width: number; height: number } | null> {
+  const embedded = store.getPixels(sampleId);
+  if (embedded) return { pixels: embedded, width, height };
+  const path = store.getImagePath(sampleId);
+  if (!path) return null;
+  const { data, info } = await sharp(path)
+    .rotate()
+    .removeAlpha()
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: Error) => {
+      throw new KpsError('bad-input', `${path}: cannot read the image of sample ${sampleId} (${err.message.split('\n')[0]})`, { file: path });
+    });
+  return { pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
+}
+
+/**
+ * Predictions of `runId` for the samples: stored ones first (training and evaluation store them for the samples they
+ * saw), the rest inferred now with the run's best model on the same crop training uses. Label-only samples get none.
+ */
+export async function predictionsFor(store: ProjectStore, runId: string, sampleIds: number[]): Promise<AssistPrediction[]> {
+  const run = store.getRun(runId);
+  const stored = new Map(store.getPredictions(runId, sampleIds).map((p) => [p.sampleId, p.coords]));
+  const out = new Map<number, AssistPrediction>();
+  const todo: number[] = [];
+  for (const id of sampleIds) {
+    const c = stored.get(id);
+    if (c && c.some((v) => Number.isFinite(v))) out.set(id, { sampleId: id, coords: c, source: 'stored' });
+    else todo.push(id);
+  }
+  if (todo.length > 0) {
+    const [{ predictImages, runConfigOf }, { cropBoxFor }] = await Promise.all([import('../train/runs.js'), import('../train/data.js')]);
+    const cfg = runConfigOf(run);
+    const model = await modelFor(run);
+    // In chunks, so thousands of file-backed photos are never all decoded at once.
+    for (let i = 0; i < todo.length; i += 256) {
+      const images: { id: number; pixels: Uint8Array; width: number; height: number; box: ReturnType<typeof cropBoxFor> }[] = [];
+      for (const id of todo.slice(i, i + 256)) {
+        const s = store.getSample(id);
+        const img = await greyPixels(store, id, s.width, s.height);
+        if (!img) continue;
+        // The crop training uses: small images whole, large ones around the labelled keypoints (whole when none).
+        const labelled: number[] = [];
+        for (const k of s.keypoints) if (k.state !== 'missing' && Number.isFinite(k.x) && Number.isFinite(k.y)) labelled.push(k.x, k.y);
+        images.push({ id, ...img, box: cropBoxFor(img.width, img.height, labelled.length >= 4 ? labelled : null, cfg.inputSize, cfg.cropMargin) });
+      }
+      const preds = await predictImages(run, store.schema, images, model);
+      preds.forEach((p, j) => out.set(images[j].id, { sampleId: images[j].id, coords: p.coords, source: 'computed' }));
+    }
+  }
+  return sampleIds.filter((id) => out.has(id)).map((id) => out.get(id)!);
+}
+
+/** Fills the missing keypoints of the samples from the run's predictions as one journal action, tagged `tag`. */
+export async function fillBatch(store: ProjectStore, runId: string, sampleIds: number[], tag: string | null): Promise<FillBatchResult> {
+  const preds = new Map((await predictionsFor(store, runId, sampleIds)).map((p) => [p.sampleId, p.coords]));
+  const batch: { sampleId: number; edits: KeypointEdit[] }[] = [];
+  let keypoints = 0;
+  for (const id of sampleIds) {
+    const coords = preds.get(id);
+    if (!coords) continue;
+    const s = store.getSample(id);
+    const edits = missingEdits(s.keypoints, coords, s.width, s.height);
+    if (edits.length === 0) continue;
+    batch.push({ sampleId: id, edits });
+    keypoints += edits.length;
+  }
+  if (batch.length === 0) return { actionId: null, samples: [], keypoints: 0, skipped: sampleIds.length, tag };
+  const label = `Fill ${keypoints} keypoint${keypoints === 1 ? '' : 's'} of ${batch.length} sample${batch.length === 1 ? '' : 's'} from run ${runId}`;
+  const { actionId } = store.setLabelsBatch(batch, `model:${runId}`, label, { addTags: tag ? [tag] : [] });
+  return { actionId, samples: batch.map((b) => b.sampleId), keypoints, skipped: sampleIds.length - batch.length, tag };
+}
+
+/** Registers assist.predict and assist.fillBatch; idempotent. */
+export function registerAssistOps(): void {
+  registerOp(
+    'assist.predict',
+    async (req, ctx) => {
+      const store = ctx.store();
+      return { runId: req.runId, items: await predictionsFor(store, req.runId, req.sampleIds) };
+    },
+    (r, op) => {
+      runIdOf(r.runId, op);
+      r.sampleIds = sampleIdsOf(r.sampleIds, op);
+    },
+  );
+  registerOp(
+    'assist.fillBatch',
+    async (req, ctx) => {
+      const store = ctx.store();
+      const tag = req.tag === undefined ? DEFAULT_FILL_TAG : req.tag;
+      const res = await fillBatch(store, req.runId, req.sampleIds, tag);
+      if (res.actionId !== null) ctx.emit('dataset.changed', { sampleIds: res.samples, reason: res.tag ? `filled from run ${req.runId}, tagged ${res.tag}` : `filled from run ${req.runId}` });
+      return res;
+    },
+    (r, op) => {
+      runIdOf(r.runId, op);
+      r.sampleIds = sampleIdsOf(r.sampleIds, op);
+      if (r.tag !== undefined && r.tag !== null && (typeof r.tag !== 'string' || r.tag.trim() === '')) throw new KpsError('bad-input', `${op}: tag must be a non-empty string or null`);
+    },
+  );
+}
+
+registerAssistOps();
