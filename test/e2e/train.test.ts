@@ -112,7 +112,8 @@ describe('train, runs, compare and photo views in the browser', () => {
 
   it('overlays two runs, shows per-keypoint bars, renames, keeps notes', async () => {
     const { page, api } = s;
-    const started = await api.call('train.start', { config: { model: 'kpnet', epochs: 2, batch: 16, lr: 0.001 }, name: 'second' });
+    // The second run is the heatmap model (one epoch): the compare view shows its heatmaps below.
+    const started = await api.call('train.start', { config: { model: 'unet', epochs: 1, batch: 16, lr: 0.001 }, name: 'second' });
     secondRun = started.runId;
     const end = await api.call('job.wait', { jobId: started.jobId });
     expect(end.state).toBe('done');
@@ -130,7 +131,7 @@ describe('train, runs, compare and photo views in the browser', () => {
     const series = await page.$$eval('[data-testid="overlay-val"] path[data-series]', (els) => els.map((e) => ({ name: e.getAttribute('data-series'), n: (e.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).length })));
     expect(series).toEqual([
       { name: 'tiny kpnet', n: 3 },
-      { name: 'second', n: 2 },
+      { name: 'second', n: 1 },
     ]);
     // Bars: one group per keypoint with a test RMSE, one bar per run.
     expect(await page.locator('[data-testid="keypoint-bars"] .group').count()).toBe(15);
@@ -138,18 +139,18 @@ describe('train, runs, compare and photo views in the browser', () => {
 
     const row = `[data-testid="run-row"][data-run-id="${secondRun}"]`;
     await page.click(`${row} [data-testid="run-rename"]`);
-    await page.fill('[data-testid="run-name-input"]', 'batch 16, lr 1e-3');
+    await page.fill('[data-testid="run-name-input"]', 'unet, one epoch');
     await page.press('[data-testid="run-name-input"]', 'Enter');
-    await expect.poll(async () => (await api.call('runs.get', { id: secondRun })).name).toBe('batch 16, lr 1e-3');
+    await expect.poll(async () => (await api.call('runs.get', { id: secondRun })).name).toBe('unet, one epoch');
     await page.click(`${row} td:nth-child(3)`);
-    await page.fill('[data-testid="run-notes"]', 'two epochs only: a smoke run');
+    await page.fill('[data-testid="run-notes"]', 'one epoch only: a smoke run');
     await page.click('[data-testid="run-notes-save"]');
-    await expect.poll(async () => (await api.call('runs.get', { id: secondRun })).notes).toBe('two epochs only: a smoke run');
+    await expect.poll(async () => (await api.call('runs.get', { id: secondRun })).notes).toBe('one epoch only: a smoke run');
     await page.reload();
-    await page.waitForSelector(`${row} [data-testid="run-name"]:text("batch 16, lr 1e-3")`);
+    await page.waitForSelector(`${row} [data-testid="run-name"]:text("unet, one epoch")`);
   });
 
-  it('opens the compare view: errors worst first as stored, keypoint filter, best and worst grids, first-layer filters', async () => {
+  it('opens the compare view: errors worst first as stored, keypoint filter, best and worst grids, first-layer filters, a heatmap', async () => {
     const { page, api } = s;
     await page.click(`[data-testid="run-row"][data-run-id="${firstRun}"] [data-testid="run-compare"]`);
     await page.waitForSelector(`[data-testid="compare-view"][data-run-id="${firstRun}"]`);
@@ -179,6 +180,17 @@ describe('train, runs, compare and photo views in the browser', () => {
     expect(filters.filters.length).toBeGreaterThan(0);
     await page.waitForSelector('[data-testid="conv-filter"]');
     expect(await page.locator('[data-testid="conv-filter"]').count()).toBe(filters.filters.length);
+
+    // The heatmap model's run: the nose tip's heatmap over the current face, as many cells as the service's map has above 2% of its peak.
+    await page.selectOption('[data-testid="compare-run"]', secondRun);
+    await page.waitForSelector(`[data-testid="compare-view"][data-run-id="${secondRun}"] [data-testid="compare-item"]`);
+    const current = Number(await page.getAttribute('[data-testid="compare-item"].on', 'data-sample-id'));
+    await page.selectOption('[data-testid="heatmap-keypoint"]', '10');
+    await page.click('[data-testid="heatmap-show"]');
+    await page.waitForSelector('[data-testid="compare-current"] [data-testid="heatmap"] rect');
+    const heat = await api.call('runs.heatmap', { id: secondRun, sampleId: current, keypoint: 10 });
+    const peak = Math.max(...heat.values);
+    expect(await page.locator('[data-testid="compare-current"] [data-testid="heatmap"] rect').count()).toBe(heat.values.filter((v) => v > peak * 0.02).length);
   });
 
   it('opens an own photo, finds the face, predicts with a run and adds it as a sample', async () => {
