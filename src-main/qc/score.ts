@@ -19,6 +19,8 @@ export interface ScoreOptions {
   reasonThreshold?: number;
   /** Evidence (-log10 likelihood ratio) above which an exchange of left and right is reported; default 3. */
   swapThreshold?: number;
+  /** Degrees of freedom of the heavy-tailed (Student t) error model per evidence source; default 4, Infinity = Gaussian. */
+  tailDf?: number;
 }
 
 const LN10 = Math.log(10);
@@ -27,6 +29,15 @@ const LN10 = Math.log(10);
 function logSurvival(x: number, df: 2 | 4): number {
   if (!(x > 0)) return 0;
   return df === 2 ? -x / 2 : -x / 2 + Math.log1p(x / 2);
+}
+
+/**
+ * log survival of a squared 2-D distance under a bivariate Student t with `nu` degrees of freedom (heavy tails: real
+ * faces and real model errors have more large deviations than a Gaussian); Infinity gives the Gaussian (chi-square 2).
+ */
+function logTail(d2: number, nu: number): number {
+  if (!(d2 > 0)) return 0;
+  return Number.isFinite(nu) ? (-nu / 2) * Math.log1p(d2 / nu) : -d2 / 2;
 }
 
 function fmt(v: number, digits = 1): string {
@@ -64,6 +75,7 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
   const K = schema.keypoints.length;
   const reasonAt = opts.reasonThreshold ?? 2;
   const swapAt = opts.swapThreshold ?? 3;
+  const nu = opts.tailDf ?? 4;
   const pop = new ShapePopulation(samples.map((s) => s.shape), K);
   // Robust spread of model errors per keypoint, over every sample with a label and a prediction there.
   const mcov: (Cov2 | null)[] = [];
@@ -93,8 +105,10 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
       const md = modelD2(mcov, s.shape, s.prediction, k);
       if (!sh && md === null) continue;
       tests += 1;
-      const x = (sh?.d2 ?? 0) + (md ?? 0);
-      const lp = logSurvival(x, sh && md !== null ? 4 : 2);
+      // Each source's distance to a heavy-tailed p-value, then Fisher's method: one extreme source (an unusual
+      // but real expression the model agrees with) counts for less than two that agree on a moderate error.
+      const lps = [sh ? logTail(sh.d2, nu) : null, md !== null ? logTail(md, nu) : null].filter((v): v is number => v !== null);
+      const lp = lps.length === 1 ? lps[0] : logSurvival(-2 * (lps[0] + lps[1]), 4);
       worstLog = Math.min(worstLog, lp);
       const p = s.prediction;
       blames.push({
@@ -141,9 +155,9 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
       if (b.score < reasonAt) break;
       if (swap && swap.pairs.some(([x, y]) => x === b.index || y === b.index)) continue;
       const sh = loo[b.index];
-      const shapeScore = sh ? -logSurvival(sh.d2, 2) / LN10 : 0;
+      const shapeScore = sh ? -logTail(sh.d2, nu) / LN10 : 0;
       const md = modelD2(mcov, s.shape, s.prediction, b.index);
-      const modelScore = md !== null ? -logSurvival(md, 2) / LN10 : 0;
+      const modelScore = md !== null ? -logTail(md, nu) / LN10 : 0;
       if (sh && shapeScore >= reasonAt - 0.5) {
         kinds.add('shape');
         reasons.push(`${b.name}: ${fmt(b.shapeDistancePx ?? 0)} px from where the other labelled keypoints put it (unusual shape, p=${pval(shapeScore)})`);
@@ -164,8 +178,8 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
 }
 
 function pval(score: number): string {
-  const p = 10 ** -score;
-  return p < 1e-4 ? p.toExponential(0) : p.toPrecision(1);
+  // Below 1e-4 only the order of magnitude means anything (and 10^-score underflows for large scores).
+  return score >= 4 ? `<1e-${Math.floor(score)}` : (10 ** -score).toPrecision(1);
 }
 
 function likelihood(evidence: number): string {
