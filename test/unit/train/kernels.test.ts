@@ -86,6 +86,11 @@ convCases.push(
   { x: [3, 10, 9, 6], f: [1, 1, 6, 7], s: 1, pad: 'same' },
   { x: [2, 8, 12, 2], f: [3, 3, 2, 3], s: [1, 2], pad: 'same' },
   { x: [2, 12, 8, 2], f: [2, 4, 2, 3], s: [3, 1], pad: 'valid' },
+  // Large enough that Conv2DBackpropFilter splits dy into several row blocks (one row each in the 300-wide case).
+  { x: [8, 64, 40, 2], f: [3, 3, 2, 3], s: 1, pad: 'same' },
+  { x: [32, 70, 33, 2], f: [3, 3, 2, 3], s: 2, pad: 'same' },
+  { x: [64, 30, 300, 1], f: [5, 5, 1, 2], s: 1, pad: explicitB },
+  { x: [64, 31, 301, 1], f: [3, 3, 1, 2], s: 3, pad: 'valid' },
   // A filter as large as the input, and an input of one pixel.
   { x: [2, 5, 5, 3], f: [5, 5, 3, 2], s: 1, pad: 'valid' },
   { x: [4, 1, 1, 3], f: [3, 3, 3, 2], s: 1, pad: 'same' },
