@@ -4,8 +4,8 @@ import type { RunRecord } from '../store/types.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { registerOp, setBackendProvider, type ServiceContext } from './service.js';
 import type { TrainSettings } from './api.js';
-import { isBackendPreference, type BackendPreference } from '../train/backend.js';
-import { deleteRun, evaluateRun, newRunId, resumeRun, startRun, type EvaluationReport, type RunSession } from '../train/runs.js';
+import type { BackendPreference } from '../train/backend.js';
+import type { EvaluationReport, RunSession } from '../train/runs.js';
 import type { EpochMetrics, FinalMetrics, TrainProgress } from '../train/trainer.js';
 
 interface TrainJobParams {
@@ -30,6 +30,17 @@ export interface TrainJobResult {
   train_seconds: number | null;
   stop_reason: string | null;
   reading: string | null;
+}
+
+// The engine (TensorFlow.js, models) loads on first use, so opening a project stays fast.
+const engine = () => import('../train/runs.js');
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const isBackendPreference = (v: string): v is BackendPreference => BACKENDS.includes(v);
+
+/** Run ids like 20261122-175108-cea7: the time (UTC) and a random suffix. */
+function newRunId(): string {
+  const d = new Date().toISOString();
+  return `${d.slice(0, 10).replace(/-/g, '')}-${d.slice(11, 19).replace(/:/g, '')}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
 }
 
 /** Live runs of this process: run id -> its job and session. */
@@ -88,6 +99,7 @@ async function trainJob(p: TrainJobParams, ctx: JobRunContext): Promise<TrainJob
     },
   };
   try {
+    const { resumeRun, startRun } = await engine();
     const session = p.resume
       ? await resumeRun(store, p.runId, { backend: p.backend, signal: ctx.signal, hooks })
       : await startRun(store, p.config ?? {}, { id: p.runId, name: p.name, backend: p.backend, signal: ctx.signal, hooks });
@@ -140,6 +152,7 @@ export function registerTrainOps(): void {
     // Inference runs on this thread: make sure the fast backend is active, not tf's pure-JS default.
     const { currentBackend, initBackend } = await import('../train/backend.js');
     if (!currentBackend()) await initBackend();
+    const { evaluateRun } = await engine();
     return evaluateRun(ctx.store(), p.id, { signal: ctx.signal, onLoad: (d, t) => ctx.progress(d, t, 'loading samples') });
   });
   setBackendProvider(() => lastBackend);
@@ -217,7 +230,7 @@ export function registerTrainOps(): void {
   registerOp('runs.delete', async (req, ctx) => {
     const id = checkId(req.id, 'id');
     if (liveJob(id)) throw new KpsError('conflict', `run ${id} is training: cancel it first`);
-    await deleteRun(ctx.store(), id);
+    await (await engine()).deleteRun(ctx.store(), id);
     return { ok: true as const };
   });
   registerOp('runs.evaluate', (req, ctx) => {

@@ -270,6 +270,18 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
   early.bestEpoch = st.early.bestEpoch;
   early.bad = st.early.bad;
   const augment = await makeAugmenter(config, schema, data.keypointIndices);
+  // Data-parallel across worker threads when asked for and the loss allows it (the heatmap loss runs on one thread).
+  const parallel =
+    config.workers > 1 && !heatModel && config.loss !== 'heatmap'
+      ? await (await import('./parallel/index.js')).createParallelStepper({
+          workers: config.workers,
+          modelName: config.model,
+          modelOpts: { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width },
+          loss: config.loss,
+          huberDelta: config.huberDelta,
+        })
+      : null;
+  const nonTrainable = model.weights.filter((w) => !w.trainable);
 
   const steps = Math.ceil(trainRows.length / config.batch);
   // A box, so that time spent paused can be added back.
@@ -283,156 +295,195 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
   const yBuf = new Float32Array(config.batch * K2);
   const mBuf = new Float32Array(config.batch * K2);
 
-  for (let epoch = st.epochsDone; epoch < config.epochs; epoch++) {
-    const kind = kindAt(epoch);
-    if (kind !== optimizer.kind) {
-      // The seeds' two-phase recipe: Adam to get close quickly, then SGD with momentum to settle.
-      optimizer.dispose();
-      optimizer = makeOpt(kind);
-    }
-    const baseLr = kind === 'sgd' && config.optimizer === 'adam-sgd' ? (config.sgdLr ?? config.lr * 10) : config.lr;
-    const order = new Rng(subSeed(config.seed, 100, epoch)).shuffle([...trainRows]);
-    const epochStart = Date.now();
-    let lossSum = 0, lossBatches = 0, seen = 0, sqPx = 0, cntPx = 0;
-    let lr = baseLr;
-    let partial = false;
-    for (let step = 0; step < steps; step++) {
-      // Pause / cancel arrive as messages: let them in, then obey.
-      await yieldToEvents();
-      let ctl = hooks.control?.() ?? 'run';
-      while (ctl === 'pause') {
-        const pausedAt = Date.now();
-        await (hooks.waitForControl ? hooks.waitForControl() : new Promise((r) => setTimeout(r, 50)));
-        ctl = hooks.control?.() ?? 'run';
-        // Time spent paused does not count against --minutes or samples/s.
-        const pausedFor = Date.now() - pausedAt;
-        startMsRef.value += pausedFor;
+  try {
+    for (let epoch = st.epochsDone; epoch < config.epochs; epoch++) {
+      const kind = kindAt(epoch);
+      if (kind !== optimizer.kind) {
+        // The seeds' two-phase recipe: Adam to get close quickly, then SGD with momentum to settle.
+        optimizer.dispose();
+        optimizer = makeOpt(kind);
       }
-      if (ctl === 'cancel') {
-        cancelled = true;
-        partial = true;
-        stopReason = 'cancelled';
+      const baseLr = kind === 'sgd' && config.optimizer === 'adam-sgd' ? (config.sgdLr ?? config.lr * 10) : config.lr;
+      const order = new Rng(subSeed(config.seed, 100, epoch)).shuffle([...trainRows]);
+      const epochStart = Date.now();
+      let lossSum = 0, lossBatches = 0, seen = 0, sqPx = 0, cntPx = 0;
+      let lr = baseLr;
+      let partial = false;
+      for (let step = 0; step < steps; step++) {
+        // Pause / cancel arrive as messages: let them in, then obey.
+        await yieldToEvents();
+        let ctl = hooks.control?.() ?? 'run';
+        while (ctl === 'pause') {
+          const pausedAt = Date.now();
+          await (hooks.waitForControl ? hooks.waitForControl() : new Promise((r) => setTimeout(r, 50)));
+          ctl = hooks.control?.() ?? 'run';
+          // Time spent paused does not count against --minutes or samples/s.
+          const pausedFor = Date.now() - pausedAt;
+          startMsRef.value += pausedFor;
+        }
+        if (ctl === 'cancel') {
+          cancelled = true;
+          partial = true;
+          stopReason = 'cancelled';
+          break;
+        }
+        if (Date.now() - startMsRef.value >= limitMs) {
+          partial = step > 0;
+          stopReason = `time limit of ${config.minutes} minutes reached`;
+          break;
+        }
+        const rows = order.slice(step * config.batch, (step + 1) * config.batch);
+        const B = rows.length;
+        const x = xBuf.subarray(0, B * S * S);
+        const y = yBuf.subarray(0, B * K2);
+        const m = mBuf.subarray(0, B * K2);
+        rows.forEach((r, i) => {
+          x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
+          y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
+        });
+        if (augment) {
+          // The augmenter works in input pixels; targets are normalised: u = 2 (x + 0.5) / S - 1.
+          for (let j = 0; j < y.length; j++) y[j] = ((y[j] + 1) * S) / 2 - 0.5;
+          augment(x, y, B, (i) => [epoch, data.ids[rows[i]]]);
+          for (let j = 0; j < y.length; j++) y[j] = (2 * (y[j] + 0.5)) / S - 1;
+        }
+        for (let j = 0; j < y.length; j++) {
+          const ok = Number.isFinite(y[j]);
+          m[j] = ok ? 1 : 0;
+          if (!ok) y[j] = 0;
+        }
+        lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule, Number.isFinite(limitMs) ? (Date.now() - startMsRef.value) / limitMs : 0);
+        let lossVal: number;
+        let gradList: tf.Tensor[];
+        let predFlat: Float32Array | null = null;
+        if (parallel) {
+          // Data-parallel: the worker threads get the current weights and a shard each; we average and step here.
+          const yNaN = Float32Array.from(y, (v, j) => (m[j] > 0 ? v : NaN));
+          const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
+          const r = await parallel.step(x.slice(), [B, S, S, 1], yNaN, [B, K2], weights);
+          lossVal = r.loss;
+          gradList = r.grads.map((g, i) => tf.tensor(g, vars[i].shape));
+          nonTrainable.forEach((w, i) => {
+            const t = tf.tensor(r.state[i], w.shape as number[]);
+            w.write(t);
+            t.dispose();
+          });
+        } else {
+          const xs = tf.tensor4d(x, [B, S, S, 1]);
+          const ys = tf.tensor2d(y, [B, K2]);
+          const ms = tf.tensor2d(m, [B, K2]);
+          let predT: tf.Tensor | null = null;
+          const { value, grads } = tf.variableGrads(() => {
+            if (heatModel) {
+              const [coords, heat] = heatModel.apply(xs, { training: true }) as tf.Tensor[];
+              predT = tf.keep(coords);
+              const yNaN = tf.where(tf.cast(ms, 'bool'), ys, tf.fill(ys.shape, NaN));
+              return tf.add(heatmapLoss(heat as tf.Tensor4D, yNaN as tf.Tensor2D), coordLoss('mse', coords, ys, { mask: ms }));
+            }
+            const pred = model.apply(xs, { training: true }) as tf.Tensor;
+            predT = tf.keep(pred);
+            return coordLoss(config.loss === 'heatmap' ? 'mse' : config.loss, pred, ys, { mask: ms, huberDelta: config.huberDelta });
+          }, vars);
+          lossVal = value.dataSync()[0];
+          gradList = vars.map((v) => grads[v.name]);
+          predFlat = (predT as unknown as tf.Tensor).dataSync() as Float32Array;
+          tf.dispose([xs, ys, ms, value, predT as unknown as tf.Tensor]);
+        }
+        if (!Number.isFinite(lossVal)) {
+          tf.dispose(gradList);
+          throw new TrainingDivergedError(`training diverged: the loss became ${lossVal} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lr.toPrecision(3)}); lower --lr, turn on gradient clipping (clipNorm) or check the labels`);
+        }
+        const clipped = config.clipNorm > 0 ? clipByGlobalNorm(gradList, config.clipNorm) : { grads: gradList, norm: NaN };
+        optimizer.apply(vars, clipped.grads, lr);
+        // Training error in original pixels from the same forward pass (cheap: B x 2K values).
+        if (predFlat) {
+          const p = predFlat;
+          rows.forEach((r, i) => {
+            const half = data.boxes[r * 3 + 2] / 2;
+            for (let j = 0; j < K2; j++) {
+              if (m[i * K2 + j] > 0) {
+                sqPx += ((p[i * K2 + j] - y[i * K2 + j]) * half) ** 2;
+                cntPx += 1;
+              }
+            }
+          });
+        } else if (config.loss === 'mse') {
+          // Data-parallel steps return only the loss: for MSE it is the mean squared normalised error.
+          let labelled = 0;
+          let halfSum = 0;
+          rows.forEach((r, i) => {
+            for (let j = 0; j < K2; j++) {
+              if (m[i * K2 + j] > 0) {
+                labelled += 1;
+                halfSum += data.boxes[r * 3 + 2] / 2;
+              }
+            }
+          });
+          if (labelled > 0) {
+            const half = halfSum / labelled;
+            sqPx += lossVal * half * half * labelled;
+            cntPx += labelled;
+          }
+        }
+        tf.dispose(gradList);
+        if (clipped.grads !== gradList) tf.dispose(clipped.grads);
+        lossSum += lossVal;
+        lossBatches += 1;
+        seen += B;
+        const now = Date.now();
+        if (hooks.progress && (now - lastProgress > 250 || step === steps - 1)) {
+          lastProgress = now;
+          const sps = seen / Math.max(1e-3, (now - epochStart) / 1000);
+          const remainingSamples = (steps - step - 1) * config.batch + (config.epochs - epoch - 1) * trainRows.length;
+          hooks.progress({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps, loss: lossVal, lr, samples_per_s: sps, eta_s: sps > 0 ? remainingSamples / sps : null, elapsed_s: (now - startMsRef.value) / 1000 });
+        }
+      }
+      if (lossBatches === 0) break;
+      // Validation in inference mode.
+      const valPred = valRows.length > 0 ? predictRows(model, data, valRows) : null;
+      const valPx = valPred ? predictionsToPixels(valPred, valRows, data.boxes, K) : null;
+      const valMetrics = valPx ? evaluatePredictions(valPx, gatherTruth(data, valRows), valRows.map((r) => data.ids[r]), schema, data.keypointIndices, 0) : null;
+      const seconds = (Date.now() - epochStart) / 1000;
+      const trainLoss = lossSum / lossBatches;
+      const valScore = valMetrics?.rmse_px ?? trainLoss;
+      const e: EpochMetrics = {
+        epoch: epoch + 1,
+        train_loss: trainLoss,
+        train_rmse_px: cntPx > 0 ? Math.sqrt(sqPx / cntPx) : null,
+        val_loss: valPred ? normalisedMse(valPred, data, valRows) : null,
+        val_rmse_px: valMetrics?.rmse_px ?? null,
+        lr,
+        seconds,
+        samples_per_s: seen / Math.max(1e-3, seconds),
+        optimizer: optimizer.kind,
+        ...(partial ? { partial: true } : {}),
+      };
+      st.schedule = scheduleEpochEnd(schedule, st.schedule, valScore);
+      const stop = early.update(epoch, valScore);
+      if (valScore < st.bestVal) {
+        st.bestVal = valScore;
+        st.bestEpoch = epoch + 1;
+        e.best = true;
+        await saveModel(model, bestDir, { epoch: epoch + 1, val_rmse_px: e.val_rmse_px, keypointIndices: data.keypointIndices, inputSize: S, model: config.model });
+      }
+      st.history.push(e);
+      st.epochsDone = partial ? epoch : epoch + 1;
+      st.early = { best: early.best, bestEpoch: early.bestEpoch, bad: early.bad };
+      st.elapsedMs = Date.now() - startMsRef.value;
+      if (!partial) await saveLast(model, optimizer, st, lastDir);
+      hooks.epoch?.(e);
+      if (partial || cancelled) break;
+      if (stop) {
+        stopReason = `early stopping: no validation improvement for ${config.patience} epochs`;
         break;
       }
       if (Date.now() - startMsRef.value >= limitMs) {
-        partial = step > 0;
         stopReason = `time limit of ${config.minutes} minutes reached`;
         break;
       }
-      const rows = order.slice(step * config.batch, (step + 1) * config.batch);
-      const B = rows.length;
-      const x = xBuf.subarray(0, B * S * S);
-      const y = yBuf.subarray(0, B * K2);
-      const m = mBuf.subarray(0, B * K2);
-      rows.forEach((r, i) => {
-        x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
-        y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
-      });
-      if (augment) {
-        // The augmenter works in input pixels; targets are normalised: u = 2 (x + 0.5) / S - 1.
-        for (let j = 0; j < y.length; j++) y[j] = ((y[j] + 1) * S) / 2 - 0.5;
-        augment(x, y, B, (i) => [epoch, data.ids[rows[i]]]);
-        for (let j = 0; j < y.length; j++) y[j] = (2 * (y[j] + 0.5)) / S - 1;
-      }
-      for (let j = 0; j < y.length; j++) {
-        const ok = Number.isFinite(y[j]);
-        m[j] = ok ? 1 : 0;
-        if (!ok) y[j] = 0;
-      }
-      lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule, Number.isFinite(limitMs) ? (Date.now() - startMsRef.value) / limitMs : 0);
-      const xs = tf.tensor4d(x, [B, S, S, 1]);
-      const ys = tf.tensor2d(y, [B, K2]);
-      const ms = tf.tensor2d(m, [B, K2]);
-      let predT: tf.Tensor | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        if (heatModel) {
-          const [coords, heat] = heatModel.apply(xs, { training: true }) as tf.Tensor[];
-          predT = tf.keep(coords);
-          const yNaN = tf.where(tf.cast(ms, 'bool'), ys, tf.fill(ys.shape, NaN));
-          return tf.add(heatmapLoss(heat as tf.Tensor4D, yNaN as tf.Tensor2D), coordLoss('mse', coords, ys, { mask: ms }));
-        }
-        const pred = model.apply(xs, { training: true }) as tf.Tensor;
-        predT = tf.keep(pred);
-        return coordLoss(config.loss === 'heatmap' ? 'mse' : config.loss, pred, ys, { mask: ms, huberDelta: config.huberDelta });
-      }, vars);
-      const lossVal = value.dataSync()[0];
-      const gradList = vars.map((v) => grads[v.name]);
-      if (!Number.isFinite(lossVal)) {
-        tf.dispose([xs, ys, ms, value]);
-        if (predT) (predT as tf.Tensor).dispose();
-        tf.dispose(gradList);
-        throw new TrainingDivergedError(`training diverged: the loss became ${lossVal} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lr.toPrecision(3)}); lower --lr, turn on gradient clipping (clipNorm) or check the labels`);
-      }
-      const clipped = config.clipNorm > 0 ? clipByGlobalNorm(gradList, config.clipNorm) : { grads: gradList, norm: NaN };
-      optimizer.apply(vars, clipped.grads, lr);
-      // Training error in original pixels from the same forward pass (cheap: B x 2K values).
-      const p = (predT as unknown as tf.Tensor).dataSync();
-      rows.forEach((r, i) => {
-        const half = data.boxes[r * 3 + 2] / 2;
-        for (let j = 0; j < K2; j++) {
-          if (m[i * K2 + j] > 0) {
-            sqPx += ((p[i * K2 + j] - y[i * K2 + j]) * half) ** 2;
-            cntPx += 1;
-          }
-        }
-      });
-      tf.dispose([xs, ys, ms, value, predT as unknown as tf.Tensor]);
-      tf.dispose(gradList);
-      if (clipped.grads !== gradList) tf.dispose(clipped.grads);
-      lossSum += lossVal;
-      lossBatches += 1;
-      seen += B;
-      const now = Date.now();
-      if (hooks.progress && (now - lastProgress > 250 || step === steps - 1)) {
-        lastProgress = now;
-        const sps = seen / Math.max(1e-3, (now - epochStart) / 1000);
-        const remainingSamples = (steps - step - 1) * config.batch + (config.epochs - epoch - 1) * trainRows.length;
-        hooks.progress({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps, loss: lossVal, lr, samples_per_s: sps, eta_s: sps > 0 ? remainingSamples / sps : null, elapsed_s: (now - startMsRef.value) / 1000 });
-      }
     }
-    if (lossBatches === 0) break;
-    // Validation in inference mode.
-    const valPred = valRows.length > 0 ? predictRows(model, data, valRows) : null;
-    const valPx = valPred ? predictionsToPixels(valPred, valRows, data.boxes, K) : null;
-    const valMetrics = valPx ? evaluatePredictions(valPx, gatherTruth(data, valRows), valRows.map((r) => data.ids[r]), schema, data.keypointIndices, 0) : null;
-    const seconds = (Date.now() - epochStart) / 1000;
-    const trainLoss = lossSum / lossBatches;
-    const valScore = valMetrics?.rmse_px ?? trainLoss;
-    const e: EpochMetrics = {
-      epoch: epoch + 1,
-      train_loss: trainLoss,
-      train_rmse_px: cntPx > 0 ? Math.sqrt(sqPx / cntPx) : null,
-      val_loss: valPred ? normalisedMse(valPred, data, valRows) : null,
-      val_rmse_px: valMetrics?.rmse_px ?? null,
-      lr,
-      seconds,
-      samples_per_s: seen / Math.max(1e-3, seconds),
-      optimizer: optimizer.kind,
-      ...(partial ? { partial: true } : {}),
-    };
-    st.schedule = scheduleEpochEnd(schedule, st.schedule, valScore);
-    const stop = early.update(epoch, valScore);
-    if (valScore < st.bestVal) {
-      st.bestVal = valScore;
-      st.bestEpoch = epoch + 1;
-      e.best = true;
-      await saveModel(model, bestDir, { epoch: epoch + 1, val_rmse_px: e.val_rmse_px, keypointIndices: data.keypointIndices, inputSize: S, model: config.model });
-    }
-    st.history.push(e);
-    st.epochsDone = partial ? epoch : epoch + 1;
-    st.early = { best: early.best, bestEpoch: early.bestEpoch, bad: early.bad };
-    st.elapsedMs = Date.now() - startMsRef.value;
-    if (!partial) await saveLast(model, optimizer, st, lastDir);
-    hooks.epoch?.(e);
-    if (partial || cancelled) break;
-    if (stop) {
-      stopReason = `early stopping: no validation improvement for ${config.patience} epochs`;
-      break;
-    }
-    if (Date.now() - startMsRef.value >= limitMs) {
-      stopReason = `time limit of ${config.minutes} minutes reached`;
-      break;
-    }
+  } finally {
+    await parallel?.close();
   }
   const trainSeconds = (Date.now() - startMsRef.value) / 1000;
   optimizer.dispose();

@@ -10,7 +10,7 @@ import { summarise, type TrainJobResult } from '../../service/train-ops.js';
 import type { EpochMetrics } from '../../train/trainer.js';
 import type { EvaluationReport, RunConfig } from '../../train/runs.js';
 import type { EvalMetrics } from '../../train/evaluate.js';
-import { MODEL_NAMES } from '../../train/models/index.js';
+import { MODEL_NAMES } from '../../train/models/names.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 
 interface TrainFlags {

@@ -5,10 +5,9 @@ import { SoftArgmax } from './softargmax.js';
 
 export { SoftArgmax };
 
-export const MODEL_NAMES = ['kpnet', 'smallnet', 'vgg', 'resnet5', 'resnet18', 'unet'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
-/** Used when --model is left out: chosen by measured accuracy per second of CPU training (docs/training.md). */
-export const DEFAULT_MODEL: ModelName = 'kpnet';
+import { MODEL_NAMES, DEFAULT_MODEL, type ModelName } from './names.js';
+
+export { MODEL_NAMES, DEFAULT_MODEL, type ModelName };
 
 export interface ModelOptions {
   /** Square input side in pixels (96 for Kaggle faces). */

@@ -40,6 +40,17 @@ describe('runTraining', () => {
     expect(a.final?.split).toEqual({ train: 65, val: 7, test: 8 });
   });
 
+  it('trains data-parallel across worker threads (--workers 2) to the same losses as one thread, within tolerance', async () => {
+    const one = await runTraining({ config: cfg({ epochs: 2, augment: 'none' }), data: copy(data), schema: twoPointSchema, runDir: tmp(), resume: false });
+    const two = await runTraining({ config: cfg({ epochs: 2, augment: 'none', workers: 2 }), data: copy(data), schema: twoPointSchema, runDir: tmp(), resume: false });
+    expect(two.epochs).toHaveLength(2);
+    for (let i = 0; i < 2; i++) {
+      const a = one.epochs[i].train_loss;
+      const b = two.epochs[i].train_loss;
+      expect(Math.abs(a - b) / a).toBeLessThan(1e-3);
+    }
+  });
+
   it('stops with a clear error when the loss becomes NaN or infinite', async () => {
     const run = runTraining({ config: cfg({ lr: 1e12, optimizer: 'sgd', clipNorm: 0, epochs: 5 }), data: copy(data), schema: twoPointSchema, runDir: tmp(), resume: false });
     await expect(run).rejects.toThrow(TrainingDivergedError);
