@@ -63,8 +63,8 @@ export async function crossValidatedPredictions(source: TrainSource, o: CrossVal
     {
       model: o.model ?? 'kpnet',
       epochs: o.epochs ?? 12,
-      batch: o.batch ?? 32,
-      lr: o.lr ?? 2e-3,
+      batch: o.batch ?? 64,
+      lr: o.lr ?? 1e-3,
       schedule: 'warmup:1+cosine',
       split: 'random:0:0',
       seed,
