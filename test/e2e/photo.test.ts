@@ -58,6 +58,6 @@ describe('own photos without a run', () => {
     expect((await api.call('project.info', {}))!.sampleCount).toBe(6);
     // "Label it" opens the new sample in the editor.
     await page.click('[data-testid="photo-edit"]');
-    await page.waitForFunction((sid) => location.hash === `#/editor/${sid}`, id);
+    await page.waitForFunction((sid) => (globalThis as unknown as { location: { hash: string } }).location.hash === `#/editor/${sid}`, id);
   });
 });

@@ -7,6 +7,12 @@ import type { RunRecord } from '../../src-main/store/types.js';
 import { requireDataDir } from '../helpers/data.js';
 import { startStudio, type Studio } from './harness.js';
 
+/** The little of the DOM the page functions below use (the tests compile without the DOM library). */
+interface PageDocument {
+  querySelector(sel: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
+  querySelectorAll(sel: string): { length: number };
+}
+
 /** The first `rows` faces of the kaggle-proxy training set, complete rows first so every keypoint has labels. */
 function tinyKaggleCsv(dataDir: string, dir: string, rows: number): string {
   const lines = readFileSync(join(dataDir, 'kaggle-proxy', 'training.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -66,7 +72,7 @@ describe('train, runs, compare and photo views in the browser', () => {
     expect(cfg.augment).toBe('default');
 
     // Live figures arrive from the job's progress events: speed in samples/s and the backend.
-    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid="train-speed"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => /^\d+$/.test((globalThis as unknown as { document: PageDocument }).document.querySelector('[data-testid="train-speed"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     // Pause so that the run is certainly unfinished when the window reloads: the view must find it again.
     await page.click('[data-testid="train-pause"]:not([disabled])');
     await expect.poll(async () => (await api.call('runs.get', { id: firstRun })).status).toBe('paused');
@@ -94,7 +100,7 @@ describe('train, runs, compare and photo views in the browser', () => {
     await page.fill('[data-testid="train-name"]', 'to cancel');
     await page.click('[data-testid="train-start"]');
     await page.waitForFunction((prev) => {
-      const el = document.querySelector('[data-testid="train-progress"]');
+      const el = (globalThis as unknown as { document: PageDocument }).document.querySelector('[data-testid="train-progress"]');
       const id = el?.getAttribute('data-run-id');
       return !!id && id !== prev && el?.getAttribute('data-status') === 'running';
     }, firstRun);
@@ -170,7 +176,7 @@ describe('train, runs, compare and photo views in the browser', () => {
 
     // Filter on the nose tip (index 10): the order follows that keypoint's error alone.
     await page.selectOption('[data-testid="compare-keypoint"]', '10');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-current"] [data-kind="pred"]').length === 1);
+    await page.waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('[data-testid="compare-current"] [data-kind="pred"]').length === 1);
     const nose = await page.$$eval('[data-testid="compare-item"]', (els) => els.slice(0, 3).map((e) => ({ id: Number(e.getAttribute('data-sample-id')), err: Number(e.getAttribute('data-error')) })));
     const sample = await api.call('sample.get', { id: nose[0].id });
     const pred = preds.find((p) => p.sampleId === nose[0].id)!;
