@@ -17,12 +17,9 @@ export interface CanvasCallbacks {
   onTransform(t: ViewTransform): void;
 }
 
-/** A model's prediction shown as a ghost for a missing keypoint (issue 5: model-assisted labelling draws into this layer). */
-export interface GhostPoint {
-  index: number;
-  x: number;
-  y: number;
-}
+// A model's prediction shown as a ghost for a missing keypoint; defined in assist.ts (DOM-free, unit-tested).
+import type { GhostPoint } from './assist.js';
+export type { GhostPoint };
 
 const MARKER_R = 5;
 const HIT_R = 10;
@@ -43,6 +40,7 @@ export class EditorCanvas {
   private schema: KeypointSchema | null = null;
   private kps: Keypoint[] = [];
   private ghosts: GhostPoint[] | null = null;
+  private ghostFocus: number | null = null;
   private imageSize: Size = { width: 1, height: 1 };
   private t: ViewTransform = { scale: 1, offsetX: 0, offsetY: 0 };
   private selected: number | null = null;
@@ -202,6 +200,13 @@ export class EditorCanvas {
   /** Ghost predictions for missing keypoints; null hides them. */
   setGhosts(ghosts: GhostPoint[] | null): void {
     this.ghosts = ghosts;
+    this.ghostLayer.batchDraw();
+  }
+
+  /** The ghost Enter would accept (drawn filled), or null. */
+  setGhostFocus(index: number | null): void {
+    if (this.ghostFocus === index) return;
+    this.ghostFocus = index;
     this.ghostLayer.batchDraw();
   }
 
@@ -419,6 +424,14 @@ export class EditorCanvas {
       c.globalAlpha = 0.8;
       c.beginPath();
       c.arc(p.x, p.y, MARKER_R + 1, 0, Math.PI * 2);
+      if (g.index === this.ghostFocus) {
+        // The ghost Enter accepts: filled faintly, with a white ring.
+        c.fillStyle = def.color;
+        c.globalAlpha = 0.45;
+        c.fill();
+        c.globalAlpha = 1;
+        c.strokeStyle = '#fff';
+      }
       c.stroke();
     }
     c.restore();

@@ -8,6 +8,8 @@ export interface PendingSave {
   sampleId: number;
   edits: KeypointEdit[];
   label: string;
+  /** Journal actor: `annotator` when absent; `model:<run id>` for an accepted prediction. */
+  actor?: string;
 }
 
 export const PENDING_STORAGE_KEY = 'kps.editor.pendingSaves';
@@ -39,7 +41,8 @@ export function loadPending(storage: KeyValueStorage | null): PendingSave[] {
       y: typeof e.y === 'number' ? e.y : NaN,
       state: e.state,
     }));
-    out.push({ project: o.project, sampleId: o.sampleId as number, edits, label: typeof o.label === 'string' ? o.label : 'edit' });
+    const actor = typeof o.actor === 'string' && o.actor !== '' ? o.actor : undefined;
+    out.push({ project: o.project, sampleId: o.sampleId as number, edits, label: typeof o.label === 'string' ? o.label : 'edit', ...(actor ? { actor } : {}) });
   }
   return out;
 }

@@ -7,11 +7,13 @@ export interface EditorPrefs {
   smoothing: boolean;
   fillMode: boolean;
   showHistory: boolean;
+  /** Run whose predictions are shown as ghosts (model-assisted labelling), or null for none. */
+  assistRun: string | null;
 }
 
 export const PREFS_STORAGE_KEY = 'kps.editor.prefs';
 
-export const defaultPrefs: EditorPrefs = { zoom: null, smoothing: false, fillMode: false, showHistory: false };
+export const defaultPrefs: EditorPrefs = { zoom: null, smoothing: false, fillMode: false, showHistory: false, assistRun: null };
 
 export function loadPrefs(storage: KeyValueStorage | null): EditorPrefs {
   let o: Record<string, unknown> = {};
@@ -29,6 +31,7 @@ export function loadPrefs(storage: KeyValueStorage | null): EditorPrefs {
     smoothing: o.smoothing === true,
     fillMode: o.fillMode === true,
     showHistory: o.showHistory === true,
+    assistRun: typeof o.assistRun === 'string' && o.assistRun !== '' ? o.assistRun : null,
   };
 }
 

@@ -1,0 +1,68 @@
+// Model-assisted labelling in the editor: which predictions show as ghosts, the edits that accept them, which runs qualify.
+import type { LabelledKeypoint } from '../../src-main/core/types.js';
+import type { KeypointEdit } from '../../src-main/service/api.js';
+import type { RunRecord } from '../../src-main/store/types.js';
+
+/** A model's prediction shown as a ghost for a missing keypoint (image pixels). */
+export interface GhostPoint {
+  index: number;
+  x: number;
+  y: number;
+}
+
+/** Journal actor of an accepted prediction: the history panel shows it as "model <run id>". */
+export const modelActor = (runId: string): string => `model:${runId}`;
+
+/**
+ * Ghosts for the missing keypoints of a sample: a run's finite predictions inside the image (-0.5 .. size - 0.5).
+ * Keypoints that are labelled or occluded get none, so accepting one makes its ghost go away.
+ */
+export function ghostsFor(kps: readonly LabelledKeypoint[], coords: readonly number[] | null, width: number, height: number): GhostPoint[] {
+  if (!coords) return [];
+  const out: GhostPoint[] = [];
+  kps.forEach((k, i) => {
+    if (k.state !== 'missing') return;
+    const x = coords[2 * i];
+    const y = coords[2 * i + 1];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) return;
+    out.push({ index: i, x, y });
+  });
+  return out;
+}
+
+/** Edits writing ghosts as labelled keypoints, rounded to 1/100 px like pointer edits (and like assist.fillBatch). */
+export function acceptEdits(ghosts: readonly GhostPoint[]): KeypointEdit[] {
+  return ghosts.map((g) => ({ index: g.index, x: Math.round(g.x * 100) / 100, y: Math.round(g.y * 100) / 100, state: 'labelled' }));
+}
+
+/** The ghost under a click: the nearest within `radiusPx` screen pixels (`scale` = screen px per image px), or null. */
+export function ghostAt(ghosts: readonly GhostPoint[], p: { x: number; y: number }, scale: number, radiusPx = 10): GhostPoint | null {
+  let best: GhostPoint | null = null;
+  let bestD = Infinity;
+  for (const g of ghosts) {
+    const d = Math.hypot(g.x - p.x, g.y - p.y) * scale;
+    if (d <= radiusPx && d < bestD) {
+      best = g;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** The ghost Enter accepts: the selected keypoint's, else the fill-mode target's. */
+export function ghostToAccept(ghosts: readonly GhostPoint[], selected: number | null, fillTarget: number | null): GhostPoint | null {
+  for (const i of [selected, fillTarget]) {
+    if (i === null) continue;
+    const g = ghosts.find((x) => x.index === i);
+    if (g) return g;
+  }
+  return null;
+}
+
+/** Runs that have a model to predict with: finished, or stopped after at least one epoch (their best checkpoint). */
+export function usableRuns(runs: readonly RunRecord[]): RunRecord[] {
+  return runs
+    .filter((r) => r.checkpointDir !== null && (r.status === 'done' || r.epochs.length > 0))
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
