@@ -32,7 +32,24 @@ async function makeCsv(src: string, out: string, rows: number): Promise<void> {
   await once(ws, 'finish');
 }
 
+/** Fractions of the scroll where it pauses to check that the thumbnails in view show real pixels. */
+const CHECKPOINTS = [0.25, 0.5, 0.75, 1];
+
+interface Checkpoint {
+  at: number;
+  visible: number;
+  /** Share of visible items whose image had arrived when the scroll reached this point (in flight, at full speed). */
+  drawnOnArrival: number;
+  /** Time until every visible item showed its image (capped at 5 s). */
+  settleMs: number;
+  /** Every visible item has a loaded image, and the probed ones have varied pixels (a face, not a flat placeholder). */
+  ok: boolean;
+  probed: number;
+  minPixelStd: number;
+}
+
 interface ScrollResult {
+  checkpoints: Checkpoint[];
   intervals: number[];
   frames: number;
   maxItemsInDom: number;
@@ -87,33 +104,84 @@ async function main(): Promise<void> {
       };
       const cpuBefore = await cpu();
       // The scroll runs inside the page: each animation frame moves the gallery by STEP_PX and records its timestamp.
+      // Frame intervals while paused at a checkpoint are not counted: the pause is the check, not the scroll.
       const result = (await page.evaluate(`new Promise((resolve) => {
         const vp = document.querySelector('[data-testid="gallery"]');
-        const stamps = [];
+        const intervals = [];
+        const checkpoints = [];
+        const marks = ${JSON.stringify(CHECKPOINTS)};
+        let last = null;
+        let frames = 0;
         let maxItems = 0;
         const start = vp.scrollTop;
+        const probe = document.createElement('canvas');
+        probe.width = probe.height = 24;
+        const ctx = probe.getContext('2d', { willReadFrequently: true });
+        function visibleItems() {
+          const r = vp.getBoundingClientRect();
+          return [...vp.querySelectorAll('[data-testid="gallery-item"]')].filter((e) => {
+            const b = e.getBoundingClientRect();
+            return b.bottom > r.top && b.top < r.bottom;
+          });
+        }
+        const loaded = (e) => { const img = e.querySelector('img'); return !!img && img.complete && img.naturalWidth > 0; };
+        function pixelStd(img) {
+          ctx.drawImage(img, 0, 0, 24, 24);
+          const d = ctx.getImageData(0, 0, 24, 24).data;
+          let s = 0, s2 = 0;
+          for (let i = 0; i < d.length; i += 4) { const v = (d[i] + d[i + 1] + d[i + 2]) / 3; s += v; s2 += v * v; }
+          const n = d.length / 4;
+          return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
+        }
+        function checkpoint(at, done) {
+          const t0 = performance.now();
+          const items0 = visibleItems();
+          const arrived = items0.filter(loaded).length / Math.max(1, items0.length);
+          function poll() {
+            const items = visibleItems();
+            const all = items.length > 0 && items.every(loaded);
+            if (!all && performance.now() - t0 < 5000) { requestAnimationFrame(poll); return; }
+            const probes = items.filter(loaded).filter((_, i) => i % Math.max(1, Math.floor(items.length / 5)) === 0).slice(0, 5);
+            const stds = probes.map((e) => pixelStd(e.querySelector('img')));
+            const minStd = stds.length ? Math.min(...stds) : 0;
+            checkpoints.push({ at, visible: items.length, drawnOnArrival: Number(arrived.toFixed(3)), settleMs: Math.round(performance.now() - t0), ok: all && probes.length > 0 && minStd > 4, probed: probes.length, minPixelStd: Number(minStd.toFixed(1)) });
+            last = null;
+            done();
+          }
+          poll();
+        }
         function frame(t) {
-          stamps.push(t);
+          frames++;
+          if (last !== null) intervals.push(t - last);
+          last = t;
           maxItems = Math.max(maxItems, vp.querySelectorAll('[data-testid="gallery-item"]').length);
           const bottom = vp.scrollHeight - vp.clientHeight;
           if (vp.scrollTop >= bottom - 1) {
-            // Two more frames so the last rows are rendered and measured.
-            requestAnimationFrame((t2) => { stamps.push(t2); requestAnimationFrame((t3) => {
-              stamps.push(t3);
-              const items = [...vp.querySelectorAll('[data-testid="gallery-item"]')].map((e) => Number(e.getAttribute('data-sample-id')));
-              const intervals = stamps.slice(1).map((s, i) => s - stamps[i]);
-              resolve({ intervals, frames: stamps.length, maxItemsInDom: maxItems, scrolledPx: vp.scrollTop - start, lastIdShown: Math.max(...items) });
+            // Two more frames so the last rows are rendered and measured, then the last checkpoint.
+            requestAnimationFrame((t2) => { intervals.push(t2 - last); last = t2; requestAnimationFrame((t3) => {
+              intervals.push(t3 - last);
+              frames += 2;
+              checkpoint(1, () => {
+                const items = [...vp.querySelectorAll('[data-testid="gallery-item"]')].map((e) => Number(e.getAttribute('data-sample-id')));
+                resolve({ checkpoints, intervals, frames, maxItemsInDom: maxItems, scrolledPx: vp.scrollTop - start, lastIdShown: Math.max(...items) });
+              });
             }); });
             return;
           }
+          const before = (vp.scrollTop - start) / Math.max(1, bottom - start);
           vp.scrollTop = Math.min(bottom, vp.scrollTop + ${STEP_PX});
-          requestAnimationFrame(frame);
+          const after = (vp.scrollTop - start) / Math.max(1, bottom - start);
+          const mark = marks.find((m) => m < 1 && before < m && after >= m);
+          // Let this frame render at the new position, then check what it shows.
+          if (mark !== undefined) requestAnimationFrame(() => checkpoint(mark, () => requestAnimationFrame(frame)));
+          else requestAnimationFrame(frame);
         }
         requestAnimationFrame(frame);
       })`)) as ScrollResult;
       const cpuAfter = await cpu();
       const { ids } = await nodeClient(serve).call('samples.ids', {});
       const p95 = percentile(result.intervals, 95);
+      const pixelsOk = result.checkpoints.length === CHECKPOINTS.length && result.checkpoints.every((c) => c.ok);
       report({
         bench: 'gallery-scroll',
         samples: SAMPLES,
@@ -125,12 +193,13 @@ async function main(): Promise<void> {
         p95FrameMs: Number(p95.toFixed(2)),
         p99FrameMs: Number(percentile(result.intervals, 99).toFixed(2)),
         maxFrameMs: Number(Math.max(...result.intervals).toFixed(2)),
+        checkpoints: result.checkpoints,
         mainThreadCpuMsPerFrame: Number(((1000 * (cpuAfter.thread - cpuBefore.thread)) / result.frames).toFixed(2)),
         rendererCpuMsPerFrame: Number(((1000 * (cpuAfter.process - cpuBefore.process)) / result.frames).toFixed(2)),
         idleP50FrameMs: Number(percentile(idle, 50).toFixed(2)),
         idleP95FrameMs: Number(percentile(idle, 95).toFixed(2)),
         target: `p95 frame time <= ${TARGET_MS} ms`,
-        pass: p95 <= TARGET_MS && result.lastIdShown === Math.max(...ids),
+        pass: p95 <= TARGET_MS && result.lastIdShown === Math.max(...ids) && pixelsOk,
       });
     } finally {
       await browser.close();

@@ -201,7 +201,21 @@ export interface Ops {
   'assist.predict': { req: { runId: string; sampleIds: number[] }; res: { runId: string; items: AssistPrediction[] } };
   /** Writes a run's predictions into the missing keypoints of many samples as ONE undoable action (actor `model:<run id>`), tagged for review. */
   'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null }; res: FillBatchResult };
+
+  // Gallery thumbnails (service/thumb-ops.ts).
+  /** Raw pixels of many samples at once (at most 512 ids), in the order asked: the gallery draws them without an image request each. */
+  'thumbs.batch': { req: { ids: number[] }; res: { items: ThumbItem[] } };
 }
+
+/**
+ * One sample's thumbnail source: `bmp` carries an embedded image as an 8-bit grey BMP file (base64; row-major pixels
+ * start at the offset in bytes 10-13, bottom-up); `file` means the sample's pixels are an image file (fetch
+ * GET /image/<id>?size=); `none` means no pixels or no such sample.
+ */
+export type ThumbItem =
+  | { id: number; kind: 'bmp'; width: number; height: number; bmp: string }
+  | { id: number; kind: 'file' }
+  | { id: number; kind: 'none' };
 
 /** One sample's prediction for model-assisted labelling. */
 export interface AssistPrediction {
@@ -278,6 +292,7 @@ export const OP_NAMES = [
   'changes.summary',
   'assist.predict',
   'assist.fillBatch',
+  'thumbs.batch',
 ] as const satisfies readonly OpName[];
 
 // Compile-time check that OP_NAMES covers every operation.

@@ -6,6 +6,7 @@ const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
   { name: 'ui-ops', load: () => import('./ui-ops.js') },
   { name: 'qc-ops', load: () => import('./qc-ops.js') },
   { name: 'assist-ops', load: () => import('./assist-ops.js') },
+  { name: 'thumb-ops', load: () => import('./thumb-ops.js') },
 ];
 
 let loading: Promise<void> | null = null;
