@@ -11,6 +11,8 @@ import type { EpochMetrics, FinalMetrics, TrainProgress } from '../train/trainer
 interface TrainJobParams {
   runId: string;
   resume: boolean;
+  /** The run as recorded by train.start. */
+  record?: RunRecord;
   config?: TrainSettings;
   name?: string;
   backend?: BackendPreference;
@@ -102,7 +104,7 @@ async function trainJob(p: TrainJobParams, ctx: JobRunContext): Promise<TrainJob
     const { resumeRun, startRun } = await engine();
     const session = p.resume
       ? await resumeRun(store, p.runId, { backend: p.backend, signal: ctx.signal, hooks })
-      : await startRun(store, p.config ?? {}, { id: p.runId, name: p.name, backend: p.backend, signal: ctx.signal, hooks });
+      : await startRun(store, p.config ?? {}, { id: p.runId, name: p.name, record: p.record, backend: p.backend, signal: ctx.signal, hooks });
     entry.session = session;
     // The job runner holds pause and cancel; mirror them into the worker.
     let paused = false;
@@ -159,12 +161,14 @@ export function registerTrainOps(): void {
 
   registerOp(
     'train.start',
-    (req, ctx: ServiceContext) => {
-      ctx.store();
-      const runId = newRunId();
-      const { jobId } = ctx.startJob('train', { runId, resume: false, config: req.config, name: req.name, backend: backendOf(req.backend) } satisfies TrainJobParams);
-      live.set(runId, { jobId, session: null });
-      return { jobId, runId };
+    async (req, ctx: ServiceContext) => {
+      const store = ctx.store();
+      // Settings are checked and the run recorded before the job starts: a bad setting fails here, with its name.
+      const { createRun } = await engine();
+      const run = createRun(store, req.config ?? {}, { id: newRunId(), ...(req.name === undefined ? {} : { name: req.name }) });
+      const { jobId } = ctx.startJob('train', { runId: run.id, resume: false, record: run, backend: backendOf(req.backend) } satisfies TrainJobParams);
+      live.set(run.id, { jobId, session: null });
+      return { jobId, runId: run.id };
     },
     (r) => {
       if (r.config !== undefined && (typeof r.config !== 'object' || r.config === null || Array.isArray(r.config))) throw new KpsError('bad-input', 'train.start: config must be an object of training settings');

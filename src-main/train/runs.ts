@@ -170,14 +170,13 @@ function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
   };
 }
 
-/** Starts a new run: records it at once (status running), loads the data, and trains in a worker thread. */
-export async function startRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: RunOptions & { id?: string; name?: string; hooks?: RunHooks } = {}): Promise<RunSession> {
+/** Validates the settings and records a new run (status running) without starting it: train.start answers with its id at once. */
+export function createRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: { id?: string; name?: string } = {}): RunRecord {
   const config = resolveConfig(input, 'training config');
   const info = MODEL_INFO[config.model];
   const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);
   const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id };
   const id = opts.id ?? newRunId();
-  const hooks = opts.hooks ?? {};
   const run: RunRecord = {
     id,
     name: opts.name ?? `${cfg.model} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
@@ -194,6 +193,15 @@ export async function startRun(store: RunStore, input: Partial<Record<keyof Trai
     checkpointDir: join(runsFolder(store.path), id),
   };
   store.saveRun(run);
+  return run;
+}
+
+/** Starts a new run (or one made by createRun): loads the data, and trains in a worker thread. */
+export async function startRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: RunOptions & { id?: string; name?: string; record?: RunRecord; hooks?: RunHooks } = {}): Promise<RunSession> {
+  const run = opts.record ?? createRun(store, input, opts);
+  const cfg = runConfigOf(run);
+  const keypointIndices = cfg.keypointIndices;
+  const hooks = opts.hooks ?? {};
   let data: PreparedData;
   try {
     data = await prepareFor(store, cfg, hooks, opts.signal);

@@ -171,7 +171,10 @@ async function predict(service: Service, project: string, images: string[], opts
       const [modelCoords] = predictCrops(run, schema.keypoints.length, model, [prepared.crop.pixels]);
       const coords = infer.mapBack(modelCoords, prepared.crop.transform);
       const keypoints = schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x));
-      results.push({ file, width: photo.width, height: photo.height, face: prepared.face, usedFallback: prepared.usedFallback, ...(prepared.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}), keypoints });
+      const f = prepared.face;
+      // The detector box (without its own 68 landmarks, which are not the model's prediction).
+      const face = f ? { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score } : null;
+      results.push({ file, width: photo.width, height: photo.height, face, usedFallback: prepared.usedFallback, ...(prepared.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}), keypoints });
     }
   } finally {
     model.dispose();

@@ -112,10 +112,8 @@ describe('training operations', { timeout: 600_000 }, () => {
   });
 
   it('rejects bad training settings with a message naming the setting', async () => {
-    const { jobId } = await service.call('train.start', { config: { epochs: -3 } });
-    const final = await service.call('job.wait', { jobId });
-    expect(final.state).toBe('failed');
-    expect(final.error?.message).toMatch(/epochs must be a positive integer/);
+    await expect(service.call('train.start', { config: { epochs: -3 } })).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(service.call('train.start', { config: { model: 'alexnet' } })).rejects.toThrow(/unknown model "alexnet"/);
     await expect(service.call('train.start', { config: [] as unknown as Record<string, unknown> })).rejects.toThrow(/config must be an object/);
     await expect(service.call('train.pause', { runId: 'nope' })).rejects.toThrow(/not training/);
   });

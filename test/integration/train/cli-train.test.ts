@@ -1,0 +1,79 @@
+// The CLI forms scripts rely on: kps train --json (last line), kps runs, kps evaluate, kps submit, kps predict.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, requireDataDir } from '../../helpers/data.js';
+
+let dir: string;
+let project: string;
+let data: string;
+
+function kps(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  data = join(requireDataDir(), 'kaggle-proxy');
+  dir = mkdtempSync(join(tmpdir(), 'kps-train-cli-'));
+  // A 120-row excerpt (in the temporary folder only) keeps each command short.
+  const lines = readFileSync(join(data, 'training.csv'), 'utf8').split('\n');
+  writeFileSync(join(dir, 'excerpt.csv'), lines.slice(0, 121).join('\n') + '\n');
+  project = join(dir, 'p.kps');
+  expect(kps('new', project, '--schema', 'kaggle-15').code).toBe(0);
+  expect(kps('import', project, join(dir, 'excerpt.csv'), '--format', 'kaggle-csv').code).toBe(0);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kps train and friends', { timeout: 600_000 }, () => {
+  let runId = '';
+  it('kps train --json ends with a summary line; without --json it prints the run id', () => {
+    writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ inputSize: 32, width: 0.5, batch: 16 }));
+    const r = kps('train', project, '--epochs', '2', '--config', join(dir, 'cfg.json'), '--seed', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+    expect(last.status).toBe('done');
+    expect(typeof last.run).toBe('string');
+    expect(typeof last.backend).toBe('string');
+    expect(last.epochs).toBe(2);
+    expect(last.best_val_rmse_px).toBeGreaterThan(0);
+    expect(JSON.parse(lines[0]).epoch).toBe(1);
+    runId = last.run as string;
+    const plain = kps('train', project, '--epochs', '1', '--config', join(dir, 'cfg.json'));
+    expect(plain.code, plain.err).toBe(0);
+    expect(plain.out.trim()).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+  });
+
+  it('kps runs lists both runs; kps evaluate reports pixels per split', () => {
+    const runs = JSON.parse(kps('runs', project, '--json').out) as { id: string }[];
+    expect(runs.map((r) => r.id)).toContain(runId);
+    expect(runs).toHaveLength(2);
+    const ev = kps('evaluate', project, '--run', runId);
+    expect(ev.code, ev.err).toBe(0);
+    expect(ev.out).toMatch(/RMSE px/);
+    expect(ev.out).toMatch(/mean-shape baseline/);
+    expect(ev.out).toMatch(/left_eye_center/);
+  });
+
+  it('kps submit writes RowId,Location for every lookup row; kps predict writes keypoints per image', () => {
+    const out = join(dir, 'submission.csv');
+    const r = kps('submit', project, '--run', runId, '--test', join(data, 'test.csv'), '--lookup', join(data, 'IdLookupTable.csv'), '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    const lookupRows = readFileSync(join(data, 'IdLookupTable.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(rows[0]).toBe('RowId,Location');
+    expect(rows.length - 1).toBe(lookupRows);
+    expect(rows.slice(1).every((l) => /^\d+,\d+(\.\d+)?(e-?\d+)?$/.test(l))).toBe(true);
+
+    const bad = kps('train', project, '--epochs', 'many');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/epochs must be a positive integer/);
+    expect(existsSync(out)).toBe(true);
+  });
+});
