@@ -251,4 +251,47 @@ describe('model-assisted labelling in the editor', () => {
     expect((await studio.api.call('samples.ids', { tag: 'needs review' })).ids).toEqual([]);
     expect(studio.pageErrors).toEqual([]);
   });
+
+  it('fills only the gallery\'s selection when one is made, and undoes it as one', async () => {
+    const candidates = (await studio.api.call('samples.ids', { minMissing: 5 })).ids.filter((id) => id !== blankId).slice(0, 3);
+    expect(candidates).toHaveLength(3);
+    const picks = [candidates[0], candidates[2]];
+    const before = new Map<number, LabelledKeypoint[]>();
+    for (const id of candidates) before.set(id, await stored(id));
+
+    await page.click('[data-testid="nav-gallery"]');
+    await page.waitForSelector('[data-testid="gallery-item"]');
+    for (const [n, id] of picks.entries()) {
+      const item = page.locator(`[data-testid="gallery-item"][data-sample-id="${id}"]`);
+      await item.scrollIntoViewIfNeeded();
+      await item.click(n === 0 ? {} : { modifiers: ['Control'] });
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`[data-testid="editor-stage"][data-sample-id="${picks[1]}"][data-ready="true"]`, { timeout: 20_000 });
+    await page.click('[data-testid="fill-batch"]');
+    await page.waitForSelector('[data-testid="fill-batch-dialog"]');
+    // With a selection, the dialog offers it first.
+    expect(await page.isChecked('[data-testid="fill-scope-selection"]')).toBe(true);
+    expect(await page.textContent('[data-testid="fill-batch-dialog"]')).toContain('selection (2 samples)');
+    await page.click('[data-testid="fill-batch-confirm"]');
+    await page.waitForSelector('[data-testid="fill-batch-dialog"]', { state: 'detached', timeout: 60_000 });
+    await eventually(async () => {
+      for (const id of picks) expect((await studio.api.call('sample.get', { id })).tags).toContain('needs review');
+    });
+    for (const id of picks) {
+      const now = await stored(id);
+      expect(now.filter((k, i) => before.get(id)![i].state === 'missing' && k.state === 'labelled' && k.provenance === `model:${runId}`).length).toBeGreaterThan(0);
+    }
+    // The sample between them was not selected: untouched.
+    expect(await stored(candidates[1])).toEqual(before.get(candidates[1]));
+    expect((await studio.api.call('sample.get', { id: candidates[1] })).tags).not.toContain('needs review');
+
+    await page.keyboard.press('Control+z');
+    await eventually(async () => {
+      for (const id of picks) {
+        expect(await stored(id)).toEqual(before.get(id));
+        expect((await studio.api.call('sample.get', { id })).tags).not.toContain('needs review');
+      }
+    });
+  });
 });
