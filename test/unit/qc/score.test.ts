@@ -46,7 +46,7 @@ describe('scoreSamples', () => {
   const shapes = population(400, 3);
   const swapped = [7, 50, 123];
   const moved = [11, 60, 200, 333];
-  const bad = shapes.map((s) => Float64Array.from(s));
+  const bad: Float64Array[] = shapes.map((s) => Float64Array.from(s));
   for (const i of swapped) bad[i] = swapPairs(bad[i], kaggle.flipPairs);
   for (const i of moved) {
     const k = Number.isFinite(bad[i][20]) ? 10 : 14;
