@@ -75,5 +75,16 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/epochs must be a positive integer/);
     expect(existsSync(out)).toBe(true);
+
+    const photo = join(requireDataDir(), 'imm-face-db', '01-1m.jpg');
+    const predOut = join(dir, 'predictions.json');
+    const p = kps('predict', project, '--run', runId, photo, '--out', predOut, '--no-detect', '--json');
+    expect(p.code, p.err).toBe(0);
+    const preds = JSON.parse(readFileSync(predOut, 'utf8')) as { run: string; images: { file: string; width: number; keypoints: { name: string; x: number; y: number }[] }[] };
+    expect(preds.run).toBe(runId);
+    expect(preds.images[0].width).toBe(640);
+    expect(preds.images[0].keypoints).toHaveLength(15);
+    // Mapped back to the 640x480 photo, not left in the 32x32 model input.
+    expect(Math.max(...preds.images[0].keypoints.map((k) => k.x))).toBeGreaterThan(100);
   });
 });
