@@ -25,8 +25,11 @@ export interface JobRunContext {
   readonly jobId: string;
   /** Aborted when the job is cancelled: pass it to I/O and check it in loops. */
   readonly signal: AbortSignal;
-  /** Report progress (`total` 0 when unknown); `detail` is attached to the status as `detail` for front ends that show more. */
-  progress(done: number, total: number, message?: string, detail?: unknown): void;
+  /**
+   * Report progress (`total` 0 when unknown); `detail` is attached to the status as `detail` for front ends that show more.
+   * Reports are throttled, except a `milestone` (an epoch finished, a backend chosen): front ends must see every one of those.
+   */
+  progress(done: number, total: number, message?: string, detail?: unknown, milestone?: boolean): void;
   /** Throws a `cancelled` KpsError when cancelled; while paused, waits until resumed or cancelled. */
   checkpoint(): Promise<void>;
   readonly paused: boolean;
@@ -107,14 +110,14 @@ export class JobRunner {
     const ctx: JobRunContext = {
       jobId,
       signal: rec.controller.signal,
-      progress: (done, total, message, detail) => {
+      progress: (done, total, message, detail, milestone) => {
         if (rec.status.state !== 'running' && rec.status.state !== 'paused') return;
         rec.status.done = done;
         rec.status.total = total;
         if (message !== undefined) rec.status.message = message;
         if (detail !== undefined) rec.status.detail = detail;
         const now = Date.now();
-        if (now - rec.lastEmit >= PROGRESS_INTERVAL_MS || (total > 0 && done >= total)) {
+        if (milestone || now - rec.lastEmit >= PROGRESS_INTERVAL_MS || (total > 0 && done >= total)) {
           rec.lastEmit = now;
           hooks.onProgress(copyStatus(rec.status));
         }

@@ -88,7 +88,7 @@ async function trainJob(p: TrainJobParams, ctx: JobRunContext): Promise<TrainJob
     onLoad: (d: number, t: number) => ctx.progress(0, 0, `loading samples ${d}/${t}`),
     onBackend: (name: string, reason: string) => {
       lastBackend = `${name} (${reason})`;
-      ctx.progress(0, 0, `backend ${name}: ${reason}`);
+      ctx.progress(0, 0, `backend ${name}: ${reason}`, undefined, true);
     },
     onProgress: (pr: TrainProgress) => {
       stepsPerEpoch = pr.steps;
@@ -97,7 +97,7 @@ async function trainJob(p: TrainJobParams, ctx: JobRunContext): Promise<TrainJob
     },
     onEpoch: (e: EpochMetrics) => {
       const val = e.val_rmse_px === null ? '-' : `${e.val_rmse_px.toFixed(3)} px`;
-      ctx.progress(e.epoch * stepsPerEpoch, 0, `epoch ${e.epoch} done · val RMSE ${val}`, { runId: p.runId, epochDone: e });
+      ctx.progress(e.epoch * stepsPerEpoch, 0, `epoch ${e.epoch} done · val RMSE ${val}`, { runId: p.runId, epochDone: e }, true);
     },
   };
   try {

@@ -41,6 +41,26 @@ describe('job runner', () => {
     expect(progress.at(-1)).toMatchObject({ done: 10, total: 10, message: 'step 10' });
   });
 
+  it('throttles a tight loop of progress reports but never drops a milestone', async () => {
+    registerJobKind<{ epochs: number }, null>('epochs', async (p, ctx) => {
+      for (let e = 1; e <= p.epochs; e++) {
+        for (let step = 0; step < 50; step++) ctx.progress(step, 0, `epoch ${e} step ${step}`);
+        ctx.progress(e, 0, `epoch ${e} done`, { epochDone: e }, true);
+      }
+      return null;
+    });
+    const progress: JobStatus[] = [];
+    service.on('job.progress', (s) => progress.push(s));
+    const { jobId } = service.startJob('epochs', { epochs: 5 });
+    await service.call('job.wait', { jobId });
+    const mine = progress.filter((s) => s.jobId === jobId);
+    // 250 step reports within a few milliseconds are throttled to a handful...
+    expect(mine.filter((s) => /step/.test(s.message)).length).toBeLessThan(50);
+    // ...while every epoch's milestone arrives, in order.
+    const done = mine.map((s) => (s as { detail?: { epochDone?: number } }).detail?.epochDone).filter((e) => e !== undefined);
+    expect([...new Set(done)]).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('pauses at a checkpoint and resumes', async () => {
     let step = 0;
     registerJobKind('loop', async (_p, ctx) => {
