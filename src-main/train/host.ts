@@ -32,10 +32,9 @@ export interface HostHooks {
   onEpoch?(e: EpochMetrics): void;
 }
 
-/** The worker's bootstrap beside this module: it loads worker.js when built, else worker.ts through tsx. */
-function workerEntry(): URL {
-  return new URL('./worker-boot.mjs', import.meta.url);
-}
+/** The shared bootstrap (worker-boot.mjs) and the worker module it loads: worker.js when built, else worker.ts through tsx. */
+const workerBoot = new URL('./worker-boot.mjs', import.meta.url);
+const workerModule = fileURLToPath(new URL('./worker', import.meta.url));
 
 /**
  * Starts a job. In a worker thread by default; `inProcess` (or KPS_TRAIN_IN_PROCESS=1) runs it on this thread,
@@ -44,7 +43,7 @@ function workerEntry(): URL {
 export function startTrainingJob(job: TrainJob, hooks: HostHooks = {}, opts: { backend?: BackendPreference; inProcess?: boolean } = {}): TrainHandle {
   const backendPref = opts.backend ?? 'auto';
   if (opts.inProcess ?? process.env.KPS_TRAIN_IN_PROCESS === '1') return startInProcess(job, hooks, backendPref);
-  const worker = new Worker(fileURLToPath(workerEntry()), { execArgv: [] });
+  const worker = new Worker(fileURLToPath(workerBoot), { execArgv: [], argv: [workerModule] });
   let resolveBackend!: (b: BackendInfo) => void;
   let rejectBackend!: (e: unknown) => void;
   const backend = new Promise<BackendInfo>((res, rej) => {
