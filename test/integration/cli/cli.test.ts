@@ -1,6 +1,6 @@
 // The `kps` CLI as a user runs it: new, import the real kaggle-proxy training.csv, stats, export, serve, errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,19 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The first line `kps serve` prints on stdout (its URL line); rejects if the server exits before printing it. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+}
 
 describe('kps CLI', () => {
   it('kps new creates a project with the schema', () => {
@@ -154,15 +167,7 @@ describe('kps CLI', () => {
   it('kps serve prints one URL line and serves the API for the project', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', project, '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const nl = out.indexOf('\n');
-          if (nl >= 0) resolve(out.slice(0, nl));
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
+      const line = await firstLine(child);
       const m = /^Keypoint Studio \(web mode\): (http:\/\/127\.0\.0\.1:(\d+)\/)$/.exec(line);
       expect(m).not.toBeNull();
       const res = await fetch(`${m![1]}api/project.info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
@@ -176,15 +181,7 @@ describe('kps CLI', () => {
   it('kps serve on a non-loopback host prints a URL with a token and refuses requests without it', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const nl = out.indexOf('\n');
-          if (nl >= 0) resolve(out.slice(0, nl));
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
+      const line = await firstLine(child);
       const m = /^Keypoint Studio \(web mode\): (http:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9_-]+)$/.exec(line);
       expect(m).not.toBeNull();
       const [, base, token] = m!;
