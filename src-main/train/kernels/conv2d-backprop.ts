@@ -1,7 +1,7 @@
 // Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22) and a fast Conv2DBackpropInput, both run on the backend's own XNNPACK Conv2D.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { alloc, free, runWasmKernel, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
+import { alloc, free, reshapeInfo, runWasmKernel, view, type TensorInfo, type WasmKernelArgs } from './wasm-util.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -72,6 +72,59 @@ function dyBlockToHWBC(backend: BackendWasm, dy: TensorInfo, y0: number, y1: num
 const BLOCK_VALUES = 16384;
 
 /**
+ * Rows of the filter gradient (taps x input channels) at or below which it goes through one matrix product instead
+ * of the convolution; 1x1 filters always do. Through the convolution such a layer has only kh*kw*C output "pixels",
+ * too few for XNNPACK's tiles: the grey first layer of VGG (3x3, 1 -> 32 at 96x96) cost 5-8 forward convolutions.
+ * Measured per case (batch 32, docs/kernels.md): the product wins up to 72 rows and for 1x1 filters up to 256 rows,
+ * and loses from about 108 rows of a 3x3 filter on.
+ */
+const SMALL_ROWS = 72;
+
+/**
+ * dW as [kh*kw*C, K] x [K, Co] with K = B*oh*ow: the left factor is the transposed im2col of x (kh*kw*C rows, built
+ * here, zero where the window meets padding), the right one is dy itself (no copy). One stock XNNPACK matrix product.
+ */
+function backpropFilterByMatMul(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outChannels: Co, outHeight: oh, outWidth: ow,
+    strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const K = B * oh * ow;
+  const rows = kh * kw * C;
+  const a = alloc(backend, [1, rows, K]);
+  const b = reshapeInfo(backend, dy, [1, K, Co]);
+  const src = view(backend, x);
+  const dst = view(backend, a);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let c = 0; c < C; c++) {
+        let d = ((i * kw + j) * C + c) * K;
+        for (let n = 0; n < B; n++) {
+          for (let y = 0; y < oh; y++) {
+            const r = y * sh + i - pt;
+            if (r < 0 || r >= H) {
+              dst.fill(0, d, d + ow);
+              d += ow;
+              continue;
+            }
+            const rowBase = ((n * H + r) * W) * C + c;
+            for (let q = 0; q < ow; q++) {
+              const col = q * sw + j - pl;
+              dst[d++] = col >= 0 && col < W ? src[rowBase + col * C] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false }); // [1, rows, Co]
+  free(backend, a, b);
+  const dW = reshapeInfo(backend, out, [kh, kw, C, Co]);
+  free(backend, out);
+  return dW;
+}
+
+/**
  * dW[i,j,c,o] = sum_{b,y,x} xpad[b, y*sh+i, x*sw+j, c] * dy[b,y,x,o].
  * That is a stride-1 convolution whose "images" are the input channels, whose "channels" are the batch, whose filter
  * is dy (oh x ow taps, dilated by the forward stride) and whose output is kh x kw. XNNPACK does not block over a
@@ -93,6 +146,7 @@ export function conv2DBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
   const pl = info.padInfo.left;
   // Columns: the padded width the convolution must see so that exactly kw outputs come out; columns the forward
   // pass never read (a valid padding's leftover) are dropped instead of padding negatively.
+  if (kh * kw === 1 || kh * kw * C <= SMALL_ROWS) return backpropFilterByMatMul(backend, x, dy, info);
   const pr = kw + (ow - 1) * sw - pl - W;
   const wc = W + Math.min(0, pr);
   const right = Math.max(0, pr);

@@ -72,10 +72,14 @@ interface ConvCase {
 const explicitA: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
 const explicitB: Pad = [[0, 0], [3, 0], [2, 2], [0, 0]];
 const convCases: ConvCase[] = [];
+// Conv2DBackpropFilter has two paths: one matrix product for filters of at most 72 taps x input channels (and 1x1
+// filters), the XNNPACK convolution in row blocks above that. Each family below runs through both.
 for (const s of [1, 2, 3] as const) {
   for (const pad of ['same', 'valid', explicitA, explicitB] as Pad[]) {
     convCases.push({ x: [2, 9, 11, 3], f: [3, 3, 3, 5], s, pad });
+    convCases.push({ x: [2, 9, 11, 9], f: [3, 3, 9, 5], s, pad });
     convCases.push({ x: [1, 13, 7, 2], f: [5, 2, 2, 4], s, pad });
+    convCases.push({ x: [1, 13, 7, 8], f: [5, 2, 8, 4], s, pad });
   }
 }
 convCases.push(
@@ -91,6 +95,12 @@ convCases.push(
   { x: [32, 70, 33, 2], f: [3, 3, 2, 3], s: 2, pad: 'same' },
   { x: [64, 30, 300, 1], f: [5, 5, 1, 2], s: 1, pad: explicitB },
   { x: [64, 31, 301, 1], f: [3, 3, 1, 2], s: 3, pad: 'valid' },
+  { x: [8, 64, 40, 9], f: [3, 3, 9, 3], s: 1, pad: 'same' },
+  { x: [32, 70, 33, 9], f: [3, 3, 9, 3], s: 2, pad: 'same' },
+  { x: [16, 30, 300, 3], f: [5, 5, 3, 2], s: 1, pad: explicitB },
+  { x: [16, 31, 301, 9], f: [3, 3, 9, 2], s: 3, pad: 'valid' },
+  { x: [64, 12, 12, 16], f: [3, 3, 16, 8], s: 1, pad: 'same' },
+  { x: [2, 6, 6, 100], f: [1, 1, 100, 3], s: 2, pad: 'same' },
   // A filter as large as the input, and an input of one pixel.
   { x: [2, 5, 5, 3], f: [5, 5, 3, 2], s: 1, pad: 'valid' },
   { x: [4, 1, 1, 3], f: [3, 3, 3, 2], s: 1, pad: 'same' },
@@ -141,7 +151,7 @@ describe('Conv2DBackpropInput matches cpu', () => {
 });
 
 describe('conv2d gradients through tf.grads match cpu (the path training takes)', () => {
-  for (const c of [convCases[0], convCases[9], convCases[convCases.length - 8]]) {
+  for (const c of [convCases[0], convCases[1], convCases[9], convCases[convCases.length - 8]]) {
     it(label(c), async () => {
       const xs = input(c.x, 77);
       const fs = input(c.f, 78);
