@@ -8,23 +8,10 @@ import type { KeypointSchema, LabelledKeypoint, SampleDetail } from '../../../sr
 import { augmentPreview, type PreviewStore } from '../../../src-main/augment/preview-op.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { centroidNear, dotImage } from './dots.js';
+import { schema5 } from '../store/fixtures.js';
 
-const schema: KeypointSchema = {
-  id: 'synthetic-5',
-  title: 'eyes, nose, mouth corners',
-  keypoints: [
-    { name: 'left_eye', group: 'eye', side: 'left', color: '#f00' },
-    { name: 'right_eye', group: 'eye', side: 'right', color: '#0f0' },
-    { name: 'nose_tip', group: 'nose', side: 'center', color: '#00f' },
-    { name: 'mouth_left', group: 'mouth', side: 'left', color: '#ff0' },
-    { name: 'mouth_right', group: 'mouth', side: 'right', color: '#0ff' },
-  ],
-  flipPairs: [
-    [0, 1],
-    [3, 4],
-  ],
-  edges: [],
-};
+// The store tests' five-point schema: eyes, nose tip, mouth corners, with both left/right pairs.
+const schema: KeypointSchema = schema5;
 
 /** Keypoints in a face-like layout for an image of the given size (left = subject's left = image right). */
 function layout(w: number, h: number): LabelledKeypoint[] {
