@@ -12,7 +12,13 @@ export default defineConfig({
       // Native and heavy packages stay in node_modules (asarUnpack-ed by electron-builder).
       externalizeDeps: true,
       rollupOptions: {
-        input: { index: r('./src-main/electron/main.ts') },
+        // The training engine's worker threads are entries of their own beside index.js; main.ts points
+        // KPS_WORKER_DIR at this folder (src-main/train/worker-files.ts).
+        input: {
+          index: r('./src-main/electron/main.ts'),
+          'train-worker': r('./src-main/train/worker.ts'),
+          'train-parallel-worker': r('./src-main/train/parallel/worker.ts'),
+        },
         output: { format: 'es', entryFileNames: '[name].js' },
       },
     },

@@ -12,6 +12,8 @@ import { IMAGE_SCHEME, type FileDialogOptions } from '../transport/ipc-channels.
 import { errorStatus } from '../transport/http.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The bundled training workers sit beside this file (electron.config.ts); the training engine starts them from here.
+process.env.KPS_WORKER_DIR ??= here;
 /** electron-vite puts the renderer beside main: out/renderer; the preload in out/preload. KPS_RENDERER_DIR overrides (tests). */
 const rendererDir = process.env.KPS_RENDERER_DIR ? resolve(process.env.KPS_RENDERER_DIR) : resolve(here, '../renderer');
 const preloadPath = resolve(here, '../preload/index.cjs');

@@ -16,7 +16,8 @@ export interface BackendInfo {
   reason: string;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite injects a `require` of its own into ES module bundles.
+const nodeRequire = createRequire(import.meta.url);
 let current: BackendInfo | null = null;
 
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -27,7 +28,7 @@ export function isBackendPreference(value: string): value is BackendPreference {
 
 /** Folder holding the .wasm binaries of @tensorflow/tfjs-backend-wasm, with a trailing slash. */
 export function wasmBinaryDir(): string {
-  const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+  const main = nodeRequire.resolve('@tensorflow/tfjs-backend-wasm');
   // The package's "main" lives in dist/, which is where the .wasm files are.
   return path.dirname(main) + path.sep;
 }

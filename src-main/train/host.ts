@@ -1,10 +1,10 @@
 // Runs a training job in a worker thread (so the main process never blocks), or in-process for tests and fallbacks.
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { KpsError } from '../core/errors.js';
 import type { ServiceErrorShape } from '../service/api.js';
 import type { BackendInfo, BackendPreference } from './backend.js';
+import { trainWorkerStart } from './worker-files.js';
 import { runTraining, type EpochMetrics, type TrainJob, type TrainOutcome, type TrainProgress } from './trainer.js';
 
 export type HostToWorker = { type: 'start'; job: TrainJob; backend: BackendPreference } | { type: 'control'; state: 'run' | 'pause' | 'cancel' };
@@ -32,9 +32,6 @@ export interface HostHooks {
   onEpoch?(e: EpochMetrics): void;
 }
 
-/** The shared bootstrap (worker-boot.mjs) and the worker module it loads: worker.js when built, else worker.ts through tsx. */
-const workerBoot = new URL('./worker-boot.mjs', import.meta.url);
-const workerModule = fileURLToPath(new URL('./worker', import.meta.url));
 
 /**
  * Starts a job. In a worker thread by default; `inProcess` (or KPS_TRAIN_IN_PROCESS=1) runs it on this thread,
@@ -43,7 +40,8 @@ const workerModule = fileURLToPath(new URL('./worker', import.meta.url));
 export function startTrainingJob(job: TrainJob, hooks: HostHooks = {}, opts: { backend?: BackendPreference; inProcess?: boolean } = {}): TrainHandle {
   const backendPref = opts.backend ?? 'auto';
   if (opts.inProcess ?? process.env.KPS_TRAIN_IN_PROCESS === '1') return startInProcess(job, hooks, backendPref);
-  const worker = new Worker(fileURLToPath(workerBoot), { execArgv: [], argv: [workerModule] });
+  const start = trainWorkerStart('trainer');
+  const worker = new Worker(start.file, { execArgv: [], argv: start.argv });
   let resolveBackend!: (b: BackendInfo) => void;
   let rejectBackend!: (e: unknown) => void;
   const backend = new Promise<BackendInfo>((res, rej) => {

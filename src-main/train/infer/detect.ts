@@ -75,21 +75,22 @@ interface FaceApi {
   TinyFaceDetectorOptions: new (o: { inputSize?: number; scoreThreshold?: number }) => unknown;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite injects a `require` of its own into ES module bundles.
+const nodeRequire = createRequire(import.meta.url);
 let faceApi: FaceApi | null = null;
 /** Nets loaded, as "name@folder". */
 const loaded = new Set<string>();
 
 /** Folder of the detector weights inside the npm package. */
 export function detectorModelDir(): string {
-  return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+  return join(dirname(nodeRequire.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
 async function ensureDetector(name: DetectorName, landmarks: boolean, dir: string): Promise<FaceApi> {
   if (!currentBackend()) await initBackend('auto');
   if (!faceApi) {
     // The Node WebAssembly build: it uses the same @tensorflow/tfjs instance as the trainer and whatever backend is active.
-    faceApi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    faceApi = nodeRequire('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   }
   const api = faceApi;
   const load = async (key: string, net: FaceApiNet) => {

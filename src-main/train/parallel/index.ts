@@ -1,10 +1,10 @@
 // Data-parallel training across worker threads: each worker holds the model, computes gradients on a shard; main averages and steps.
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, type BackendPreference } from '../backend.js';
 import type { ModelOptions } from '../models/index.js';
+import { trainWorkerStart } from '../worker-files.js';
 import type { CoordLossName, FromWorker, ToWorker, WorkerReady, WorkerStepDone } from './protocol.js';
 
 export type { CoordLossName } from './protocol.js';
@@ -133,10 +133,8 @@ export async function createParallelStepper(opts: ParallelStepperOptions): Promi
   let trainable: boolean[] = [];
   let sizes: number[] = [];
 
-  // The training engine's shared bootstrap loads this folder's worker (worker.js when built, else worker.ts).
-  const boot = new URL('../worker-boot.mjs', import.meta.url);
-  const workerModule = fileURLToPath(new URL('./worker', import.meta.url));
-  const spawn = (): WorkerHandle => new WorkerHandle(new Worker(boot, { execArgv: [], argv: [workerModule] }));
+  const start = trainWorkerStart('parallel');
+  const spawn = (): WorkerHandle => new WorkerHandle(new Worker(start.file, { execArgv: [], argv: start.argv }));
   const init = (h: WorkerHandle, buf: SharedArrayBuffer): void =>
     h.post({ type: 'init', modelName: opts.modelName, modelOpts: opts.modelOpts, loss: opts.loss ?? 'mse', ...(opts.huberDelta === undefined ? {} : { huberDelta: opts.huberDelta }), backend, weights: buf });
 
