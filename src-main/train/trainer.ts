@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import os from 'node:os';
 import type { KeypointSchema } from '../core/types.js';
 import { KpsError } from '../core/errors.js';
-import type { TrainConfig } from './config.js';
+import { resolveWorkers, type TrainConfig } from './config.js';
+import { currentBackend } from './backend.js';
 import type { PreparedData } from './data.js';
 import { predictionsToPixels } from './data.js';
 import { buildModel, MODEL_INFO, withHeatmapOutput } from './models/index.js';
@@ -271,10 +273,11 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
   early.bad = st.early.bad;
   const augment = await makeAugmenter(config, schema, data.keypointIndices);
   // Data-parallel across worker threads when asked for and the loss allows it (the heatmap loss runs on one thread).
+  const workers = resolveWorkers(config.workers, currentBackend()?.name, os.availableParallelism());
   const parallel =
-    config.workers > 1 && !heatModel && config.loss !== 'heatmap'
+    workers > 1 && !heatModel && config.loss !== 'heatmap'
       ? await (await import('./parallel/index.js')).createParallelStepper({
-          workers: config.workers,
+          workers,
           modelName: config.model,
           modelOpts: { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width },
           loss: config.loss,

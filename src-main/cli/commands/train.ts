@@ -243,7 +243,7 @@ export const trainCommand: CliCommand = {
       .option('--augment <spec>', 'none, a preset (light, default, strong) or JSON parameters')
       .option('--split <spec>', 'random[:test[:val]] (default 0.1, 0.1), group[:test[:val]] or stored')
       .option('--seed <n>', 'seed for the split, the weights and the batches (default 1)')
-      .option('--workers <n>', 'data-parallel worker threads (recorded; see docs/training.md)')
+      .option('--workers <n>', 'data-parallel worker threads; 0 = auto, the default: one per core (at most 4) on WebAssembly, none on native backends')
       .option('--config <file.json>', 'training settings as JSON; flags override it')
       .option('--minutes <m>', 'stop after M minutes of wall time, keeping the best checkpoint')
       .option('--loss <name>', 'mse, l1, huber or heatmap (unet)')

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, SgdMomentum, clipByGlobalNorm, EarlyStopping, initialScheduleState, learningRate, parseSchedule, scheduleEpochEnd } from '../../../src-main/train/optim.js';
-import { resolveConfig } from '../../../src-main/train/config.js';
+import { MAX_AUTO_WORKERS, resolveConfig, resolveWorkers } from '../../../src-main/train/config.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -124,6 +124,22 @@ describe('training config', () => {
     expect(() => resolveConfig({ bogus: 1 } as never)).toThrow(/unknown setting "bogus"/);
     expect(() => resolveConfig({ loss: 'heatmap', model: 'vgg' })).toThrow(/heatmap loss needs a heatmap model/);
     expect(() => resolveConfig({ split: 'half' })).toThrow(/split must be/);
+  });
+});
+
+describe('worker threads', () => {
+  it('default to auto: one per core on WebAssembly (capped), none on the native backends; a setting wins', () => {
+    expect(resolveConfig({}).workers).toBe(0);
+    expect(resolveConfig({ workers: '3' }).workers).toBe(3);
+    expect(() => resolveConfig({ workers: -1 })).toThrow(/workers must be a non-negative integer/);
+    expect(resolveWorkers(0, 'wasm', 2)).toBe(2);
+    expect(resolveWorkers(0, 'wasm', 1)).toBe(1);
+    expect(resolveWorkers(0, 'wasm', 64)).toBe(MAX_AUTO_WORKERS);
+    expect(resolveWorkers(0, 'tensorflow', 8)).toBe(1);
+    expect(resolveWorkers(0, 'tensorflow-gpu', 8)).toBe(1);
+    expect(resolveWorkers(0, undefined, 8)).toBe(1);
+    expect(resolveWorkers(3, 'tensorflow', 8)).toBe(3);
+    expect(resolveWorkers(1, 'wasm', 8)).toBe(1);
   });
 });
 
