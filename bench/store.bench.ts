@@ -9,6 +9,7 @@ import type { Keypoint } from '../src-main/core/types.js';
 import type { ImportedSample } from '../src-main/formats/types.js';
 import { loadBuiltinSchema } from '../src-main/formats/schemas.js';
 import { createProject, openProject } from '../src-main/store/project.js';
+import { Rng } from '../src-main/train/rng.js';
 import { median, percentile, report } from './util.js';
 
 const ROWS = 7049;
@@ -16,16 +17,10 @@ const SIDE = 96;
 const LIST_TARGET_MS = 300;
 const EDIT_TARGET_MS = 5;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): the training engine's seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /**
