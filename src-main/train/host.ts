@@ -1,10 +1,9 @@
 // Runs a training job in a worker thread (so the main process never blocks), or in-process for tests and fallbacks.
 import * as tf from '@tensorflow/tfjs';
-import { Worker } from 'node:worker_threads';
 import { KpsError } from '../core/errors.js';
 import type { ServiceErrorShape } from '../service/api.js';
 import type { BackendInfo, BackendPreference } from './backend.js';
-import { trainWorkerStart } from './worker-files.js';
+import { spawnTrainWorker } from './worker-files.js';
 import { runTraining, type EpochMetrics, type TrainJob, type TrainOutcome, type TrainProgress } from './trainer.js';
 
 export type HostToWorker = { type: 'start'; job: TrainJob; backend: BackendPreference } | { type: 'control'; state: 'run' | 'pause' | 'cancel' };
@@ -32,7 +31,6 @@ export interface HostHooks {
   onEpoch?(e: EpochMetrics): void;
 }
 
-
 /**
  * Starts a job. In a worker thread by default; `inProcess` (or KPS_TRAIN_IN_PROCESS=1) runs it on this thread,
  * which still yields between steps but cannot use a different backend from the caller's.
@@ -40,8 +38,7 @@ export interface HostHooks {
 export function startTrainingJob(job: TrainJob, hooks: HostHooks = {}, opts: { backend?: BackendPreference; inProcess?: boolean } = {}): TrainHandle {
   const backendPref = opts.backend ?? 'auto';
   if (opts.inProcess ?? process.env.KPS_TRAIN_IN_PROCESS === '1') return startInProcess(job, hooks, backendPref);
-  const start = trainWorkerStart('trainer');
-  const worker = new Worker(start.file, { execArgv: [], argv: start.argv });
+  const worker = spawnTrainWorker('trainer');
   let resolveBackend!: (b: BackendInfo) => void;
   let rejectBackend!: (e: unknown) => void;
   const backend = new Promise<BackendInfo>((res, rej) => {

@@ -1,6 +1,7 @@
 // Where the training engine's worker threads start: from the sources in development (worker-boot.mjs loads the
 // TypeScript through tsx), or from the bundle's own entries when electron-vite built the main process.
 import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,4 +33,10 @@ export function trainWorkerStart(kind: TrainWorkerKind): WorkerStart {
     file: fileURLToPath(new URL('./worker-boot.mjs', import.meta.url)),
     argv: [fileURLToPath(new URL(SOURCE_WORKERS[kind], import.meta.url))],
   };
+}
+
+/** Starts a worker thread of this kind (see trainWorkerStart), without the parent's execArgv. */
+export function spawnTrainWorker(kind: TrainWorkerKind): Worker {
+  const start = trainWorkerStart(kind);
+  return new Worker(start.file, { execArgv: [], argv: start.argv });
 }

@@ -142,11 +142,11 @@ export function conv2DBackpropFilterWasm(args: WasmKernelArgs): TensorInfo {
     attrs.pad as Pad, attrs.dimRoundingMode as Rounding, false, 'channelsLast');
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outChannels: Co, outHeight: oh, outWidth: ow,
     strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  if (kh * kw === 1 || kh * kw * C <= SMALL_ROWS) return backpropFilterByMatMul(backend, x, dy, info);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Columns: the padded width the convolution must see so that exactly kw outputs come out; columns the forward
   // pass never read (a valid padding's leftover) are dropped instead of padding negatively.
-  if (kh * kw === 1 || kh * kw * C <= SMALL_ROWS) return backpropFilterByMatMul(backend, x, dy, info);
   const pr = kw + (ow - 1) * sw - pl - W;
   const wc = W + Math.min(0, pr);
   const right = Math.max(0, pr);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, type BackendPreference } from '../backend.js';
 import type { ModelOptions } from '../models/index.js';
-import { trainWorkerStart } from '../worker-files.js';
+import { spawnTrainWorker } from '../worker-files.js';
 import type { CoordLossName, FromWorker, ToWorker, WorkerReady, WorkerStepDone } from './protocol.js';
 
 export type { CoordLossName } from './protocol.js';
@@ -133,8 +133,7 @@ export async function createParallelStepper(opts: ParallelStepperOptions): Promi
   let trainable: boolean[] = [];
   let sizes: number[] = [];
 
-  const start = trainWorkerStart('parallel');
-  const spawn = (): WorkerHandle => new WorkerHandle(new Worker(start.file, { execArgv: [], argv: start.argv }));
+  const spawn = (): WorkerHandle => new WorkerHandle(spawnTrainWorker('parallel'));
   const init = (h: WorkerHandle, buf: SharedArrayBuffer): void =>
     h.post({ type: 'init', modelName: opts.modelName, modelOpts: opts.modelOpts, loss: opts.loss ?? 'mse', ...(opts.huberDelta === undefined ? {} : { huberDelta: opts.huberDelta }), backend, weights: buf });
 
