@@ -23,16 +23,18 @@ function bin(name) {
   return join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 }
 
-/** The Electron binary's path, or why it cannot be used. */
+/** The Electron binary's path (KPS_ELECTRON_BINARY, else the electron package's), or why it cannot be used. */
 function electronBinary() {
-  let path;
-  try {
-    // The electron package exports the binary's path, and throws when its download did not happen.
-    path = require('electron');
-  } catch {
-    return { path: null, why: 'the Electron binary is not installed (its download was skipped or failed)' };
+  let path = process.env.KPS_ELECTRON_BINARY || undefined;
+  if (!path) {
+    try {
+      // The electron package exports the binary's path, and throws when its download did not happen.
+      path = require('electron');
+    } catch {
+      return { path: null, why: 'the Electron binary is not installed (its download was skipped or failed)' };
+    }
   }
-  if (typeof path !== 'string' || !existsSync(path)) return { path: null, why: 'the Electron binary is missing' };
+  if (typeof path !== 'string' || !existsSync(path)) return { path: null, why: `the Electron binary ${String(path)} is missing` };
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return { path: null, why: 'there is no display to show the Electron window on' };
   }

@@ -1,8 +1,8 @@
 // Shared plumbing of the `kps` commands: the service, one-line errors, progress bars, JSON output.
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { KpsError } from '../core/errors.js';
 import type { JobStatus, ServiceErrorShape } from '../service/api.js';
-import { Service } from '../service/service.js';
+import type { Service } from '../service/service.js';
 
 /** A command module: adds itself to the program. The list lives in commands/index.ts. */
 export interface CliCommand {
@@ -12,6 +12,8 @@ export interface CliCommand {
 
 /** Open a service (web mode, like `kps serve`), run `fn`, then close the project cleanly whatever happens. */
 export async function withService<T>(fn: (service: Service) => Promise<T>): Promise<T> {
+  // Loaded on first use: `kps --help` and argument errors never load the store, the formats or sharp.
+  const { Service } = await import('../service/service.js');
   const service = await Service.create({ mode: 'web', actor: 'cli' });
   try {
     return await fn(service);
@@ -34,11 +36,13 @@ function errorFromShape(shape: ServiceErrorShape): KpsError {
  */
 export async function waitForJob(service: Service, jobId: string, label: string): Promise<JobStatus> {
   const tty = process.stderr.isTTY === true;
+  // The bar's module loads only for a terminal (it is not needed for --help, pipes or tests).
+  const Bar = tty ? (await import('cli-progress')).SingleBar : null;
   let bar: SingleBar | null = null;
   const off = service.on('job.progress', (s) => {
-    if (!tty || s.jobId !== jobId) return;
+    if (!Bar || s.jobId !== jobId) return;
     if (!bar && s.total > 0) {
-      bar = new SingleBar({
+      bar = new Bar({
         stream: process.stderr,
         // Counts are shown for records; byte totals (reading a big CSV) show only the percentage.
         format: (options, params, payload: { message?: string }) => {

@@ -1,5 +1,5 @@
 // The Electron main process: one locked-down window, the app:// and kps-image:// protocols, the menu, and the service over IPC.
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -62,11 +62,25 @@ const stateFile = (): string => join(app.getPath('userData'), 'window-state.json
 function loadWindowState(): WindowState {
   try {
     const s = JSON.parse(readFileSync(stateFile(), 'utf8')) as WindowState;
-    if (Number.isFinite(s.width) && Number.isFinite(s.height) && s.width >= 400 && s.height >= 300) return s;
+    if (Number.isFinite(s.width) && Number.isFinite(s.height) && s.width >= 400 && s.height >= 300) {
+      const state: WindowState = { width: s.width, height: s.height, maximized: s.maximized === true };
+      // A place is kept only when it is on a display that still exists (a monitor may have been unplugged);
+      // otherwise the window opens centred at the remembered size.
+      if (Number.isFinite(s.x) && Number.isFinite(s.y) && onSomeDisplay(s.x!, s.y!, s.width, s.height)) Object.assign(state, { x: s.x, y: s.y });
+      return state;
+    }
   } catch {
     // First run or unreadable: defaults.
   }
   return { width: 1280, height: 820 };
+}
+/** Whether the window's top edge (its title bar, to drag it by) lies on some display's work area, at least 100x50 px of it. */
+function onSomeDisplay(x: number, y: number, width: number, height: number): boolean {
+  return screen.getAllDisplays().some(({ workArea: a }) => {
+    const w = Math.min(x + width, a.x + a.width) - Math.max(x, a.x);
+    const h = Math.min(y + height, a.y + a.height) - Math.max(y, a.y);
+    return w >= Math.min(100, width) && h >= Math.min(50, height) && y >= a.y && y < a.y + a.height;
+  });
 }
 function saveWindowState(win: BrowserWindow): void {
   try {
@@ -280,7 +294,22 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
-/** No new windows, no navigation away from the app; external links go to the system browser. */
+/** Whether a URL is the app's own page: app://renderer/... exactly (not a host that merely starts with it), or the dev server. */
+function isAppUrl(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (devServerUrl) {
+    const dev = new URL(devServerUrl);
+    return u.protocol === dev.protocol && u.host === dev.host;
+  }
+  return u.protocol === 'app:' && u.host === 'renderer';
+}
+
+/** No new windows, no navigation or redirect away from the app; external links go to the system browser. */
 function lockDownNavigation(): void {
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
@@ -288,18 +317,23 @@ function lockDownNavigation(): void {
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
-      const allowed = devServerUrl ? url.startsWith(devServerUrl) : url.startsWith(APP_ORIGIN);
-      if (!allowed) event.preventDefault();
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    // Server redirects do not pass through will-navigate.
+    contents.on('will-redirect', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  // Deny every permission request (camera, notifications...): the app needs none.
+  // Deny every permission (camera, notifications, clipboard reads...), both when a page asks and when it checks: the app needs none.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
 }
 
-function projectFromArgv(argv: string[]): string | null {
-  const file = argv.slice(1).find((a) => a.toLowerCase().endsWith('.kps'));
-  return file ? resolve(file) : null;
+/** The .kps named on a command line, resolved against the folder that launch ran in (a second instance's may differ from ours). */
+function projectFromArgv(argv: string[], cwd: string = process.cwd()): string | null {
+  const file = argv.slice(1).find((a) => !a.startsWith('-') && a.toLowerCase().endsWith('.kps'));
+  return file ? resolve(cwd, file) : null;
 }
 
 async function main(): Promise<void> {
@@ -327,12 +361,12 @@ async function main(): Promise<void> {
   const project = projectFromArgv(process.argv);
   if (project) await service.call('project.open', { path: project }).catch((err: unknown) => reportError('Could not open the project', err));
 
-  app.on('second-instance', (_e, argv) => {
+  app.on('second-instance', (_e, argv, workingDirectory) => {
     if (mainWindow) {
       if (mainWindow.isMinimized()) mainWindow.restore();
       mainWindow.focus();
     }
-    const p = projectFromArgv(argv);
+    const p = projectFromArgv(argv, workingDirectory);
     if (p) void service.call('project.open', { path: p }).catch((err: unknown) => reportError('Could not open the project', err));
   });
   app.on('activate', () => {

@@ -1,9 +1,7 @@
 // `kps bench-train --model <name> [--batch N] [--steps N] [--workers N] [--json]`: training and inference samples/s on random 96x96 data.
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
-import { isBackendPreference } from '../../train/backend.js';
-import { DEFAULT_MODEL, MODEL_NAMES } from '../../train/models/index.js';
-import { benchTrain } from '../../train/parallel/bench.js';
+import { DEFAULT_MODEL, MODEL_NAMES } from '../../train/models/names.js';
 import { action, printJson, type CliCommand } from '../context.js';
 
 function int(flag: string) {
@@ -37,6 +35,8 @@ export const benchTrainCommand: CliCommand = {
       .option('--json', 'print one JSON object')
       .action(
         action(async (opts: Opts) => {
+          // TensorFlow.js loads with these: only when the command runs.
+          const [{ isBackendPreference }, { benchTrain }] = await Promise.all([import('../../train/backend.js'), import('../../train/parallel/bench.js')]);
           if (opts.backend !== undefined && !isBackendPreference(opts.backend)) {
             throw new KpsError('bad-input', `--backend must be auto, tensorflow-gpu, tensorflow, wasm or cpu, got "${opts.backend}"`);
           }

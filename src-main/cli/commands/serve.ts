@@ -1,16 +1,24 @@
 // `kps serve [project.kps] [--port N] [--host H]`: web mode, the renderer and the API over HTTP + WebSocket.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, OptionValues } from 'commander';
-import { Service } from '../../service/service.js';
-import { startHttpServer } from '../../transport/http.js';
 import { action, type CliCommand } from '../context.js';
 
 /** dist-web/ at the repository root (or KPS_WEB_DIR). */
 export function defaultWebDir(): string {
   if (process.env.KPS_WEB_DIR) return resolve(process.env.KPS_WEB_DIR);
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist-web');
+  // The root is the nearest folder above this module with our package.json: src-main/cli/commands in the sources,
+  // out/cli or out/cli/chunks in the compiled CLI.
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'keypoint-studio') return join(dir, 'dist-web');
+    } catch {
+      // No (readable) package.json here: keep walking up.
+    }
+    if (dirname(dir) === dir) return resolve(start, '../../../dist-web');
+  }
 }
 
 function parsePort(text: string): number {
@@ -32,6 +40,8 @@ export const serveCommand: CliCommand = {
       .action(
         action(async (project: string | undefined, opts: OptionValues) => {
           const port = parsePort(String(opts.port));
+          // Loaded here, not at the top, so that the rest of the CLI (and its --help) starts without them.
+          const [{ Service }, { startHttpServer }] = await Promise.all([import('../../service/service.js'), import('../../transport/http.js')]);
           const service = await Service.create({ mode: 'web', actor: 'annotator' });
           if (project) await service.call('project.open', { path: project });
           const webDir = opts.webDir ? resolve(String(opts.webDir)) : defaultWebDir();

@@ -6,7 +6,7 @@ import { KpsError } from '../../core/errors.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../store/types.js';
 import type { Service } from '../../service/service.js';
-import { summarise, type TrainJobResult } from '../../service/train-ops.js';
+import type { summarise as Summarise, TrainJobResult } from '../../service/train-ops.js';
 import type { EpochMetrics } from '../../train/trainer.js';
 import type { EvaluationReport, RunConfig } from '../../train/runs.js';
 import type { EvalMetrics } from '../../train/evaluate.js';
@@ -216,7 +216,7 @@ async function submit(service: Service, project: string, opts: { run: string; te
   else process.stdout.write(`Wrote ${res.rows} rows for ${samples.length} test images to ${res.path}\n`);
 }
 
-function formatRuns(runs: RunRecord[]): string {
+function formatRuns(runs: RunRecord[], summarise: typeof Summarise): string {
   if (runs.length === 0) return 'no runs yet: kps train <project.kps>\n';
   const rows = [['id', 'name', 'model', 'status', 'epochs', 'best val px', 'test px', 'backend', 'created']];
   for (const r of runs) {
@@ -313,7 +313,7 @@ export const trainCommand: CliCommand = {
             await openProject(service, project);
             const runs = await service.call('runs.list', {});
             if (opts.json) printJson(runs);
-            else process.stdout.write(formatRuns(runs));
+            else process.stdout.write(formatRuns(runs, (await import('../../service/train-ops.js')).summarise));
           }),
         ),
       );
