@@ -93,7 +93,9 @@ describe('foundation: project, import, gallery, statistics, export in the browse
     const rowPoints = items.filter((it) => rowIds.includes(it.id)).reduce((n, it) => n + it.keypoints.filter((k) => Number.isFinite(k.x)).length, 0);
     expect(rowPoints).toBeGreaterThan(0);
     expect(await firstRow.locator('svg.overlay circle').count()).toBe(rowPoints);
-    const res = await fetch(new URL(`image/${ids[0]}`, s.serve.origin));
+    // The image needs the token (an <img> on a foreign page must not load it).
+    expect((await fetch(new URL(`image/${ids[0]}`, s.serve.origin))).status).toBe(401);
+    const res = await fetch(new URL(`image/${ids[0]}?token=${s.serve.token}`, s.serve.origin));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     await saveScreenshot(page, 'gallery.png');
