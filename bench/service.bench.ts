@@ -48,7 +48,7 @@ try {
   });
 
   const server = await startHttpServer({ service, port: 0, staticDir: null });
-  const client = createWebClient({ baseUrl: server.url });
+  const client = createWebClient({ baseUrl: server.url, token: server.token });
   const overHttp = await timeEdits(client, ids);
   report({
     bench: 'service.label-edit.http',

@@ -1,12 +1,77 @@
 // Typed errors that cross the service border with a message a user can act on.
 import type { ServiceErrorShape } from '../service/api.js';
 
+/** Longest message an error carries: a 50 MB CSV cell must not become a 50 MB line in a job status or on the wire. */
+export const MESSAGE_MAX = 1000;
+/** Longest stretch of input that quoteExcerpt quotes. */
+export const EXCERPT_MAX = 40;
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** Escape control characters (newlines, ESC, NUL, C1, line separators) so untrusted text stays one inert line. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, escapeChar);
+}
+
+/** `text` cut to at most `max` UTF-16 units without splitting a surrogate pair. */
+function headOf(text: string, max: number): string {
+  let end = Math.max(0, max);
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
+/**
+ * A short, escaped, double-quoted excerpt of untrusted input (a cell, a line, a name) for an error message:
+ * at most `max` characters, control characters, quotes and backslashes escaped, and the full length when cut.
+ */
+export function quoteExcerpt(text: string, max = EXCERPT_MAX): string {
+  const cut = text.length > max;
+  const body = escapeControls((cut ? headOf(text, max) : text).replace(/["\\]/g, (c) => `\\${c}`));
+  return cut ? `"${body}…" (${text.length} characters)` : `"${body}"`;
+}
+
+/** A message made one line of at most `max` characters: control characters escaped, the middle cut out when too long (both ends say what and where). */
+export function boundMessage(message: string, max = MESSAGE_MAX): string {
+  const line = escapeControls(message);
+  if (line.length <= max) return line;
+  const keep = Math.floor((max - 40) / 2);
+  const head = headOf(line, keep);
+  let tailStart = line.length - keep;
+  const c = line.charCodeAt(tailStart);
+  if (c >= 0xdc00 && c <= 0xdfff) tailStart++;
+  return `${head}… [${line.length - head.length - (line.length - tailStart)} characters cut] …${line.slice(tailStart)}`;
+}
+
+/**
+ * What JSON.parse disliked, with its position as line and column, but without the stretch of source V8 quotes
+ * (up to 20 raw characters: a whole short file, such as a secret someone asked us to "import").
+ */
+export function jsonSyntaxProblem(err: unknown, text: string): string {
+  let m = err instanceof Error ? err.message : String(err);
+  m = m.replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '');
+  const at = / in JSON at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(m);
+  if (at) {
+    const pos = Number(at[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const column = pos - before.lastIndexOf('\n');
+    m = `${m.slice(0, at.index)} at line ${line}, column ${column}`;
+  }
+  return boundMessage(m, 200);
+}
+
 export class KpsError extends Error {
   readonly code: ServiceErrorShape['code'];
   readonly file?: string;
   readonly record?: number;
   constructor(code: ServiceErrorShape['code'], message: string, where?: { file?: string; record?: number }) {
-    super(message);
+    super(boundMessage(message));
     this.name = 'KpsError';
     this.code = code;
     if (where?.file !== undefined) this.file = where.file;
@@ -31,6 +96,6 @@ export class ImportError extends KpsError {
 
 export function toErrorShape(err: unknown): ServiceErrorShape {
   if (err instanceof KpsError) return err.toShape();
-  if (err instanceof Error) return { code: 'internal', message: err.message };
-  return { code: 'internal', message: String(err) };
+  if (err instanceof Error) return { code: 'internal', message: boundMessage(err.message) };
+  return { code: 'internal', message: boundMessage(String(err)) };
 }

@@ -1,5 +1,5 @@
 // Validation of keypoint schema objects (built-in or user-defined JSON) and small lookups over them. Pure.
-import { KpsError } from './errors.js';
+import { boundMessage, KpsError, quoteExcerpt } from './errors.js';
 import type { KeypointDef, KeypointGroup, KeypointSchema } from './types.js';
 
 export const KEYPOINT_GROUPS: readonly KeypointGroup[] = ['eye', 'brow', 'nose', 'mouth', 'jaw', 'other'];
@@ -7,7 +7,15 @@ const SIDES: readonly KeypointDef['side'][] = ['left', 'right', 'center'];
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 // Names become CSV column stems (`<name>_x`) and COCO keypoint names: keep them to one safe token.
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const TITLE_MAX = 120;
+// Control characters (newlines, ESC, NUL, C1, line separators): a name or title goes into CSV headers, files and terminals.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const COLOR_PATTERN = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\))$/;
+
+/** A user's value quoted in an error: short and escaped, whatever its type or size. */
+function got(v: unknown): string {
+  return typeof v === 'string' ? quoteExcerpt(v) : boundMessage(JSON.stringify(v) ?? String(v), 60);
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,9 +32,12 @@ export function validateSchema(value: unknown, source = 'schema'): KeypointSchem
   if (!isRecord(value)) return fail('a schema must be a JSON object with id, title, keypoints, flipPairs and edges');
   const { id, title, keypoints, flipPairs, edges } = value;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    fail(`"id" must be a short name of letters, digits, '.', '_' or '-' (got ${JSON.stringify(id)})`);
+    fail(`"id" must be a short name of letters, digits, '.', '_' or '-' (got ${got(id)})`);
   }
-  if (typeof title !== 'string' || title.trim() === '') fail('"title" must be a non-empty string');
+  if (typeof title !== 'string' || title.trim() === '') return fail('"title" must be a non-empty string');
+  if (title.length > TITLE_MAX || CONTROL_CHARS.test(title)) {
+    fail(`"title" must be at most ${TITLE_MAX} characters on one line, without control characters (got ${got(title)})`);
+  }
   if (!Array.isArray(keypoints) || keypoints.length === 0) return fail('"keypoints" must be a non-empty array');
 
   const defs: KeypointDef[] = [];
@@ -35,20 +46,20 @@ export function validateSchema(value: unknown, source = 'schema'): KeypointSchem
     const where = `keypoints[${i}]`;
     if (!isRecord(k)) return fail(`${where} must be an object with name, group, side and color`);
     if (typeof k.name !== 'string' || !NAME_PATTERN.test(k.name)) {
-      fail(`${where}.name must be 1-64 letters, digits, '_', '.' or '-' (got ${JSON.stringify(k.name)})`);
+      fail(`${where}.name must be 1-64 letters, digits, '_', '.' or '-' (got ${got(k.name)})`);
     }
     const name = k.name as string;
     const earlier = seen.get(name);
     if (earlier !== undefined) fail(`${where}.name "${name}" is also the name of keypoints[${earlier}]; names must be unique`);
     seen.set(name, i);
     if (typeof k.group !== 'string' || !KEYPOINT_GROUPS.includes(k.group as KeypointGroup)) {
-      fail(`${where}.group must be one of ${KEYPOINT_GROUPS.join(', ')} (got ${JSON.stringify(k.group)})`);
+      fail(`${where}.group must be one of ${KEYPOINT_GROUPS.join(', ')} (got ${got(k.group)})`);
     }
     if (typeof k.side !== 'string' || !SIDES.includes(k.side as KeypointDef['side'])) {
-      fail(`${where}.side must be one of left, right, center (got ${JSON.stringify(k.side)})`);
+      fail(`${where}.side must be one of left, right, center (got ${got(k.side)})`);
     }
     if (typeof k.color !== 'string' || !COLOR_PATTERN.test(k.color)) {
-      fail(`${where}.color must be a CSS colour such as "#29b6f6" (got ${JSON.stringify(k.color)})`);
+      fail(`${where}.color must be a CSS colour such as "#29b6f6" (got ${got(k.color)})`);
     }
     defs.push({ name, group: k.group as KeypointGroup, side: k.side as KeypointDef['side'], color: k.color as string });
   });

@@ -1,6 +1,6 @@
 // The Electron main process: one locked-down window, the app:// and kps-image:// protocols, the menu, and the service over IPC.
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,7 +185,13 @@ async function menuExport(): Promise<void> {
     if (!c) return;
     const out = await showFileDialog({ title: `Export ${c.label}`, kind: c.kind, filters: c.ext ? [{ name: c.label, extensions: c.ext }] : undefined });
     if (!out) return;
-    await service.call('export.start', { out, format: c.format });
+    // The save dialog has already asked before replacing a file; a chosen folder that holds files is asked about here.
+    let overwrite = c.kind === 'save';
+    if (!overwrite && readdirSync(out).length > 0) {
+      if ((await choose('Export', `${out} is not empty. Replace an earlier export there?`, ['Replace'])) !== 'Replace') return;
+      overwrite = true;
+    }
+    await service.call('export.start', { out, format: c.format, overwrite });
   } catch (err) {
     reportError('Could not export', err);
   }

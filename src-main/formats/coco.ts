@@ -6,7 +6,7 @@
 // continuous frame), which is this project's convention, so no shift is applied.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ImportError, KpsError } from '../core/errors.js';
+import { ImportError, KpsError, jsonSyntaxProblem } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { writeFolderAtomic, writeFileAtomic } from './atomic.js';
 import { groupIdFromName, mapLimit, missingKeypoint, readImageInfo, requirePath, throwIfCancelled } from './common.js';
@@ -59,11 +59,14 @@ export const importCoco: Importer = async (path, schema, ctx) => {
   const { isDir } = await requirePath(file, 'a COCO keypoints .json file');
   if (isDir) throw new ImportError(file, undefined, 'is a folder; give the COCO annotation .json file');
   let doc: unknown;
+  let text = '';
   try {
-    const text = await readFile(file, 'utf8');
-    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    text = await readFile(file, 'utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new ImportError(file, undefined, `is not valid JSON (${(err as Error).message})`);
+    // Not V8's message as is: it quotes up to 20 raw characters of the file (all of a short secret).
+    throw new ImportError(file, undefined, `is not valid JSON (${jsonSyntaxProblem(err, text)})`);
   }
   if (!isRecord(doc)) throw new ImportError(file, undefined, 'is not a COCO object (expected { images, annotations, categories })');
   const { images, annotations, categories } = doc;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KpsError } from '../core/errors.js';
+import { KpsError, jsonSyntaxProblem } from '../core/errors.js';
 import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 
@@ -87,9 +87,10 @@ export function loadSchemaFile(path: string): KeypointSchema {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    value = JSON.parse(text);
   } catch (err) {
-    throw new KpsError('bad-input', `${file}: not valid JSON (${(err as Error).message})`, { file });
+    throw new KpsError('bad-input', `${file}: not valid JSON (${jsonSyntaxProblem(err, text)})`, { file });
   }
   return validateSchema(value, file);
 }

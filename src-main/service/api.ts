@@ -129,7 +129,8 @@ export interface Ops {
   'project.close': { req: Record<string, never>; res: { ok: true } };
 
   'import.start': { req: { path: string; format: ImportFormat }; res: JobRef };
-  'export.start': { req: { out: string; format: ExportFormat }; res: JobRef };
+  /** An existing `out` (a file, or a non-empty folder) is a 'conflict' error naming it unless `overwrite` is true. */
+  'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean }; res: JobRef };
   'job.get': { req: JobRef; res: JobStatus };
   'job.list': { req: Record<string, never>; res: JobStatus[] };
   'job.cancel': { req: JobRef; res: JobStatus };

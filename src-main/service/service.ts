@@ -1,8 +1,9 @@
 // The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KpsError } from '../core/errors.js';
+import { KpsError, quoteExcerpt } from '../core/errors.js';
+import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { LATEST_VERSION } from '../store/migrations.js';
@@ -96,28 +97,25 @@ type CoreOp = (typeof IMPLEMENTED)[number];
 
 type Listener = (payload: unknown) => void;
 
+/**
+ * Exports never replace what is already at `out` unless the request says so (the app asks first): an existing
+ * file, link or non-empty folder is a 'conflict' naming it. An empty folder holds nothing to lose.
+ */
+function refuseToReplace(out: string): void {
+  let isDir: boolean;
+  try {
+    isDir = lstatSync(out).isDirectory();
+  } catch {
+    return;
+  }
+  if (isDir && readdirSync(out).length === 0) return;
+  throw new KpsError('conflict', `${out} already exists; export again with overwrite to replace it`, { file: out });
+}
+
 function checkSchemaObject(s: unknown): KeypointSchema {
-  const o = s as Partial<KeypointSchema>;
-  const bad = (why: string): never => {
-    throw new KpsError('bad-input', `project.create: invalid schema object: ${why}`);
-  };
-  if (typeof o.id !== 'string' || !o.id) bad('"id" must be a non-empty string');
-  if (!Array.isArray(o.keypoints) || o.keypoints.length === 0) bad('"keypoints" must be a non-empty array');
-  const n = o.keypoints!.length;
-  o.keypoints!.forEach((k, i) => {
-    if (!k || typeof k.name !== 'string' || !k.name) bad(`keypoints[${i}].name must be a non-empty string`);
-  });
-  const pairs = (key: 'flipPairs' | 'edges') => {
-    const v = o[key];
-    if (!Array.isArray(v)) bad(`"${key}" must be an array of index pairs`);
-    v!.forEach((p, i) => {
-      if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= 0 && x < n))
-        bad(`${key}[${i}] must be two keypoint indices below ${n}`);
-    });
-  };
-  pairs('flipPairs');
-  pairs('edges');
-  return { title: o.id!, ...o } as KeypointSchema;
+  // The same validation as a schema file (names one safe token, no control characters); the title defaults to the id.
+  const value = s !== null && typeof s === 'object' && !Array.isArray(s) && (s as { title?: unknown }).title === undefined ? { ...s, title: (s as { id?: unknown }).id } : s;
+  return validateSchema(value, 'project.create: schema');
 }
 
 export class Service {
@@ -168,7 +166,7 @@ export class Service {
   /** Same as `call` for untyped input (transports): unknown names are `not-found`, bad shapes `bad-input`. */
   async callUnknown(op: string, req: unknown): Promise<unknown> {
     if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) {
-      throw new KpsError('not-found', `unknown operation "${String(op)}"`);
+      throw new KpsError('not-found', `unknown operation ${quoteExcerpt(String(op), 64)}`);
     }
     const body = requireObject(op, req);
     // Ops of other modules (train.*, runs.*) need those modules loaded (long-running front ends preload them).
@@ -336,6 +334,7 @@ export class Service {
         const out = resolve(req.out);
         const exporter = deps.exporters[req.format];
         if (!exporter) throw new KpsError('bad-input', `export format "${req.format}" is not available`);
+        if (req.overwrite !== true) refuseToReplace(out);
         const status = this.jobs.start('export', async (ctx: JobRunContext) => {
           ctx.progress(0, store.sampleCount(), `exporting to ${basename(out)}`);
           const res = await exporter(store.exportSource(), out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });

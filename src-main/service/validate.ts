@@ -102,6 +102,7 @@ export const validators: Partial<Record<OpName, Validator>> = {
   'export.start': (r, op) => {
     str(r, op, 'out');
     oneOf(r, op, 'format', EXPORT_FORMATS);
+    if (r.overwrite !== undefined && typeof r.overwrite !== 'boolean') fail(op, '"overwrite" must be true or false');
   },
   'job.get': jobRef,
   'job.list': none,

@@ -1,11 +1,13 @@
 // HTTP + WebSocket binding of the service table (web mode): POST /api/<op>, WS /ws events, GET /image/<id>, the built renderer.
 //
-// Security model: bound to loopback by default, with no token; any other host requires a random token (printed once
-// at start) on every request: `Authorization: Bearer <t>`, `?token=<t>` (images, the WebSocket, the first page load),
-// or the HttpOnly SameSite=Strict cookie set when the first page load carried a valid `?token=`. On loopback, the
-// Host header must name a loopback address (against DNS rebinding), and API calls must be `Content-Type:
-// application/json` with no foreign Origin (a cross-site page cannot send either without a CORS preflight, which
-// this server never grants).
+// Security model (as Jupyter's): every request needs a random token, printed once at start in the URL, on loopback
+// too (any local user's process, and any web page through an <img>, can reach 127.0.0.1, and a token holder can read
+// and write files as the user who runs the server). The token goes as `Authorization: Bearer <t>`, `?token=<t>`
+// (images, the WebSocket, the first page load), or the HttpOnly SameSite=Strict cookie set when a page load carried
+// a valid `?token=`. On loopback, the Host header must name a loopback address (against DNS rebinding), and API
+// calls must be `Content-Type: application/json` with no foreign Origin (a cross-site page cannot send either without
+// a CORS preflight, which this server never grants). No request, however malformed, ends the process: a bad one
+// gets 400, and anything unexpected is logged and answered 500.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, statSync, createReadStream } from 'node:fs';
@@ -13,7 +15,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { KpsError, toErrorShape } from '../core/errors.js';
+import { jsonSyntaxProblem, KpsError, quoteExcerpt, toErrorShape } from '../core/errors.js';
 import { decodeWire, encodeWire, EVENT_NAMES, OP_NAMES, type ServiceErrorShape } from '../service/api.js';
 import type { Service } from '../service/service.js';
 
@@ -25,23 +27,25 @@ export interface HttpServerOptions {
   port?: number;
   /** The built renderer (dist-web/); null serves the API only. */
   staticDir?: string | null;
-  /** Force a token (also on loopback); by default one is generated exactly when the host is not loopback. */
-  token?: string | null;
+  /** The token to require (at least 16 characters); by default a random one. There is no token-free mode. */
+  token?: string;
 }
 
 export interface RunningHttpServer {
   server: Server;
   host: string;
   port: number;
-  /** The token every request needs, or null on loopback. */
-  token: string | null;
-  /** What a user opens: `http://127.0.0.1:<port>/` (or the bound host), plus `?token=` when needed. */
+  /** The token every request needs. */
+  token: string;
+  /** What a user opens: `http://127.0.0.1:<port>/?token=<token>` (or the bound host). */
   url: string;
   close(): Promise<void>;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
-const COOKIE = 'kps_token';
+/** Cookies are not port-scoped: two servers on 127.0.0.1 must not overwrite each other's token cookie. */
+const cookieName = (port: number): string => `kps_token_${port}`;
+const MIN_TOKEN = 16;
 
 const STATUS: Record<ServiceErrorShape['code'], number> = {
   'bad-input': 400,
@@ -93,11 +97,21 @@ function sameToken(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** decodeURIComponent that answers null instead of throwing on malformed percent-encoding (`%E0`). */
+export function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 function cookieValue(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    // A malformed value is simply not our token.
+    if (k === name) return safeDecode(v.join('='));
   }
   return null;
 }
@@ -112,11 +126,34 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+function logInternal(err: unknown): void {
+  // A bug, not bad input: keep the stack on the server's stderr for whoever runs `kps serve`.
+  process.stderr.write(`kps serve: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+}
+
 function sendError(res: ServerResponse, err: unknown): void {
   const shape = toErrorShape(err);
-  // A bug, not bad input: keep the stack on the server's stderr for whoever runs `kps serve`.
-  if (shape.code === 'internal') process.stderr.write(`kps serve: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (shape.code === 'internal') logInternal(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   sendJson(res, errorStatus(shape.code), { error: shape });
+}
+
+/** The last-resort guard: whatever a handler threw is logged and answered 500 (or the connection dropped), never rethrown. */
+function answerUnexpected(res: ServerResponse, err: unknown): void {
+  logInternal(err);
+  try {
+    if (res.headersSent) res.destroy();
+    else sendJson(res, 500, { error: { code: 'internal', message: 'internal error (logged by the server)' } satisfies ServiceErrorShape });
+  } catch {
+    res.destroy();
+  }
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { error: { code: 'bad-input', message } satisfies ServiceErrorShape });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -142,15 +179,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const service = opts.service;
   const host = opts.host ?? '127.0.0.1';
   const loopback = isLoopbackHost(host);
-  const token = opts.token !== undefined && opts.token !== null ? opts.token : loopback ? null : randomBytes(24).toString('base64url');
+  if (opts.token !== undefined && opts.token.length < MIN_TOKEN) throw new Error(`the token must be at least ${MIN_TOKEN} characters long`);
+  const token = opts.token ?? randomBytes(24).toString('base64url');
   const staticDir = opts.staticDir ? resolve(opts.staticDir) : null;
 
+  let cookie = cookieName(opts.port ?? 0);
   const authorised = (req: IncomingMessage, url: URL): { ok: boolean; viaQuery: boolean } => {
-    if (!token) return { ok: true, viaQuery: false };
     const auth = req.headers.authorization;
     if (auth && auth.startsWith('Bearer ') && sameToken(auth.slice(7).trim(), token)) return { ok: true, viaQuery: false };
     if (sameToken(url.searchParams.get('token'), token)) return { ok: true, viaQuery: true };
-    if (sameToken(cookieValue(req.headers.cookie, COOKIE), token)) return { ok: true, viaQuery: false };
+    if (sameToken(cookieValue(req.headers.cookie, cookie), token)) return { ok: true, viaQuery: false };
     return { ok: false, viaQuery: false };
   };
 
@@ -197,7 +235,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         try {
           body = decodeWire(text);
         } catch (err) {
-          throw new KpsError('bad-input', `request body is not valid JSON: ${(err as Error).message}`);
+          throw new KpsError('bad-input', `request body is not valid JSON: ${jsonSyntaxProblem(err, text)}`);
         }
       }
       const result = await service.callUnknown(op, body);
@@ -213,7 +251,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       return;
     }
     try {
-      if (!/^\d+$/.test(idText)) throw new KpsError('bad-input', `bad sample id "${idText}"`);
+      if (!/^\d{1,15}$/.test(idText)) throw new KpsError('bad-input', `bad sample id ${quoteExcerpt(idText)}`);
       const sizeText = url.searchParams.get('size');
       let size: number | undefined;
       if (sizeText !== null) {
@@ -239,16 +277,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
+    const rel = safeDecode(pathname);
+    // Malformed percent-encoding, or a NUL that no file name holds.
+    if (rel === null || rel.includes('\0')) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('bad path\n');
+      return;
+    }
     if (!staticDir || !existsSync(join(staticDir, 'index.html'))) {
       const text = 'Keypoint Studio: the web renderer is not built. Run `npm run build:web`, then reload. The API is at /api/<operation>.\n';
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
-      return;
-    }
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      res.writeHead(400).end();
       return;
     }
     let file = normalize(join(staticDir, rel));
@@ -277,15 +314,20 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       'X-Content-Type-Options': 'nosniff',
     });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    else {
+      // A file that vanished or is unreadable after the stat: drop the connection; an unhandled stream error would end the process.
+      const stream = createReadStream(file);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+    }
   };
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      res.writeHead(400).end();
+      badRequest(res, 'malformed request URL');
       return;
     }
     if (!hostAllowed(req)) {
@@ -297,27 +339,42 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       unauthorised(res, 'a token is required: open the URL printed by `kps serve` (it ends in ?token=...)');
       return;
     }
-    if (auth.viaQuery && token) {
-      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+    if (auth.viaQuery) {
+      res.setHeader('Set-Cookie', `${cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     }
     const path = url.pathname;
     if ((path === '/api' || path === '/api/') && (req.method === 'GET' || req.method === 'HEAD')) {
       // Discoverability for scripts: what can be called and listened to.
       sendJson(res, 200, { ops: OP_NAMES, events: EVENT_NAMES, call: 'POST /api/<op> with a JSON body', events_at: '/ws', images_at: '/image/<sampleId>' });
     } else if (path.startsWith('/api/')) {
-      void handleApi(req, res, decodeURIComponent(path.slice(5)));
+      const op = safeDecode(path.slice(5));
+      if (op === null) badRequest(res, 'malformed percent-encoding in the operation name');
+      else handleApi(req, res, op).catch((err: unknown) => answerUnexpected(res, err));
     } else if (path.startsWith('/image/')) {
-      void handleImage(req, res, path.slice(7), url);
+      handleImage(req, res, path.slice(7), url).catch((err: unknown) => answerUnexpected(res, err));
     } else if (path === '/ws') {
       res.writeHead(426, { 'Content-Type': 'text/plain' }).end('WebSocket upgrade required\n');
     } else {
       handleStatic(req, res, path);
     }
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      answerUnexpected(res, err);
+    }
+  });
+  // A request Node cannot parse (bad header bytes, oversized headers): answer 400 and close that socket only.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -343,6 +400,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         if (String(data) === 'ping') ws.send('pong');
       });
     });
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An upgrade socket has no error listener until ws takes it: a reset must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (err) {
+      logInternal(err);
+      socket.destroy();
+    }
   });
 
   const off = service.onAny((event, payload) => {
@@ -374,9 +441,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     });
   });
   const port = (server.address() as AddressInfo).port;
+  cookie = cookieName(port);
   const wildcard = host === '0.0.0.0' || host === '::' || host === '';
   const shownHost = wildcard || loopback ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`;
+  const url = `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`;
 
   return {
     server,

@@ -38,6 +38,7 @@ export class ApiCallError extends Error {
 export interface WebClientOptions {
   /** e.g. `http://127.0.0.1:8080/` or the page's URL in a browser; only its origin is used (the API lives at the root). */
   baseUrl: string;
+  /** The server's token; by default the `?token=` of baseUrl (as `kps serve` prints it), if any. */
   token?: string | null;
   /** Defaults to globalThis.WebSocket. */
   WebSocket?: WebSocketCtor;
@@ -52,9 +53,10 @@ export interface WebClient extends ApiClient {
 
 export function createWebClient(opts: WebClientOptions): WebClient {
   const base = new URL(opts.baseUrl);
+  // The URL `kps serve` prints carries the token: use it when none is given.
+  const token = opts.token ?? base.searchParams.get('token');
   base.search = '';
   base.hash = '';
-  const token = opts.token ?? null;
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const WS = opts.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket;
   const listeners = new Map<string, Set<(p: unknown) => void>>();

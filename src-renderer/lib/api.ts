@@ -35,7 +35,8 @@ export async function openFileDialog(options: FileDialogOptions): Promise<string
 
 export const api: ApiClient = chooseClient();
 
-function shapeOf(err: unknown): ServiceErrorShape | null {
+/** The service's error shape carried by a failed call (web or Electron), or null for other errors. */
+export function shapeOf(err: unknown): ServiceErrorShape | null {
   const s = (err as { shape?: unknown } | null)?.shape;
   if (s && typeof s === 'object' && typeof (s as ServiceErrorShape).message === 'string') return s as ServiceErrorShape;
   return null;

@@ -1,5 +1,5 @@
 // End to end (issue 2): create a project, import kaggle-proxy training.csv, see the gallery and the statistics, export; screenshots for the README.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmt } from '../../src-renderer/lib/format.js';
@@ -93,7 +93,9 @@ describe('foundation: project, import, gallery, statistics, export in the browse
     const rowPoints = items.filter((it) => rowIds.includes(it.id)).reduce((n, it) => n + it.keypoints.filter((k) => Number.isFinite(k.x)).length, 0);
     expect(rowPoints).toBeGreaterThan(0);
     expect(await firstRow.locator('svg.overlay circle').count()).toBe(rowPoints);
-    const res = await fetch(new URL(`image/${ids[0]}`, s.serve.origin));
+    // The image needs the token (an <img> on a foreign page must not load it).
+    expect((await fetch(new URL(`image/${ids[0]}`, s.serve.origin))).status).toBe(401);
+    const res = await fetch(new URL(`image/${ids[0]}?token=${s.serve.token}`, s.serve.origin));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     await saveScreenshot(page, 'gallery.png');
@@ -158,8 +160,26 @@ describe('foundation: project, import, gallery, statistics, export in the browse
     }
   });
 
+  it('asks before an export replaces an existing file, and replaces it only when told', async () => {
+    const { page } = s;
+    const out = join(s.tmp, 'export', 'training.csv');
+    writeFileSync(out, 'mine\n');
+    await page.fill('[data-testid="export-path"]', out);
+    await page.click('[data-testid="export-run"]');
+    const confirm = page.locator('[data-testid="export-overwrite-confirm"]');
+    await expect.poll(() => confirm.textContent()).toContain(`${out} already exists`);
+    await page.click('[data-testid="export-overwrite-no"]');
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('mine\n');
+    await page.click('[data-testid="export-run"]');
+    await page.click('[data-testid="export-overwrite-yes"]');
+    await page.waitForSelector('[data-testid="export-result"][data-state="done"]', { timeout: 120_000 });
+    expect(parseCsv(out).rows).toHaveLength(parseCsv(trainingCsv).rows.length);
+  });
+
   it('raised no page errors', () => {
-    // The one HTTP error is the refused import of a missing file above; it must not surface as an uncaught error.
-    expect(s.pageErrors).toEqual(['http 404 /api/import.start']);
+    // The HTTP errors are the refused import of a missing file and the two refusals to replace an existing export
+    // above (the app asks instead); none may surface as an uncaught error.
+    expect(s.pageErrors).toEqual(['http 404 /api/import.start', 'http 409 /api/export.start', 'http 409 /api/export.start']);
   });
 });

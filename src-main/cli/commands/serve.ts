@@ -1,4 +1,4 @@
-// `kps serve [project.kps] [--port N] [--host H]`: web mode, the renderer and the API over HTTP + WebSocket.
+// `kps serve [project.kps] [--port N] [--host H]`: web mode, the renderer and the API over HTTP + WebSocket, behind the printed token.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +32,10 @@ export const serveCommand: CliCommand = {
   register(program: Command) {
     program
       .command('serve')
-      .description('serve the app in a browser (web mode); a host other than 127.0.0.1 requires the printed token')
+      .description('serve the app in a browser (web mode); every request needs the token in the printed URL')
       .argument('[project.kps]', 'a project to open (optional: the app can create or open one)')
       .option('--port <n>', 'port to listen on; 0 picks a free one', '0')
-      .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
+      .option('--host <host>', 'address to bind (the token is required on every address)', '127.0.0.1')
       .option('--web-dir <dir>', 'folder of the built renderer', undefined)
       .action(
         action(async (project: string | undefined, opts: OptionValues) => {
@@ -52,6 +52,9 @@ export const serveCommand: CliCommand = {
             staticDir: webDir,
             token: process.env.KPS_TOKEN ? process.env.KPS_TOKEN : undefined,
           });
+          // Last resort: a stray exception must not take running training jobs down with the server; log it and carry on.
+          process.on('uncaughtException', (err) => process.stderr.write(`kps serve: internal error (still serving): ${err.stack ?? err.message}\n`));
+          process.on('unhandledRejection', (why) => process.stderr.write(`kps serve: internal error (still serving): ${why instanceof Error ? (why.stack ?? why.message) : String(why)}\n`));
           // The one line scripts and the end-to-end harness parse.
           process.stdout.write(`Keypoint Studio (web mode): ${server.url}\n`);
           if (!existsSync(resolve(webDir, 'index.html'))) {

@@ -1,6 +1,7 @@
-// The `kps` CLI as a user runs it: new, import the real kaggle-proxy training.csv, stats, export, serve, errors.
+// The `kps` CLI as a user runs it: new, import the real kaggle-proxy training.csv, stats, export, serve, errors, malformed requests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,18 @@ describe('kps CLI', () => {
     expect(exported.rows[0].slice(0, 30).map((v) => (v === '' ? null : Number(v)))).toEqual(original.rows[0].slice(0, 30).map((v) => (v === '' ? null : Number(v))));
   });
 
+  it('kps export never replaces an existing file unless --overwrite is given', () => {
+    const out = join(dir, 'bashrc');
+    writeFileSync(out, 'alias ls="ls --color"\n');
+    const r = kps('export', project, out, '--format', 'kaggle-csv');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`kps: error: ${out} already exists; pass --overwrite to replace it`]);
+    expect(readFileSync(out, 'utf8')).toBe('alias ls="ls --color"\n');
+    const forced = kps('export', project, out, '--format', 'kaggle-csv', '--overwrite', '--json');
+    expect(forced.code).toBe(0);
+    expect(csvColumns(out).rows).toHaveLength(1045);
+  });
+
   it('a path that does not exist: exit code 1 and one line naming it', () => {
     const missing = join(dir, 'no-such.csv');
     const r = kps('import', project, missing, '--format', 'kaggle-csv');
@@ -168,11 +181,44 @@ describe('kps CLI', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', project, '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await firstLine(child);
-      const m = /^Keypoint Studio \(web mode\): (http:\/\/127\.0\.0\.1:(\d+)\/)$/.exec(line);
+      // A token on loopback too: any local user's process can reach 127.0.0.1.
+      const m = /^Keypoint Studio \(web mode\): (http:\/\/127\.0\.0\.1:(\d+)\/)\?token=([A-Za-z0-9_-]{24,})$/.exec(line);
       expect(m).not.toBeNull();
-      const res = await fetch(`${m![1]}api/project.info`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const call = (headers: Record<string, string>) => fetch(`${m![1]}api/project.info`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{}' });
+      expect((await call({})).status).toBe(401);
+      const res = await call({ Authorization: `Bearer ${m![3]}` });
       expect(res.status).toBe(200);
       expect(((await res.json()) as ProjectInfo).sampleCount).toBe(1045);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('kps serve survives malformed requests: 400 or 401, and the process keeps serving', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await firstLine(child);
+      const m = /: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)$/.exec(line);
+      expect(m).not.toBeNull();
+      const [, port, token] = m!;
+      const raw = (path: string, headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: Number(port), path, headers, timeout: 10_000 }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer`)));
+          req.on('error', reject);
+          req.end();
+        });
+      // Any web page could send the first one with an <img>; each used to end the process.
+      expect(await raw('/api/%E0', {})).toBe(401);
+      expect(await raw('/api/%E0', { Authorization: `Bearer ${token}` })).toBe(400);
+      expect(await raw('/', { Cookie: `kps_token_${port}=%E0` })).toBe(401);
+      expect(await raw('/ws', { Cookie: `kps_token_${port}=%E0`, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' })).toBe(401);
+      expect(await raw(`/%E0?token=${token}`, {})).toBe(400);
+      expect(child.exitCode).toBeNull();
+      expect(await raw(`/api?token=${token}`, {})).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }

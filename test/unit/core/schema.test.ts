@@ -96,4 +96,20 @@ describe('validateSchema', () => {
     expect(errorOf({ ...base(), flipPairs: undefined }).message).toMatch(/"flipPairs" must be an array of \[i, j\] index pairs/);
     expect(errorOf([1, 2]).message).toMatch(/a schema must be a JSON object/);
   });
+
+  it('refuses control characters and overlong names and titles, quoting them short and escaped', () => {
+    // A name goes into CSV headers and .pts/COCO files: a newline would inject rows into every export.
+    const a = base();
+    a.keypoints[0].name = 'left_eye\nright_eye_x,1,2';
+    expect(errorOf(a).message).toBe(`my-face.json: keypoints[0].name must be 1-64 letters, digits, '_', '.' or '-' (got "left_eye\\nright_eye_x,1,2")`);
+    const b = base();
+    b.keypoints[1].name = 'x'.repeat(1_000_000);
+    const long = errorOf(b).message;
+    expect(long.length).toBeLessThan(200);
+    expect(long).toContain('(1000000 characters)');
+    expect(errorOf({ ...base(), title: 'My\u001b[2Jface' }).message).toMatch(/"title" must be at most 120 characters on one line, without control characters \(got "My\\u001b\[2Jface"\)/);
+    expect(errorOf({ ...base(), title: 'Line one\nline two' }).message).toMatch(/"title" must be/);
+    expect(errorOf({ ...base(), title: 't'.repeat(121) }).message).toMatch(/"title" must be at most 120 characters/);
+    expect(validateSchema({ ...base(), title: 't'.repeat(120) }).title).toHaveLength(120);
+  });
 });

@@ -1,6 +1,6 @@
 // Service: op validation, project lifecycle, import/export jobs with events, edits, undo/redo, images — over a real temp store.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Service } from '../../../src-main/service/service.js';
@@ -114,9 +114,24 @@ describe('Service projects', () => {
     await expectError(
       service.call('project.create', { path: join(tmp.dir, 'd.kps'), schema: { ...schema, flipPairs: [[0, 9]] } } as never),
       'bad-input',
-      /flipPairs\[0\] must be two keypoint indices below 3/,
+      /flipPairs\[0\] = \[0,9\]: indices must be integers from 0 to 2/,
     );
     expect(existsSync(join(tmp.dir, 'd.kps'))).toBe(false);
+  });
+
+  it('validates a custom schema object as a schema file is validated: no newlines or control characters in names', async () => {
+    const keypoints = [
+      { name: 'a', group: 'eye', side: 'left', color: '#f00' },
+      { name: 'b\nc_x,1', group: 'eye', side: 'right', color: '#0f0' },
+    ];
+    const schema = { id: 'two', keypoints, flipPairs: [], edges: [] };
+    await expectError(service.call('project.create', { path: join(tmp.dir, 'n.kps'), schema } as never), 'bad-input', /keypoints\[1\]\.name must be 1-64 letters/);
+    const title = { ...schema, title: 'Two\r\nSet-Cookie: x', keypoints: [keypoints[0], { ...keypoints[1], name: 'b' }] };
+    await expectError(service.call('project.create', { path: join(tmp.dir, 'n.kps'), schema: title } as never), 'bad-input', /"title" must be at most 120 characters on one line/);
+    expect(existsSync(join(tmp.dir, 'n.kps'))).toBe(false);
+    // Without a title the id stands in, as before.
+    const ok = await service.call('project.create', { path: join(tmp.dir, 'n.kps'), schema: { ...title, title: undefined } } as never);
+    expect(ok.schema.title).toBe('two');
   });
 });
 
@@ -181,6 +196,25 @@ describe('Service jobs: import and export', () => {
     const final = await service.call('job.wait', { jobId });
     expect(final.state).toBe('done');
     expect(final.result).toMatchObject({ written: 3, out });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('never replaces an existing file unless the request says overwrite', async () => {
+    await importN(3);
+    const out = join(tmp.dir, '.bashrc');
+    writeFileSync(out, 'export PATH=$HOME/bin:$PATH\n');
+    const err = await expectError(service.call('export.start', { out, format: 'kaggle-csv' }), 'conflict', /\.bashrc already exists; export again with overwrite to replace it/);
+    expect(err.file).toBe(out);
+    expect(readFileSync(out, 'utf8')).toBe('export PATH=$HOME/bin:$PATH\n');
+    expect((await service.call('job.list', {})).filter((j) => j.kind === 'export')).toEqual([]);
+    await expectError(service.call('export.start', { out, format: 'kaggle-csv', overwrite: 'yes' } as never), 'bad-input', /"overwrite" must be true or false/);
+    // A folder with files in it is refused too.
+    const folder = join(tmp.dir, 'pts-out');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'notes.txt'), 'mine');
+    await expectError(service.call('export.start', { out: folder, format: 'kaggle-csv' }), 'conflict', /pts-out already exists/);
+    const { jobId } = await service.call('export.start', { out, format: 'kaggle-csv', overwrite: true });
+    expect((await service.call('job.wait', { jobId })).state).toBe('done');
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
