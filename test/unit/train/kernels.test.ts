@@ -1,10 +1,10 @@
-// Our WebAssembly kernels against the reference 'cpu' backend: every element within the float32 reduction bound f32Sum, none NaN or infinite.
+// Our WebAssembly kernels against the reference 'cpu' backend: every element within a float32 bound (F32, or f32Sum for large reductions), none NaN or infinite.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src-main/train/backend.js';
 import { WASM_KERNELS } from '../../../src-main/train/kernels/index.js';
-import { allclose, type CloseResult } from '../../helpers/allclose.js';
-import { f32Sum } from '../../helpers/tolerance.js';
+import { allclose, type CloseResult, type Tolerance } from '../../helpers/allclose.js';
+import { F32, f32Sum } from '../../helpers/tolerance.js';
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32), so failures reproduce. */
 function randomValues(n: number, seed: number): Float32Array {
@@ -42,11 +42,12 @@ async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<str
   return { values, shape };
 }
 
-async function compare(kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap): Promise<CloseResult> {
+/** Compares our kernel with cpu's; `tol` is f32Sum (large float32 reductions) unless the kernel meets plain F32. */
+async function compare(kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap, tol: (ref: Float32Array) => Tolerance = f32Sum): Promise<CloseResult> {
   const ref = await runOn('cpu', kernel, inputs, attrs);
   const got = await runOn('wasm', kernel, inputs, attrs);
   expect(got.shape).toEqual(ref.shape);
-  return allclose(got.values, ref.values, f32Sum(ref.values));
+  return allclose(got.values, ref.values, tol(ref.values));
 }
 
 function expectClose(r: CloseResult): void {
@@ -222,7 +223,7 @@ describe('MaxPoolGrad matches cpu', () => {
       const output: Input = { shape: y.shape, values: (await y.data()) as Float32Array };
       tf.dispose([xt, y]);
       const dy = input(output.shape, 300 + i);
-      const r = await compare('MaxPoolGrad', { dy, input: xin, output }, { filterSize: c.k, strides: c.s, pad: c.pad, dimRoundingMode: undefined as unknown as string });
+      const r = await compare('MaxPoolGrad', { dy, input: xin, output }, { filterSize: c.k, strides: c.s, pad: c.pad, dimRoundingMode: undefined as unknown as string }, () => F32);
       expectClose(r);
     });
   }
@@ -248,7 +249,7 @@ describe('Sum matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
-      const r = await compare('Sum', { x: input(c.shape, 600 + i) }, { axis: c.axis, keepDims: c.keepDims });
+      const r = await compare('Sum', { x: input(c.shape, 600 + i) }, { axis: c.axis, keepDims: c.keepDims }, () => F32);
       expectClose(r);
     });
   }
@@ -263,7 +264,7 @@ describe('Mean matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
-      const r = await compare('Mean', { x: input(c.shape, 700 + i) }, { axis: c.axis, keepDims: c.keepDims });
+      const r = await compare('Mean', { x: input(c.shape, 700 + i) }, { axis: c.axis, keepDims: c.keepDims }, () => F32);
       expectClose(r);
     });
   }
@@ -279,7 +280,7 @@ describe('Tile matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} by ${c.reps.join('x')}`, async () => {
-      const r = await compare('Tile', { x: input(c.shape, 800 + i) }, { reps: c.reps });
+      const r = await compare('Tile', { x: input(c.shape, 800 + i) }, { reps: c.reps }, () => F32);
       expectClose(r);
     });
   }
