@@ -1,9 +1,7 @@
-// Editor benchmarks in headless Chromium against web mode: drag latency (pointer event to redrawn keypoint) and opening the next sample.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Editor benchmarks in headless Chromium against web mode: drag latency (pointer event to redrawn keypoint) and opening the next sample, warm and cold.
 import { join } from 'node:path';
-import { percentile, median, report } from './util.js';
-import { repoRoot, requireDataDir } from '../test/helpers/data.js';
+import { buildWeb, percentile, median, report } from './util.js';
+import { requireDataDir } from '../test/helpers/data.js';
 import { startStudio } from '../test/e2e/harness.js';
 
 /** What the page exposes, typed here because the Node-side program has no DOM types. */
@@ -19,9 +17,8 @@ const OPENS = 40;
 const OPEN_PAUSE_MS = 200;
 
 async function main(): Promise<void> {
-  if (!existsSync(join(repoRoot, 'dist-web', 'index.html'))) {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.web.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
+  // Measure the renderer as it is now, not whatever dist-web an earlier build left.
+  buildWeb();
   const data = requireDataDir();
   const studio = await startStudio({
     project: { schema: 'kaggle-15', imports: [{ path: join(data, 'kaggle-proxy', 'training.csv'), format: 'kaggle-csv' }] },
@@ -122,7 +119,8 @@ async function main(): Promise<void> {
       noop.push(performance.now() - t0);
     }
 
-    // Holding PageDown: no pause, so the next sample's preload may still be on its way.
+    // Cold: no pause, PageDown as soon as the sample is drawn, so the next one's preload has had no time to finish
+    // (or start). The same target as the warm case: an annotator going fast must not wait either.
     await page.evaluate(() => {
       const perf = (globalThis as unknown as PageGlobals).__kpsEditorPerf;
       if (perf) perf.open.length = 0;
@@ -133,7 +131,8 @@ async function main(): Promise<void> {
       await page.waitForSelector(`[data-testid="editor-stage"][data-sample-id="${next}"][data-ready="true"]`, { timeout: 10_000 });
       cur = next;
     }
-    const rapid = await page.evaluate(() => (globalThis as unknown as PageGlobals).__kpsEditorPerf?.open.slice() ?? []);
+    const cold = await page.evaluate(() => (globalThis as unknown as PageGlobals).__kpsEditorPerf?.open.slice() ?? []);
+    const coldP95 = percentile(cold, 95);
     report({
       bench: 'editor.open-next',
       target: 'opening the next sample <= 50 ms (p95, key press to drawn canvas)',
@@ -151,13 +150,15 @@ async function main(): Promise<void> {
       pass: open.length === OPENS && openP95 <= 50,
     });
     report({
-      bench: 'editor.open-next-rapid',
-      target: 'informational: PageDown as fast as the harness can press it (preloads may not have finished)',
+      bench: 'editor.open-next-cold',
+      target: 'opening the next sample with no preload wait <= 50 ms (p95, key press to drawn canvas)',
       opens: OPENS,
-      measured: rapid.length,
-      p50_ms: Number(median(rapid).toFixed(2)),
-      p95_ms: Number(percentile(rapid, 95).toFixed(2)),
-      max_ms: Number(Math.max(...rapid).toFixed(2)),
+      measured: cold.length,
+      pause_between_ms: 0,
+      p50_ms: Number(median(cold).toFixed(2)),
+      p95_ms: Number(coldP95.toFixed(2)),
+      max_ms: Number(Math.max(...cold).toFixed(2)),
+      pass: cold.length === OPENS && coldP95 <= 50,
     });
   } finally {
     await studio.close();

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { requireDataDir } from '../test/helpers/data.js';
 import { launchChromium, nodeClient, startServe, waitForGallery } from '../test/e2e/harness.js';
-import { percentile, report } from './util.js';
+import { buildWeb, percentile, report } from './util.js';
 
 const SAMPLES = 7049;
 const TARGET_MS = 20;
@@ -58,6 +58,8 @@ interface ScrollResult {
 }
 
 async function main(): Promise<void> {
+  // Measure the renderer as it is now, not whatever dist-web an earlier build left.
+  buildWeb();
   const tmp = mkdtempSync(join(tmpdir(), 'kps-bench-gallery-'));
   const csv = join(tmp, 'training.csv');
   const project = join(tmp, 'bench.kps');

@@ -1,4 +1,4 @@
-// Chooses and initialises the TensorFlow.js backend: tfjs-node-gpu, then tfjs-node, then WebAssembly (with our kernels), or 'cpu' on request.
+// Chooses and initialises the TensorFlow.js backend: tfjs-node-gpu (on CUDA), then tfjs-node, then WebAssembly (with our kernels), or 'cpu' on request.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -25,6 +25,9 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorf
 export function isBackendPreference(value: string): value is BackendPreference {
   return value === 'auto' || (BACKEND_NAMES as readonly string[]).includes(value);
 }
+
+/** The accepted preference names, for error messages. */
+const ACCEPTED = ['auto', ...BACKEND_NAMES].join(', ');
 
 /** Folder holding the .wasm binaries of @tensorflow/tfjs-backend-wasm, with a trailing slash. */
 export function wasmBinaryDir(): string {
@@ -59,6 +62,15 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   }
 }
 
+/**
+ * Whether the active 'tensorflow' backend computes on a CUDA device. tfjs-node-gpu loads and runs on the CPU when
+ * it finds no usable GPU (no driver, no CUDA libraries), so loading it proves nothing; its backend object says.
+ */
+function nativeOnCuda(): boolean {
+  const be = tf.backend() as unknown as { isGPUPackage?: unknown; isUsingGpuDevice?: unknown };
+  return be.isGPUPackage === true && be.isUsingGpuDevice === true;
+}
+
 let wasmPathsSet = false;
 async function initWasm(): Promise<string | null> {
   try {
@@ -78,32 +90,64 @@ async function initWasm(): Promise<string | null> {
   }
 }
 
+async function initCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/** How each backend is brought up; tests inject their own to walk the choices without the packages. */
+export interface BackendLoaders {
+  /** Loads a tfjs-node package and activates its 'tensorflow' backend: null, or why it could not. */
+  native(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | null>;
+  /** Whether the active native backend computes on a CUDA device. */
+  onCuda(): boolean;
+  /** Activates WebAssembly with our kernels: null, or why it could not. */
+  wasm(): Promise<string | null>;
+  cpu(): Promise<void>;
+}
+
+export const defaultLoaders: BackendLoaders = { native: tryNative, onCuda: nativeOnCuda, wasm: initWasm, cpu: initCpu };
+
+/** The preference in KPS_BACKEND: unset or empty is 'auto'; anything else must be a backend name. */
+export function envPreference(env: NodeJS.ProcessEnv = process.env): BackendPreference {
+  const v = env.KPS_BACKEND;
+  if (v === undefined || v === '') return 'auto';
+  if (!isBackendPreference(v)) throw new Error(`KPS_BACKEND=${JSON.stringify(v)} is not a backend: use one of ${ACCEPTED}`);
+  return v;
+}
+
 /**
- * Activates a backend and says which and why. With 'auto' (the default, or the KPS_BACKEND
- * environment variable) it tries tfjs-node-gpu, tfjs-node, then WebAssembly.
+ * Activates a backend and says which and why. With 'auto' (the default, or the KPS_BACKEND environment variable)
+ * it tries tfjs-node-gpu, tfjs-node, then WebAssembly. 'tensorflow-gpu' is reported only when tfjs-node-gpu runs on
+ * a CUDA device. The slow pure-JS 'cpu' backend is used only when asked for: when WebAssembly fails, that is an error.
  */
-export async function initBackend(prefer?: BackendPreference): Promise<BackendInfo> {
-  const envPref = process.env.KPS_BACKEND;
-  const want: BackendPreference = prefer ?? (envPref && isBackendPreference(envPref) ? envPref : 'auto');
+export async function initBackend(prefer?: BackendPreference, loaders: BackendLoaders = defaultLoaders): Promise<BackendInfo> {
+  const want: BackendPreference = prefer ?? envPreference();
+  if (!isBackendPreference(want)) throw new Error(`unknown backend ${JSON.stringify(want)}: use one of ${ACCEPTED}`);
   const notes: string[] = [];
 
   if (want === 'cpu') {
-    await tf.setBackend('cpu');
-    await tf.ready();
+    await loaders.cpu();
     current = { name: 'cpu', reason: 'cpu: requested (pure-JS reference backend, slow)' };
     return current;
   }
   if (want === 'auto' || want === 'tensorflow-gpu') {
-    const why = await tryNative('@tensorflow/tfjs-node-gpu');
+    const why = await loaders.native('@tensorflow/tfjs-node-gpu');
     if (why === null) {
-      current = { name: 'tensorflow-gpu', reason: 'tensorflow-gpu: tfjs-node-gpu loaded' };
+      if (loaders.onCuda()) {
+        current = { name: 'tensorflow-gpu', reason: 'tensorflow-gpu: tfjs-node-gpu loaded, on a CUDA device' };
+        return current;
+      }
+      if (want === 'tensorflow-gpu') throw new Error('Backend tensorflow-gpu requested but tfjs-node-gpu found no CUDA device (it would run on the CPU)');
+      // Loaded, so its 'tensorflow' backend is the active one (tfjs-node would register the same name): say it is the CPU.
+      current = { name: 'tensorflow', reason: 'tensorflow: tfjs-node-gpu loaded but found no CUDA device, so it runs on the CPU' };
       return current;
     }
     notes.push(`tfjs-node-gpu ${why}`);
     if (want === 'tensorflow-gpu') throw new Error(`Backend tensorflow-gpu requested but tfjs-node-gpu ${why}`);
   }
   if (want === 'auto' || want === 'tensorflow') {
-    const why = await tryNative('@tensorflow/tfjs-node');
+    const why = await loaders.native('@tensorflow/tfjs-node');
     if (why === null) {
       current = { name: 'tensorflow', reason: ['tensorflow', ...notes].join(': ') + (notes.length ? '' : ': tfjs-node loaded') };
       return current;
@@ -111,14 +155,10 @@ export async function initBackend(prefer?: BackendPreference): Promise<BackendIn
     notes.push(`tfjs-node ${why}`);
     if (want === 'tensorflow') throw new Error(`Backend tensorflow requested but tfjs-node ${why}`);
   }
-  const why = await initWasm();
+  const why = await loaders.wasm();
   if (why !== null) {
-    notes.push(`wasm ${why}`);
-    // The pure-JS backend always works; it is slow, and the reason says so.
-    await tf.setBackend('cpu');
-    await tf.ready();
-    current = { name: 'cpu', reason: `cpu (slow fallback): ${notes.join('; ')}` };
-    return current;
+    if (want === 'wasm') throw new Error(`Backend wasm requested but WebAssembly ${why}`);
+    throw new Error(`no training backend could start: ${[...notes, `wasm ${why}`].join('; ')}; KPS_BACKEND=cpu runs the slow pure-JS backend`);
   }
   current = { name: 'wasm', reason: notes.length ? `wasm: ${notes.join('; ')}` : 'wasm: requested' };
   return current;

@@ -1,8 +1,9 @@
 // `kps train | evaluate | predict | submit | runs`: train keypoint models, evaluate them in pixels, predict, and write a Kaggle submission.
 import type { Command } from 'commander';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { KpsError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../formats/atomic.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../store/types.js';
 import type { Service } from '../../service/service.js';
@@ -180,7 +181,8 @@ async function predict(service: Service, project: string, images: string[], opts
     model.dispose();
   }
   const out = resolve(opts.out);
-  await writeFile(out, JSON.stringify({ run: run.id, schema: schema.id, coordinates: '0-based pixels of each image, pixel centres at integers', images: results }, null, 1));
+  // As every export: a temporary file renamed into place, so a reader never sees half a predictions file.
+  await writeFileAtomic(out, JSON.stringify({ run: run.id, schema: schema.id, coordinates: '0-based pixels of each image, pixel centres at integers', images: results }, null, 1));
   if (opts.json) printJson({ run: run.id, images: results.length, out });
   else process.stdout.write(`Predicted ${results.length} image(s) with run ${run.id}; wrote ${out}\n`);
 }

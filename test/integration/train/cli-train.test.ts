@@ -1,7 +1,7 @@
 // The CLI forms scripts rely on: kps train --json (last line), kps runs, kps evaluate, kps submit, kps predict.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
@@ -9,6 +9,21 @@ import { repoRoot, requireDataDir } from '../../helpers/data.js';
 let dir: string;
 let project: string;
 let data: string;
+
+/** The landmark box of a .pts file (1-based, as 300-W) in 0-based pixels, read here independently of the importer. */
+function ptsBox(file: string): { x0: number; y0: number; x1: number; y1: number } {
+  const text = readFileSync(file, 'utf8');
+  const body = text.slice(text.indexOf('{') + 1, text.indexOf('}'));
+  const pts = body.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const xs = pts.map((p) => p[0] - 1);
+  const ys = pts.map((p) => p[1] - 1);
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+
+interface Predictions {
+  run: string;
+  images: { file: string; width: number; height: number; usedFallback: boolean; face: { x: number; y: number; width: number; height: number; score: number } | null; keypoints: { name: string; x: number; y: number }[] }[];
+}
 
 function kps(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -78,13 +93,46 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
 
     const photo = join(requireDataDir(), 'imm-face-db', '01-1m.jpg');
     const predOut = join(dir, 'predictions.json');
+    // An earlier predictions file is replaced by a rename (a new file), not rewritten in place.
+    writeFileSync(predOut, 'an earlier file');
+    const inodeBefore = statSync(predOut).ino;
     const p = kps('predict', project, '--run', runId, photo, '--out', predOut, '--no-detect', '--json');
     expect(p.code, p.err).toBe(0);
-    const preds = JSON.parse(readFileSync(predOut, 'utf8')) as { run: string; images: { file: string; width: number; keypoints: { name: string; x: number; y: number }[] }[] };
+    expect(statSync(predOut).ino).not.toBe(inodeBefore);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    const preds = JSON.parse(readFileSync(predOut, 'utf8')) as Predictions;
     expect(preds.run).toBe(runId);
     expect(preds.images[0].width).toBe(640);
     expect(preds.images[0].keypoints).toHaveLength(15);
-    // Mapped back to the 640x480 photo, not left in the 32x32 model input.
-    expect(Math.max(...preds.images[0].keypoints.map((k) => k.x))).toBeGreaterThan(100);
+    // The whole 640x480 photo was the model's input: the points span it, mapped back from the 32x32 crop.
+    for (const k of preds.images[0].keypoints) {
+      expect(k.x).toBeGreaterThanOrEqual(0);
+      expect(k.x).toBeLessThanOrEqual(639);
+    }
+  });
+
+  it('kps predict with face detection on a real photo: the face found is the annotated one, and every point lies in it', () => {
+    const photo = join(requireDataDir(), 'imm-face-db', '01-1m.jpg');
+    const truth = ptsBox(join(requireDataDir(), 'imm-face-db', '01-1m.pts'));
+    const predOut = join(dir, 'predictions-detect.json');
+    const p = kps('predict', project, '--run', runId, photo, '--out', predOut, '--json');
+    expect(p.code, p.err).toBe(0);
+    const img = (JSON.parse(readFileSync(predOut, 'utf8')) as Predictions).images[0];
+    expect(img.usedFallback).toBe(false);
+    const f = img.face;
+    expect(f).not.toBeNull();
+    // The detector's box and the box of the 58 annotated landmarks are the same face: they overlap by IoU >= 0.3.
+    const ix = Math.max(0, Math.min(f!.x + f!.width, truth.x1) - Math.max(f!.x, truth.x0));
+    const iy = Math.max(0, Math.min(f!.y + f!.height, truth.y1) - Math.max(f!.y, truth.y0));
+    const inter = ix * iy;
+    const iou = inter / (f!.width * f!.height + (truth.x1 - truth.x0) * (truth.y1 - truth.y0) - inter);
+    expect(iou, JSON.stringify({ face: f, truth })).toBeGreaterThanOrEqual(0.3);
+    expect(img.keypoints).toHaveLength(15);
+    for (const k of img.keypoints) {
+      expect(k.x, k.name).toBeGreaterThanOrEqual(f!.x);
+      expect(k.x, k.name).toBeLessThanOrEqual(f!.x + f!.width);
+      expect(k.y, k.name).toBeGreaterThanOrEqual(f!.y);
+      expect(k.y, k.name).toBeLessThanOrEqual(f!.y + f!.height);
+    }
   });
 });

@@ -32,6 +32,8 @@ afterAll(async () => {
 
 const tiny = { model: 'kpnet', width: 0.5, inputSize: 32, batch: 16, epochs: 2 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 function waitFor(pred: (s: JobStatus) => boolean, jobId: string): Promise<JobStatus> {
   return new Promise((resolve) => {
     const off = service.on('job.progress', (s) => {
@@ -90,11 +92,34 @@ describe('training operations', { timeout: 600_000 }, () => {
     const paused = await service.call('train.pause', { runId });
     expect(paused.status).toBe('paused');
     expect((await service.call('job.get', { jobId })).state).toBe('paused');
+    // The pause reaches the training worker within the job's 100 ms control poll, and a step already under way
+    // finishes: let that settle, then no step may run for as long as the run stays paused.
+    await sleep(1000);
+    const stepsAtPause = (await service.call('job.get', { jobId })).done;
     const epochsAtPause = (await service.call('runs.get', { id: runId })).epochs.length;
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(stepsAtPause).toBeGreaterThan(0);
+    const during: JobStatus[] = [];
+    const off = service.on('job.progress', (s) => {
+      if (s.jobId === jobId) during.push(s);
+    });
+    const polled: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      await sleep(100);
+      polled.push((await service.call('job.get', { jobId })).done);
+    }
+    off();
+    // The trainer reports a step whenever 250 ms have passed since its last report, so a step in this 1.5 s window
+    // would show in the job's step counter and as a progress event.
+    expect(polled).toEqual(polled.map(() => stepsAtPause));
+    expect(during.map((s) => s.done)).toEqual([]);
+    expect((await service.call('runs.get', { id: runId })).epochs.length).toBe(epochsAtPause);
+
     const resumed = await service.call('train.resume', { runId });
     expect(resumed.jobId).toBe(jobId);
     expect((await service.call('runs.get', { id: runId })).status).toBe('running');
+    // Resumed, the same counter moves on: the check above could have seen steps.
+    const moved = await waitFor((s) => s.done > stepsAtPause, jobId);
+    expect(moved.state).toBe('running');
     const cancelled = await service.call('train.cancel', { runId });
     expect(cancelled.status).toBe('cancelled');
     expect((await service.call('job.get', { jobId })).state).toBe('cancelled');

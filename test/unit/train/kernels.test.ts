@@ -1,10 +1,10 @@
-// Our WebAssembly kernels against the reference 'cpu' backend: max relative error (max|a-b| / max(1, max|ref|)) <= 1e-4.
+// Our WebAssembly kernels against the reference 'cpu' backend: every element within a float32 bound (F32, or f32Sum for large reductions), none NaN or infinite.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src-main/train/backend.js';
 import { WASM_KERNELS } from '../../../src-main/train/kernels/index.js';
-
-const TOL = 1e-4;
+import { allclose, type CloseResult, type Tolerance } from '../../helpers/allclose.js';
+import { F32, f32Sum } from '../../helpers/tolerance.js';
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32), so failures reproduce. */
 function randomValues(n: number, seed: number): Float32Array {
@@ -42,23 +42,16 @@ async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<str
   return { values, shape };
 }
 
-/** max|a - b| / max(1, max|b|): absolute error where values are small, relative to the largest reference value otherwise. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= maxDiff)) maxDiff = d; // NaN propagates as a failure
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
-  }
-  return maxDiff / Math.max(1, maxRef);
-}
-
-async function compare(kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap): Promise<number> {
+/** Compares our kernel with cpu's; `tol` is f32Sum (large float32 reductions) unless the kernel meets plain F32. */
+async function compare(kernel: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap, tol: (ref: Float32Array) => Tolerance = f32Sum): Promise<CloseResult> {
   const ref = await runOn('cpu', kernel, inputs, attrs);
   const got = await runOn('wasm', kernel, inputs, attrs);
   expect(got.shape).toEqual(ref.shape);
-  return relError(got.values, ref.values);
+  return allclose(got.values, ref.values, tol(ref.values));
+}
+
+function expectClose(r: CloseResult): void {
+  expect(r.ok, r.message).toBe(true);
 }
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -128,13 +121,32 @@ describe('wasm kernel registration', () => {
   });
 });
 
+describe('the comparison these tests use', () => {
+  it('fails a NaN or infinity planted in the middle of a real kernel output, the rest unchanged', async () => {
+    const c = convCases[0];
+    const inputs = { x: input(c.x, 10), dy: input(dyShape(c), 500) };
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string, filterShape: c.f } as tf.NamedAttrMap;
+    const ref = await runOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+    const got = await runOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
+    expectClose(allclose(got.values, ref.values, f32Sum(ref.values)));
+    const mid = got.values.length >> 1;
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const planted = Float32Array.from(got.values);
+      planted[mid] = bad;
+      const r = allclose(planted, ref.values, f32Sum(ref.values));
+      expect(r.ok).toBe(false);
+      expect(r.first?.i).toBe(mid);
+    }
+  });
+});
+
 describe('Conv2DBackpropFilter matches cpu', () => {
   for (const [i, c] of convCases.entries()) {
     it(label(c), async () => {
-      const err = await compare('Conv2DBackpropFilter', { x: input(c.x, 10 + i), dy: input(dyShape(c), 500 + i) }, {
+      const r = await compare('Conv2DBackpropFilter', { x: input(c.x, 10 + i), dy: input(dyShape(c), 500 + i) }, {
         strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string, filterShape: c.f,
       } as tf.NamedAttrMap);
-      expect(err).toBeLessThanOrEqual(TOL);
+      expectClose(r);
     });
   }
 });
@@ -142,10 +154,10 @@ describe('Conv2DBackpropFilter matches cpu', () => {
 describe('Conv2DBackpropInput matches cpu', () => {
   for (const [i, c] of convCases.entries()) {
     it(label(c), async () => {
-      const err = await compare('Conv2DBackpropInput', { dy: input(dyShape(c), 900 + i), filter: input(c.f, 1300 + i) }, {
+      const r = await compare('Conv2DBackpropInput', { dy: input(dyShape(c), 900 + i), filter: input(c.f, 1300 + i) }, {
         strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined as unknown as string, inputShape: c.x,
       } as tf.NamedAttrMap);
-      expect(err).toBeLessThanOrEqual(TOL);
+      expectClose(r);
     });
   }
 });
@@ -167,8 +179,8 @@ describe('conv2d gradients through tf.grads match cpu (the path training takes)'
       };
       const ref = await grads('cpu');
       const got = await grads('wasm');
-      expect(relError(got[0], ref[0])).toBeLessThanOrEqual(TOL);
-      expect(relError(got[1], ref[1])).toBeLessThanOrEqual(TOL);
+      expectClose(allclose(got[0], ref[0], f32Sum(ref[0])));
+      expectClose(allclose(got[1], ref[1], f32Sum(ref[1])));
     });
   }
 });
@@ -184,8 +196,8 @@ describe('BatchMatMul with transposes matches cpu', () => {
   }
   for (const [i, c] of cases.entries()) {
     it(`a${c.a.join('x')} b${c.b.join('x')} transposeA=${c.ta} transposeB=${c.tb}`, async () => {
-      const err = await compare('BatchMatMul', { a: input(c.a, 40 + i), b: input(c.b, 80 + i) }, { transposeA: c.ta, transposeB: c.tb });
-      expect(err).toBeLessThanOrEqual(TOL);
+      const r = await compare('BatchMatMul', { a: input(c.a, 40 + i), b: input(c.b, 80 + i) }, { transposeA: c.ta, transposeB: c.tb });
+      expectClose(r);
     });
   }
 });
@@ -211,8 +223,8 @@ describe('MaxPoolGrad matches cpu', () => {
       const output: Input = { shape: y.shape, values: (await y.data()) as Float32Array };
       tf.dispose([xt, y]);
       const dy = input(output.shape, 300 + i);
-      const err = await compare('MaxPoolGrad', { dy, input: xin, output }, { filterSize: c.k, strides: c.s, pad: c.pad, dimRoundingMode: undefined as unknown as string });
-      expect(err).toBeLessThanOrEqual(TOL);
+      const r = await compare('MaxPoolGrad', { dy, input: xin, output }, { filterSize: c.k, strides: c.s, pad: c.pad, dimRoundingMode: undefined as unknown as string }, () => F32);
+      expectClose(r);
     });
   }
   it('sends the gradient of a tied window to one position only', async () => {
@@ -237,8 +249,8 @@ describe('Sum matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
-      const err = await compare('Sum', { x: input(c.shape, 600 + i) }, { axis: c.axis, keepDims: c.keepDims });
-      expect(err).toBeLessThanOrEqual(TOL);
+      const r = await compare('Sum', { x: input(c.shape, 600 + i) }, { axis: c.axis, keepDims: c.keepDims }, () => F32);
+      expectClose(r);
     });
   }
 });
@@ -252,8 +264,8 @@ describe('Mean matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} over ${c.axis.join(',')} keepDims=${c.keepDims}`, async () => {
-      const err = await compare('Mean', { x: input(c.shape, 700 + i) }, { axis: c.axis, keepDims: c.keepDims });
-      expect(err).toBeLessThanOrEqual(TOL);
+      const r = await compare('Mean', { x: input(c.shape, 700 + i) }, { axis: c.axis, keepDims: c.keepDims }, () => F32);
+      expectClose(r);
     });
   }
 });
@@ -268,8 +280,8 @@ describe('Tile matches cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.shape.join('x')} by ${c.reps.join('x')}`, async () => {
-      const err = await compare('Tile', { x: input(c.shape, 800 + i) }, { reps: c.reps });
-      expect(err).toBeLessThanOrEqual(TOL);
+      const r = await compare('Tile', { x: input(c.shape, 800 + i) }, { reps: c.reps }, () => F32);
+      expectClose(r);
     });
   }
 });
@@ -293,7 +305,7 @@ describe('batch-norm gradients through tf.grads match cpu', () => {
     };
     const ref = await grads('cpu');
     const got = await grads('wasm');
-    for (let i = 0; i < 3; i++) expect(relError(got[i], ref[i])).toBeLessThanOrEqual(TOL);
+    for (let i = 0; i < 3; i++) expectClose(allclose(got[i], ref[i], f32Sum(ref[i])));
   });
 });
 
