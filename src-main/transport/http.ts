@@ -51,6 +51,7 @@ const STATUS: Record<ServiceErrorShape['code'], number> = {
   'no-project': 409,
   cancelled: 409,
   internal: 500,
+  busy: 503,
 };
 
 export function errorStatus(code: ServiceErrorShape['code']): number {
@@ -116,6 +117,8 @@ function sendError(res: ServerResponse, err: unknown): void {
   const shape = toErrorShape(err);
   // A bug, not bad input: keep the stack on the server's stderr for whoever runs `kps serve`.
   if (shape.code === 'internal') process.stderr.write(`kps serve: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // Retryable (busy): say when, so clients and proxies retry instead of giving up.
+  if (shape.retryable && shape.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(shape.retryAfterMs / 1000))));
   sendJson(res, errorStatus(shape.code), { error: shape });
 }
 
