@@ -1,7 +1,7 @@
 // `kps export <project.kps> <out> --format <f>`: write the project's samples and labels in a dataset format.
 import type { Command } from 'commander';
 import type { ExportFormat } from '../../service/api.js';
-import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
+import { action, openProjectToRead, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 import { changesLine } from './qc.js';
 
 const FORMATS: ExportFormat[] = ['kaggle-csv', 'coco', 'pts'];
@@ -22,7 +22,7 @@ export const exportCommand: CliCommand = {
             throw new Error(`unknown format "${opts.format}": use one of ${FORMATS.join(', ')}`);
           }
           await withService(async (service) => {
-            await openProject(service, project);
+            await openProjectToRead(service, project);
             const { jobId } = await service.call('export.start', { out, format: opts.format as ExportFormat });
             const final = await waitForJob(service, jobId, 'export');
             const result = final.result as { written: number; files: string[]; out: string };
