@@ -1,5 +1,5 @@
 // The advisory one-writer lock of a project: `<project>.lock` beside the file, made with O_EXCL, naming its holder.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, rmSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KpsError } from '../core/errors.js';
@@ -88,20 +88,46 @@ function refuse(projectPath: string, lockPath: string, h: LockHolder): never {
   );
 }
 
-function tryCreate(lockPath: string, holder: LockHolder): boolean {
+function createExclusive(path: string, text: string): boolean {
   let fd: number;
   try {
-    fd = openSync(lockPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+    fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new KpsError('conflict', `${lockPath}: cannot create the project lock (${(err as Error).message})`, { file: lockPath });
+    throw err;
   }
   try {
-    writeSync(fd, JSON.stringify(holder) + '\n');
+    writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
   return true;
+}
+
+/**
+ * Creates the lock file whole or not at all: the holder is written to a private file first and hard-linked into
+ * place (link fails if the name exists), so no opener ever reads a half-written lock. Where the file system has no
+ * hard links, falls back to O_EXCL on the lock itself.
+ */
+function tryCreate(lockPath: string, holder: LockHolder): boolean {
+  const text = JSON.stringify(holder) + '\n';
+  const tmp = `${lockPath}.${holder.nonce}.tmp`;
+  try {
+    createExclusive(tmp, text);
+    try {
+      linkSync(tmp, lockPath);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      return createExclusive(lockPath, text);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  } catch (err) {
+    throw new KpsError('conflict', `${lockPath}: cannot create the project lock (${(err as Error).message})`, { file: lockPath });
+  }
 }
 
 function releaseIfOurs(lockPath: string, nonce: string): void {

@@ -46,7 +46,29 @@ afterAll(() => {
   cleanup();
 });
 
+/** A child that waits until `at` (epoch ms), then tries to open the project and holds it for `holdMs`. */
+function racer(at: number, holdMs: number): Promise<string> {
+  const store = join(repoRoot, 'src-main', 'store', 'project.ts');
+  const code = `const { openProject } = await import(${JSON.stringify(store)});
+    while (Date.now() < ${at}) await new Promise((r) => setTimeout(r, 1));
+    try { const s = openProject(${JSON.stringify(file)}); process.stdout.write('ok'); await new Promise((r) => setTimeout(r, ${holdMs})); s.close(); }
+    catch (e) { process.stdout.write(e.code === 'conflict' ? 'refused' : 'error ' + e.message); }`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => resolve(out));
+  });
+}
+
 describe('one writer per project across processes', () => {
+  it('of three processes opening the project at the same moment, exactly one gets it', async () => {
+    const results = await Promise.all([0, 1, 2].map(() => racer(Date.now() + 8000, 6000)));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+    expect(results.filter((r) => r === 'refused')).toHaveLength(2);
+  }, 60_000);
+
   it('refuses a second writer while kps serve holds the project, lets kps stats read, and takes over after SIGKILL', async () => {
     server = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', file, '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = new URL(await urlLine(server));
