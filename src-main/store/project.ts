@@ -156,8 +156,12 @@ function validateSchema(schema: KeypointSchema, file: string): void {
 
 /** Written into the SQLite header of every project ("KPSt"): a quick, read-only way to recognise one. */
 export const KPS_APPLICATION_ID = 0x4b505374;
-/** How long a statement waits for another process's lock before the store answers `busy` (retryable). */
-const DEFAULT_BUSY_TIMEOUT_MS = 2000;
+/**
+ * How long a statement waits for another process's lock before the store answers `busy` (retryable). Short, because
+ * the wait blocks the process (better-sqlite3 is synchronous): in `kps serve` every client would stall with it. The
+ * caller retries instead (the renderer's save queue after the error's retryAfterMs).
+ */
+const DEFAULT_BUSY_TIMEOUT_MS = 1000;
 
 export interface OpenProjectOptions {
   /**
@@ -165,7 +169,7 @@ export interface OpenProjectOptions {
    * the lock (`kps stats`, `kps export` while `kps serve` runs). Writes through it fail with `conflict`.
    */
   readOnly?: boolean;
-  /** Default 2000 ms; tests shorten it. */
+  /** Default 1000 ms; tests shorten it. */
   busyTimeoutMs?: number;
 }
 

@@ -29,7 +29,7 @@ beforeEach(async () => {
   store.importSamples([embeddedSample(1), embeddedSample(2)], 'import');
   store.close();
   const real = await loadDefaultDeps();
-  // A short busy timeout keeps the test quick; the app's default is 2 s.
+  // A short busy timeout keeps the test quick; the app's default is 1 s.
   deps = { ...real, openProject: (path, opts) => openProject(path, { ...opts, busyTimeoutMs: 50 }) };
 });
 
