@@ -83,7 +83,8 @@ function refuse(projectPath: string, lockPath: string, h: LockHolder): never {
   throw new KpsError(
     'conflict',
     `${projectPath} is already open ${where} (${who}): close it there first; \`kps stats\` and \`kps export\` can read it meanwhile` +
-      (local ? '' : `; if that process is no longer running, delete ${lockPath}`),
+      // Pids are reused: a live pid may belong to another program by now, so say how to clear the lock by hand.
+      (local ? `; if pid ${h.pid} is not Keypoint Studio, delete ${lockPath}` : `; if that process is no longer running, delete ${lockPath}`),
     { file: projectPath },
   );
 }

@@ -83,6 +83,7 @@ describe('project lock', () => {
     expect(err.code).toBe('conflict');
     expect(err.message).toContain('pid 1');
     expect(err.message).toContain('kps serve p.kps');
+    expect(err.message).toContain(`if pid 1 is not Keypoint Studio, delete ${file}.lock`);
     expect(existsSync(`${file}.lock`)).toBe(true);
   });
 
