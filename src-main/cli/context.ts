@@ -26,6 +26,20 @@ export async function openProject(service: Service, path: string): Promise<void>
   await service.call('project.open', { path });
 }
 
+/**
+ * For commands that only read (stats, export): a read-only open, which takes no lock and so works while the app or
+ * `kps serve` has the project open. A project from an older version must be upgraded first, which needs a normal
+ * (locking) open: that is tried when the read-only open refuses, and its error is the one shown.
+ */
+export async function openProjectToRead(service: Service, path: string): Promise<void> {
+  try {
+    await service.call('project.open', { path, readOnly: true });
+  } catch (err) {
+    if (!(err instanceof KpsError) || err.code !== 'conflict') throw err;
+    await service.call('project.open', { path });
+  }
+}
+
 function errorFromShape(shape: ServiceErrorShape): KpsError {
   return new KpsError(shape.code, shape.message, { file: shape.file, record: shape.record });
 }

@@ -22,6 +22,8 @@ export interface ProjectInfo {
   schema: KeypointSchema;
   sampleCount: number;
   schemaVersion: number;
+  /** Present (true) when the project was opened read-only. */
+  readOnly?: true;
 }
 
 export interface JobRef {
@@ -43,8 +45,13 @@ export interface JobStatus {
 
 /** Errors cross the service border as this shape: a code, a message a user can act on, and where. */
 export interface ServiceErrorShape {
-  code: 'bad-input' | 'not-found' | 'no-project' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized';
+  /** busy: another process holds the project file's lock for the moment; the same call may succeed if retried. */
+  code: 'bad-input' | 'not-found' | 'no-project' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized' | 'busy';
   message: string;
+  /** True when retrying the same call later may succeed (busy); transports and the save queue retry such errors. */
+  retryable?: boolean;
+  /** With retryable: how long to wait before retrying. */
+  retryAfterMs?: number;
   file?: string;
   /** 1-based line or record number in `file`, where known. */
   record?: number;
@@ -124,7 +131,8 @@ export interface Ops {
   'schema.list': { req: Record<string, never>; res: KeypointSchema[] };
 
   'project.create': { req: { path: string; schema: string | KeypointSchema }; res: ProjectInfo };
-  'project.open': { req: { path: string }; res: ProjectInfo };
+  /** readOnly: no lock and no writes, for reading a project another process has open (kps stats, kps export). */
+  'project.open': { req: { path: string; readOnly?: boolean }; res: ProjectInfo };
   'project.info': { req: Record<string, never>; res: ProjectInfo | null };
   'project.close': { req: Record<string, never>; res: { ok: true } };
 

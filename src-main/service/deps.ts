@@ -6,7 +6,7 @@ import type { ExportFormat, ImportFormat } from './api.js';
 
 export interface ServiceDeps {
   createProject(path: string, schema: KeypointSchema): ProjectStore | Promise<ProjectStore>;
-  openProject(path: string): ProjectStore | Promise<ProjectStore>;
+  openProject(path: string, opts?: { readOnly?: boolean }): ProjectStore | Promise<ProjectStore>;
   importers: Partial<Record<ImportFormat, Importer>>;
   exporters: Partial<Record<ExportFormat, Exporter>>;
   listSchemas(): KeypointSchema[] | Promise<KeypointSchema[]>;
@@ -26,7 +26,7 @@ export async function loadDefaultDeps(): Promise<ServiceDeps> {
   ]);
   return {
     createProject: (path, schema) => store.createProject(path, schema),
-    openProject: (path) => store.openProject(path),
+    openProject: (path, opts) => store.openProject(path, opts),
     importers: formats.importers,
     exporters: formats.exporters,
     listSchemas: () => schemas.listBuiltinSchemas(),

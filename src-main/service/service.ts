@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KpsError, quoteExcerpt } from '../core/errors.js';
+import { KpsError, fromStoreError, quoteExcerpt } from '../core/errors.js';
 import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
@@ -165,6 +165,15 @@ export class Service {
 
   /** Same as `call` for untyped input (transports): unknown names are `not-found`, bad shapes `bad-input`. */
   async callUnknown(op: string, req: unknown): Promise<unknown> {
+    try {
+      return await this.dispatch(op, req);
+    } catch (err) {
+      // A busy project file (another process writing) is a retryable `busy`, not a bug with a stack trace.
+      throw fromStoreError(err, this.store?.path);
+    }
+  }
+
+  private async dispatch(op: string, req: unknown): Promise<unknown> {
     if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) {
       throw new KpsError('not-found', `unknown operation ${quoteExcerpt(String(op), 64)}`);
     }
@@ -252,7 +261,9 @@ export class Service {
   private info(): ProjectInfo | null {
     const s = this.store;
     if (!s) return null;
-    return { path: s.path, name: basename(s.path).replace(/\.kps$/i, ''), schema: s.schema, sampleCount: s.sampleCount(), schemaVersion: LATEST_VERSION };
+    const info: ProjectInfo = { path: s.path, name: basename(s.path).replace(/\.kps$/i, ''), schema: s.schema, sampleCount: s.sampleCount(), schemaVersion: LATEST_VERSION };
+    if (s.readOnly) info.readOnly = true;
+    return info;
   }
 
   private runLifecycle<T>(fn: () => Promise<T>): Promise<T> {
@@ -295,7 +306,15 @@ export class Service {
         const path = resolve(req.path);
         if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such project file`, { file: path });
         if (statSync(path).isDirectory()) throw new KpsError('bad-input', `${path} is a folder, not a project file`, { file: path });
-        return this.replaceStore(async () => deps.openProject(path));
+        const readOnly = req.readOnly === true;
+        const current = this.store;
+        // This service already writes this project (the renderer reopening it): keep it; a new open would meet our own lock.
+        if (current && current.path === path && !current.readOnly && !readOnly) {
+          const info = this.info()!;
+          this.emit('project.changed', { project: info });
+          return info;
+        }
+        return this.replaceStore(async () => deps.openProject(path, { readOnly }));
       },
       'project.info': () => this.info(),
       'project.close': async () => {

@@ -92,7 +92,10 @@ export const validators: Partial<Record<OpName, Validator>> = {
       if (s.length === 0) fail(op, '"schema" must not be empty');
     } else if (s === null || typeof s !== 'object') fail(op, '"schema" must be a schema id, a path to a schema JSON file, or a schema object');
   },
-  'project.open': (r, op) => str(r, op, 'path'),
+  'project.open': (r, op) => {
+    str(r, op, 'path');
+    if (r.readOnly !== undefined && typeof r.readOnly !== 'boolean') fail(op, '"readOnly" must be true or false');
+  },
   'project.info': none,
   'project.close': none,
   'import.start': (r, op) => {

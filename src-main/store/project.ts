@@ -1,6 +1,6 @@
 // The project store: one SQLite file (WAL) holding samples, labels, tags, the edit journal, runs and predictions.
 import Database from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { ImportError, KpsError } from '../core/errors.js';
 import type {
@@ -16,6 +16,7 @@ import type {
 } from '../core/types.js';
 import type { ExportSample, ExportSource, ImportedSample } from '../formats/types.js';
 import type { DatasetStats, KeypointEdit, PerKeypointStats, SampleQuery, UndoResult } from '../service/api.js';
+import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
 import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord } from './types.js';
 
@@ -153,7 +154,27 @@ function validateSchema(schema: KeypointSchema, file: string): void {
   }
 }
 
-function applyPragmas(db: Db): void {
+/** Written into the SQLite header of every project ("KPSt"): a quick, read-only way to recognise one. */
+export const KPS_APPLICATION_ID = 0x4b505374;
+/**
+ * How long a statement waits for another process's lock before the store answers `busy` (retryable). Short, because
+ * the wait blocks the process (better-sqlite3 is synchronous): in `kps serve` every client would stall with it. The
+ * caller retries instead (the renderer's save queue after the error's retryAfterMs).
+ */
+const DEFAULT_BUSY_TIMEOUT_MS = 1000;
+
+export interface OpenProjectOptions {
+  /**
+   * Read-only: takes no lock, writes nothing (no migration, no WAL switch), so it works beside the writer that holds
+   * the lock (`kps stats`, `kps export` while `kps serve` runs). Writes through it fail with `conflict`.
+   */
+  readOnly?: boolean;
+  /** Default 1000 ms; tests shorten it. */
+  busyTimeoutMs?: number;
+}
+
+function applyPragmas(db: Db, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   db.pragma('journal_mode = WAL');
   // synchronous=FULL: in WAL mode NORMAL already survives a process kill (the WAL is in the OS cache),
   // but it may lose the last commits on power loss; FULL fsyncs the WAL at every commit so an
@@ -161,24 +182,72 @@ function applyPragmas(db: Db): void {
   // ms when the shared machine is busy); the store's own work per edit is about 0.5 ms of CPU.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -32000');
   // After a checkpoint, shrink a WAL that a large import grew, instead of keeping it at its peak size.
   db.pragma('journal_size_limit = 8388608');
 }
 
 /** Thrown errors from SQLite for a file that is not a database become a message the user can act on. */
-function openDatabase(path: string, mustExist: boolean): Db {
-  let db: Db;
+function openDatabase(path: string, mustExist: boolean, opts: OpenProjectOptions = {}): Db {
+  let db: Db | null = null;
   try {
-    db = new Database(path, { fileMustExist: mustExist });
-    applyPragmas(db);
+    db = new Database(path, { fileMustExist: mustExist, readonly: opts.readOnly === true });
+    if (opts.readOnly) db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
+    else applyPragmas(db, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
+    if (db?.open) db.close();
     const msg = err instanceof Error ? err.message : String(err);
     throw new KpsError('bad-input', `${path}: cannot open as a Keypoint Studio project (${msg})`, { file: path });
   }
   return db;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Checks, reading only, that `path` is a Keypoint Studio project before anything opens it for writing (which would
+ * switch another application's database to WAL for good, or turn an empty file into a 4 KB database). Looks at the
+ * SQLite header (magic, application_id), then, for projects made before the application_id was written, at the
+ * `meta` table through a read-only connection. Throws a bad-input KpsError naming the file.
+ */
+export function checkProjectFile(path: string): void {
+  const notProject = (why: string): never => {
+    throw new KpsError('bad-input', `${path}: not a Keypoint Studio project (${why}); open a .kps file made by Keypoint Studio, or create a new project`, { file: path });
+  };
+  const st = statSync(path);
+  if (!st.isFile()) notProject('not a regular file');
+  if (st.size === 0) notProject('the file is empty');
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) notProject('not a SQLite database');
+  const appId = header.readUInt32BE(68);
+  if (appId === KPS_APPLICATION_ID) return;
+  if (appId !== 0) notProject(`a SQLite database of another application, application_id 0x${appId.toString(16)}`);
+  // No application_id: an older project, or someone else's database. Read its tables without writing anything.
+  let probe: Db | null = null;
+  try {
+    probe = new Database(path, { readonly: true, fileMustExist: true });
+    const hasMeta = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    // Every project since the first version has meta.app = 'keypoint-studio'.
+    const marker = hasMeta ? probe.prepare("SELECT 1 FROM meta WHERE key = 'app' AND value = 'keypoint-studio'").get() : undefined;
+    if (!marker) notProject('a SQLite database without Keypoint Studio project metadata');
+  } catch (err) {
+    if (err instanceof KpsError) throw err;
+    const code = (err as { code?: unknown }).code;
+    // A hot journal (a crash mid-transaction) needs a writer to roll it back. Projects carry the application_id from
+    // their first open on, before any transaction that could leave one, so this file is not ours.
+    if (code === 'SQLITE_READONLY_ROLLBACK') notProject('another program left an unfinished transaction in it (a hot journal)');
+    notProject(`cannot read it: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    if (probe?.open) probe.close();
+  }
 }
 
 /**
@@ -198,6 +267,7 @@ export function createProjectFile(path: string, schema: KeypointSchema, version:
       put.run('created_at', nowIso());
       put.run('app', 'keypoint-studio');
     })();
+    db.pragma(`application_id = ${KPS_APPLICATION_ID}`);
     db.close();
   } catch (err) {
     // Leave no half-made project behind.
@@ -212,20 +282,39 @@ export function createProject(path: string, schema: KeypointSchema): ProjectStor
   return openProject(path);
 }
 
-export function openProject(path: string): ProjectStore {
+export function openProject(path: string, opts: OpenProjectOptions = {}): ProjectStore {
   if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such project file`, { file: path });
-  const db = openDatabase(path, true);
+  // Nothing below may change a file that is not a project: check it read-only first, then lock, then open for writing.
+  checkProjectFile(path);
+  const lock = opts.readOnly ? null : acquireProjectLock(path);
+  let db: Db;
+  try {
+    db = openDatabase(path, true, opts);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   try {
     if (readSchemaVersion(db) === 0) {
       throw new KpsError('bad-input', `${path}: not a Keypoint Studio project (no project metadata)`, { file: path });
     }
-    const version = migrate(db, path);
+    let version: number;
+    if (opts.readOnly) {
+      version = readSchemaVersion(db);
+      if (version < LATEST_VERSION) throw new KpsError('conflict', `${path}: project file has schema version ${version}; open it once in the app (or \`kps serve\`) to upgrade it to ${LATEST_VERSION}, then read it`, { file: path });
+      if (version > LATEST_VERSION) throw new KpsError('bad-input', `${path}: project file has schema version ${version}, newer than this app supports (${LATEST_VERSION}); update Keypoint Studio`, { file: path });
+    } else {
+      version = migrate(db, path);
+      // Projects from before the header carried the application_id get it now, so the next open recognises them by it.
+      if (db.pragma('application_id', { simple: true }) !== KPS_APPLICATION_ID) db.pragma(`application_id = ${KPS_APPLICATION_ID}`);
+    }
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
     if (!row) throw new KpsError('bad-input', `${path}: project has no keypoint schema`, { file: path });
     const schema = JSON.parse(row.value) as KeypointSchema;
-    return new SqliteProjectStore(path, db, schema, version);
+    return new SqliteProjectStore(path, db, schema, version, lock, opts.readOnly === true);
   } catch (err) {
     db.close();
+    lock?.release();
     throw err;
   }
 }
@@ -269,6 +358,8 @@ class SqliteProjectStore implements ProjectStore {
     private readonly db: Db,
     schema: KeypointSchema,
     schemaVersion: number,
+    private readonly lock: ProjectLock | null,
+    readonly readOnly: boolean,
   ) {
     this.schema = schema;
     this.schemaVersion = schemaVersion;
@@ -287,6 +378,8 @@ class SqliteProjectStore implements ProjectStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    // After the database: the next writer must not open it while this connection still checkpoints.
+    this.lock?.release();
   }
 
   dataVersion(): number {

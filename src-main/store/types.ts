@@ -51,6 +51,8 @@ export interface ProjectStore {
   readonly schema: KeypointSchema;
   /** Version of the project file's SQL schema (after migration on open). */
   readonly schemaVersion: number;
+  /** Opened read-only (no lock, no writes): see OpenProjectOptions in project.ts. */
+  readonly readOnly?: boolean;
   /** Bumped on every change to samples or labels: a run records the version it trained on. */
   dataVersion(): number;
   sampleCount(): number;

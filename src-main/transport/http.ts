@@ -55,6 +55,7 @@ const STATUS: Record<ServiceErrorShape['code'], number> = {
   'no-project': 409,
   cancelled: 409,
   internal: 500,
+  busy: 503,
 };
 
 export function errorStatus(code: ServiceErrorShape['code']): number {
@@ -138,6 +139,8 @@ function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
+  // Retryable (busy): say when, so clients and proxies retry instead of giving up.
+  if (shape.retryable && shape.retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(shape.retryAfterMs / 1000))));
   sendJson(res, errorStatus(shape.code), { error: shape });
 }
 

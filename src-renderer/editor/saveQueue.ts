@@ -51,6 +51,21 @@ export function errorCode(err: unknown): string | null {
   return null;
 }
 
+/**
+ * The service's retry hint, in ms, when it says the same call may succeed later (code busy: another process holds the
+ * project file for a moment); null otherwise.
+ */
+export function retryAfterMs(err: unknown): number | null {
+  const from = (o: unknown): number | null => {
+    if (!o || typeof o !== 'object') return null;
+    const { retryable, retryAfterMs: ms } = o as { retryable?: unknown; retryAfterMs?: unknown };
+    if (retryable !== true) return null;
+    return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : 0;
+  };
+  if (err && typeof err === 'object' && 'shape' in err) return from((err as { shape: unknown }).shape);
+  return from(err);
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
@@ -90,7 +105,7 @@ export class SaveQueue<R = unknown> {
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
       clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
     };
-    this.isPermanent = opts.isPermanent ?? ((err) => PERMANENT_CODES.has(errorCode(err) ?? ''));
+    this.isPermanent = opts.isPermanent ?? ((err) => retryAfterMs(err) === null && PERMANENT_CODES.has(errorCode(err) ?? ''));
   }
 
   /** Queues a save; resolves with the service's answer once acknowledged, rejects only if the service refuses it for good. */
@@ -177,7 +192,9 @@ export class SaveQueue<R = unknown> {
           }
           this.attempts++;
           this.error = errorMessage(err);
-          const delay = backoffDelay(this.attempts, this.baseDelayMs, this.maxDelayMs);
+          // A busy project file says when to come back; other failures back off exponentially.
+          const hint = retryAfterMs(err);
+          const delay = hint !== null ? Math.min(this.maxDelayMs, Math.max(hint, backoffDelay(this.attempts, this.baseDelayMs, this.maxDelayMs) / 4)) : backoffDelay(this.attempts, this.baseDelayMs, this.maxDelayMs);
           this.retryAt = Date.now() + delay;
           this.retryHandle = this.timers.setTimeout(() => {
             this.retryHandle = null;

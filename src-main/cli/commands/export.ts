@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { ExportFormat } from '../../service/api.js';
-import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
+import { action, openProjectToRead, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 import { changesLine } from './qc.js';
 
 const FORMATS: ExportFormat[] = ['kaggle-csv', 'coco', 'pts'];
@@ -26,7 +26,7 @@ export const exportCommand: CliCommand = {
             throw new Error(`unknown format "${opts.format}": use one of ${FORMATS.join(', ')}`);
           }
           await withService(async (service) => {
-            await openProject(service, project);
+            await openProjectToRead(service, project);
             const overwrite = opts.overwrite === true || opts.force === true;
             const { jobId } = await service.call('export.start', { out, format: opts.format as ExportFormat, overwrite }).catch((err: unknown) => {
               // The service's wording names the API flag; a CLI user needs the option's name.

@@ -1,7 +1,7 @@
 // `kps stats <project.kps> [--json]`: the data inspection figures (image shape, pixels, per-keypoint counts and ranges).
 import type { Command } from 'commander';
 import type { DatasetStats } from '../../service/api.js';
-import { action, openProject, printJson, withService, type CliCommand } from '../context.js';
+import { action, openProjectToRead, printJson, withService, type CliCommand } from '../context.js';
 
 function num(v: number | null, digits = 2): string {
   return v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits);
@@ -54,7 +54,7 @@ export const statsCommand: CliCommand = {
       .action(
         action(async (project: string, opts: { json?: boolean }) => {
           await withService(async (service) => {
-            await openProject(service, project);
+            await openProjectToRead(service, project);
             const stats = await service.call('stats.get', {});
             if (opts.json) printJson(stats);
             else process.stdout.write(formatStats(stats, project));

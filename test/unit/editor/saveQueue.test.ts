@@ -116,6 +116,41 @@ describe('save queue', () => {
     expect(n).toBe(1);
   });
 
+  it('a busy project file (retryable, from another process) is retried after the server\'s hint, in order, and never dropped', async () => {
+    const timers = new ManualTimers();
+    const q = new SaveQueue<string>({ timers, baseDelayMs: 100, maxDelayMs: 10_000 });
+    // The shape the renderer's ServiceError carries for an HTTP 503 / IPC busy answer.
+    const busy = Object.assign(new Error('p.kps: the project file is busy'), {
+      shape: { code: 'busy', message: 'p.kps: the project file is busy', retryable: true, retryAfterMs: 1000 },
+    });
+    let busyFor = 2;
+    const sent: string[] = [];
+    const p1 = q.enqueue({ label: 'move', run: async () => { if (busyFor-- > 0) throw busy; sent.push('move'); return 'a'; } });
+    const p2 = q.enqueue({ label: 'nudge', run: async () => (sent.push('nudge'), 'b') });
+    await tick();
+    expect(q.state()).toMatchObject({ status: 'failed', pending: 2, attempts: 1, rejected: [] });
+    // The server's Retry-After, not the 100 ms exponential backoff.
+    expect(timers.fire()).toBe(1000);
+    await tick();
+    expect(timers.fire()).toBe(1000);
+    expect(await p1).toBe('a');
+    expect(await p2).toBe('b');
+    expect(sent).toEqual(['move', 'nudge']);
+    expect(q.state()).toMatchObject({ status: 'saved', pending: 0, rejected: [] });
+  });
+
+  it('a retryable error is retried even when its code would otherwise be permanent', async () => {
+    const timers = new ManualTimers();
+    const q = new SaveQueue<number>({ timers });
+    let first = true;
+    const err = { shape: { code: 'conflict', message: 'locked for a moment', retryable: true, retryAfterMs: 300 } };
+    const p = q.enqueue({ label: 'x', run: async () => { if (first) { first = false; throw err; } return 1; } });
+    await tick();
+    expect(q.state().rejected).toEqual([]);
+    expect(timers.fire()).toBe(300);
+    expect(await p).toBe(1);
+  });
+
   it('backoff doubles and is capped', () => {
     expect([1, 2, 3, 4, 10].map((a) => backoffDelay(a, 500, 4000))).toEqual([500, 1000, 2000, 4000, 4000]);
   });
