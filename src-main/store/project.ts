@@ -17,7 +17,8 @@ import type {
 import type { ExportSample, ExportSource, ImportedSample } from '../formats/types.js';
 import type { DatasetStats, KeypointEdit, PerKeypointStats, SampleQuery, UndoResult } from '../service/api.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
-import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord } from './types.js';
+import { getRunSplit, saveRunSplit } from './run-splits.js';
+import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
 
 type Db = Database.Database;
 
@@ -1239,5 +1240,13 @@ class SqliteProjectStore implements ProjectStore {
         JSON.stringify(sampleIds),
       ) as Row[]
     ).map(decode);
+  }
+
+  saveRunSplit(runId: string, entries: RunSplitEntry[]): void {
+    saveRunSplit(this.db, runId, entries);
+  }
+
+  getRunSplit(runId: string): RunSplitEntry[] {
+    return getRunSplit(this.db, runId);
   }
 }
