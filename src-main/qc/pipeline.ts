@@ -20,10 +20,13 @@ export interface QcOptions extends ScoreOptions {
   signal?: AbortSignal;
 }
 
-type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions'>;
+type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit'>;
 
-/** The run's held-out samples (test and validation: never in a gradient step), rebuilt from its split settings. */
+/** The run's held-out samples (test and validation: never in a gradient step): its stored split, else rebuilt from its split settings. */
 function heldOutOfRun(store: QcStore, run: RunRecord): Set<number> {
+  // Runs since schema version 4 keep their split: exact even after the labels changed.
+  const own = store.getRunSplit(run.id);
+  if (own.length > 0) return new Set(own.filter((e) => e.split !== 'train').map((e) => e.sampleId));
   const cfg = run.config as { split?: string; seed?: number; keypointIndices?: number[] } | null;
   const final = run.final as { split?: { train: number; val: number; test: number } } | null;
   if (!cfg || typeof cfg.split !== 'string' || typeof cfg.seed !== 'number' || !Array.isArray(cfg.keypointIndices) || !final?.split) {

@@ -8,7 +8,7 @@ import type {
   Split,
 } from '../core/types.js';
 import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/preview-types.js';
-import type { PredictionRecord, RunRecord } from '../store/types.js';
+import type { PredictionRecord, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { ChangeSummary } from '../store/types.js';
 import type { QcListResult, QcRunRequest } from '../qc/types.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
@@ -179,6 +179,8 @@ export interface Ops {
   /** Evaluates the run's best model on the project as it is now; the job's result is the evaluation report. */
   'runs.evaluate': { req: { id: string }; res: JobRef };
   'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
+  /** The run's own train / val / test side of each sample it used, stored when its training started. */
+  'runs.split': { req: { id: string }; res: RunSplit };
 
   /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
@@ -214,6 +216,14 @@ export interface Ops {
   // Gallery thumbnails (service/thumb-ops.ts).
   /** Raw pixels of many samples at once (at most 512 ids), in the order asked: the gallery draws them without an image request each. */
   'thumbs.batch': { req: { ids: number[] }; res: { items: ThumbItem[] } };
+}
+
+/** A run's stored split: `spec` is its split setting (`random:0.1:0.1`, `group`, `stored`); `samples` is empty for a run trained before splits were stored. */
+export interface RunSplit {
+  runId: string;
+  spec: string;
+  samples: RunSplitEntry[];
+  counts: { train: number; val: number; test: number };
 }
 
 /**
@@ -287,6 +297,7 @@ export const OP_NAMES = [
   'runs.delete',
   'runs.evaluate',
   'predictions.get',
+  'runs.split',
   'augment.preview',
   'train.options',
   'runs.filters',

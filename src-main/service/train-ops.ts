@@ -248,6 +248,15 @@ export function registerTrainOps(): void {
     ctx.store().getRun(runId);
     return ctx.store().getPredictions(runId, req.sampleIds);
   });
+  registerOp('runs.split', (req, ctx) => {
+    const id = checkId(req.id, 'id');
+    const run = ctx.store().getRun(id);
+    const samples = ctx.store().getRunSplit(id);
+    const counts = { train: 0, val: 0, test: 0 };
+    for (const e of samples) counts[e.split] += 1;
+    const spec = (run.config as { split?: unknown } | null)?.split;
+    return { runId: id, spec: typeof spec === 'string' ? spec : 'random', samples, counts };
+  });
 }
 
 registerTrainOps();

@@ -14,6 +14,7 @@ export interface Migration {
  * Each migration moves the file from version-1 to version. Never edit a released migration: append a new one.
  * v1: samples, labels, tags, journal and actions. v2: training runs and predictions.
  * v3: per-sample pixel statistics materialised for fast dataset statistics, back-filled from the blobs.
+ * v4: each run's own train / val / test split per sample (a random or group split exists only inside its run).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -141,6 +142,21 @@ export const MIGRATIONS: readonly Migration[] = [
       const pending: [number, PixelSummary][] = [];
       for (const row of rows) pending.push([row.id, summarisePixels(row.pixels)]);
       for (const [id, s] of pending) update.run(s.min, s.max, s.sum, s.count, id);
+    },
+  },
+  {
+    version: 4,
+    description: "each run's split per sample",
+    up(db) {
+      // Deleting a run deletes its split (foreign keys are on); samples are only ever soft-deleted.
+      db.exec(`
+        CREATE TABLE run_splits (
+          run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          sample_id INTEGER NOT NULL REFERENCES samples(id),
+          split TEXT NOT NULL CHECK (split IN ('train', 'val', 'test')),
+          PRIMARY KEY (run_id, sample_id)
+        ) WITHOUT ROWID;
+      `);
     },
   },
 ];

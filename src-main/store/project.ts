@@ -18,7 +18,8 @@ import type { ExportSample, ExportSource, ImportedSample } from '../formats/type
 import type { DatasetStats, KeypointEdit, PerKeypointStats, SampleQuery, UndoResult } from '../service/api.js';
 import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
-import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord } from './types.js';
+import { getRunSplit, saveRunSplit } from './run-splits.js';
+import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
 
 type Db = Database.Database;
 
@@ -1332,5 +1333,13 @@ class SqliteProjectStore implements ProjectStore {
         JSON.stringify(sampleIds),
       ) as Row[]
     ).map(decode);
+  }
+
+  saveRunSplit(runId: string, entries: RunSplitEntry[]): void {
+    saveRunSplit(this.db, runId, entries);
+  }
+
+  getRunSplit(runId: string): RunSplitEntry[] {
+    return getRunSplit(this.db, runId);
   }
 }

@@ -30,6 +30,12 @@ export interface PredictionRecord {
   error: number | null;
 }
 
+/** One sample's side in a run's own split (only the samples the run used: pixels and a labelled keypoint). */
+export interface RunSplitEntry {
+  sampleId: number;
+  split: 'train' | 'val' | 'test';
+}
+
 /** What changed in the labels since they were imported (for the export-after-review summary). */
 export interface ChangeSummary {
   /** Live samples with at least one keypoint that differs from its imported value. */
@@ -108,4 +114,8 @@ export interface ProjectStore {
   deleteRun(id: string): void;
   savePredictions(preds: PredictionRecord[]): void;
   getPredictions(runId: string, sampleIds?: number[]): PredictionRecord[];
+  /** Replaces the train / val / test side of each sample the run uses (one transaction; a bad entry writes nothing). */
+  saveRunSplit(runId: string, entries: RunSplitEntry[]): void;
+  /** The run's stored split in sample order; empty when it has none (a run trained before schema version 4). */
+  getRunSplit(runId: string): RunSplitEntry[];
 }

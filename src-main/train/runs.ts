@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 import type { KeypointSchema } from '../core/types.js';
-import type { PredictionRecord, ProjectStore, RunRecord } from '../store/types.js';
+import type { PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { BackendPreference } from './backend.js';
 import { effectiveInputSize, resolveConfig, type TrainConfig } from './config.js';
 import { cropBoxFor, cropResize, fromNormalised, parseSplit, predictionsToPixels, prepareData, selectKeypoints, type CropBox, type PreparedData, type TrainSource } from './data.js';
@@ -17,7 +17,7 @@ import { MODEL_INFO } from './models/index.js';
 import { predictRows, type EpochMetrics, type FinalMetrics, type TrainProgress } from './trainer.js';
 
 /** The store slice that runs need: samples to read, and run and prediction records to write. */
-export type RunStore = TrainSource & Pick<ProjectStore, 'saveRun' | 'getRun' | 'listRuns' | 'deleteRun' | 'savePredictions' | 'getPredictions'>;
+export type RunStore = TrainSource & Pick<ProjectStore, 'saveRun' | 'getRun' | 'listRuns' | 'deleteRun' | 'savePredictions' | 'getPredictions' | 'saveRunSplit' | 'getRunSplit'>;
 
 /** What a run record's `config` holds: the resolved settings plus what is needed to predict with it later. */
 export interface RunConfig extends TrainConfig {
@@ -76,6 +76,32 @@ async function prepareFor(store: RunStore, cfg: RunConfig, hooks: RunHooks, sign
     progress: hooks.onLoad,
     signal,
   });
+}
+
+/** The run's side of each prepared sample, as the store keeps it. */
+function splitEntries(data: PreparedData): RunSplitEntry[] {
+  const out: RunSplitEntry[] = [];
+  data.ids.forEach((sampleId, i) => {
+    const split = data.splits[i];
+    if (split !== 'unassigned') out.push({ sampleId, split });
+  });
+  return out;
+}
+
+/**
+ * Makes `data` use the run's stored split: a sample keeps the side it had when the run started, and a sample the run
+ * never saw (added or labelled since) is `unassigned`, so it is neither trained on nor counted in train/val/test
+ * figures. A run without a stored split (trained before schema version 4) keeps the recomputed seeded split, which
+ * is stored now so that later views agree with it.
+ */
+function useRunSplit(store: RunStore, runId: string, data: PreparedData): void {
+  const stored = store.getRunSplit(runId);
+  if (stored.length === 0) {
+    store.saveRunSplit(runId, splitEntries(data));
+    return;
+  }
+  const side = new Map(stored.map((e) => [e.sampleId, e.split]));
+  data.splits = data.ids.map((id) => side.get(id) ?? 'unassigned');
 }
 
 /** Full-schema flat coordinates from the model's keypoint subset (NaN where the model predicts nothing). */
@@ -213,13 +239,16 @@ export async function startRun(store: RunStore, input: Partial<Record<keyof Trai
     store.saveRun(run);
     throw e;
   }
+  // The split is part of the run: stored before training starts, so Compare and the runs table can show it.
+  store.saveRunSplit(run.id, splitEntries(data));
   const handle = startTrainingJob({ config: cfg, data, schema: store.schema, runDir: run.checkpointDir as string, resume: false }, wireHooks(store, run, hooks), { backend: opts.backend, inProcess: opts.inProcess });
   return session(store, run, handle, hooks, keypointIndices);
 }
 
 /**
  * Continues a run that stopped without finishing (a crash, a restart, a kill, a cancel) from its last checkpoint.
- * The split is recomputed from the same seed; the data version at resume is noted when the labels changed meanwhile.
+ * The run keeps its stored split (samples added since are left out); the data version at resume is noted when the
+ * labels changed meanwhile.
  */
 export async function resumeRun(store: RunStore, runId: string, opts: RunOptions & { hooks?: RunHooks } = {}): Promise<RunSession> {
   const run = store.getRun(runId);
@@ -228,6 +257,7 @@ export async function resumeRun(store: RunStore, runId: string, opts: RunOptions
   const cfg = runConfigOf(run);
   const hooks = opts.hooks ?? {};
   const data = await prepareFor(store, cfg, hooks, opts.signal);
+  useRunSplit(store, runId, data);
   if (store.dataVersion() !== run.dataVersion) {
     run.notes = `${run.notes}${run.notes ? '\n' : ''}resumed on data version ${store.dataVersion()} (trained from ${run.dataVersion})`;
   }
@@ -282,11 +312,12 @@ export interface EvaluationReport {
   reading: string;
 }
 
-/** Evaluates a run's best model on the project as it is now (same seeded split), and stores its predictions. */
+/** Evaluates a run's best model on the project as it is now (on the run's stored split), and stores its predictions. */
 export async function evaluateRun(store: RunStore, runId: string, opts: { signal?: AbortSignal; onLoad?: (d: number, t: number) => void } = {}): Promise<EvaluationReport> {
   const run = store.getRun(runId);
   const cfg = runConfigOf(run);
   const data = await prepareFor(store, cfg, { onLoad: opts.onLoad }, opts.signal);
+  useRunSplit(store, runId, data);
   const model = await loadRunModel(run);
   try {
     const K = cfg.keypointIndices.length;

@@ -3,6 +3,7 @@ import type { JobStatus, ProjectInfo } from '../../src-main/service/api.js';
 import { api, errorMessage, ServiceError } from './api.js';
 import { gallery } from '../gallery/model.svelte.js';
 import { loadSettings, rememberProject, saveSettings, type Settings, type Theme } from './settings.js';
+import { NOTICE_MS, pushNotice, type Notice } from './notices.js';
 
 export { parseHash, routeHash, type Route, type View } from './routes.js';
 import { parseHash, routeHash, type Route } from './routes.js';
@@ -15,11 +16,7 @@ function localStore(): Storage | null {
   }
 }
 
-export interface Notice {
-  id: number;
-  kind: 'error' | 'info';
-  text: string;
-}
+export type { Notice };
 
 class AppState {
   project = $state<ProjectInfo | null>(null);
@@ -31,6 +28,7 @@ class AppState {
   systemDark = $state(typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches);
   ready = $state(false);
   private noticeSeq = 0;
+  private noticeTimers = new Map<number, ReturnType<typeof setTimeout>>();
 
   get theme(): Theme {
     return this.settings.theme ?? (this.systemDark ? 'dark' : 'light');
@@ -51,28 +49,58 @@ class AppState {
     this.updateSettings({ theme: this.theme === 'dark' ? 'light' : 'dark' });
   }
 
-  notify(kind: Notice['kind'], text: string): void {
+  /** Shows a notice (see lib/notices.ts: at most a few stacked, repeats counted, gone after a few seconds unless hovered). */
+  notify(kind: Notice['kind'], text: string, key?: string): void {
     const id = ++this.noticeSeq;
-    this.notices = [...this.notices, { id, kind, text }];
-    // Errors stay until dismissed: a user must be able to read which file and record failed.
-    if (kind === 'info') setTimeout(() => this.dismiss(id), 4000);
+    const { list, dropped } = pushNotice(this.notices, { id, kind, text, ...(key === undefined ? {} : { key }) });
+    for (const d of dropped) this.stopTimer(d);
+    this.notices = list;
+    this.holdNotice(id, false);
+  }
+
+  /** Hovering a notice holds it (`held`); leaving it gives it a fresh lifetime. */
+  holdNotice(id: number, held: boolean): void {
+    this.stopTimer(id);
+    const n = this.notices.find((x) => x.id === id);
+    if (!n || held) return;
+    this.noticeTimers.set(id, setTimeout(() => this.dismiss(id), NOTICE_MS[n.kind]));
+  }
+
+  private stopTimer(id: number): void {
+    const t = this.noticeTimers.get(id);
+    if (t !== undefined) clearTimeout(t);
+    this.noticeTimers.delete(id);
   }
 
   dismiss(id: number): void {
+    this.stopTimer(id);
     this.notices = this.notices.filter((n) => n.id !== id);
   }
 
-  /** Runs a call and turns a failure into a visible notice; returns null on failure. */
-  async attempt<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+  /** Clears the notices raised with `key` (an action that failed before and has now succeeded), or all of them. */
+  clearNotices(key?: string): void {
+    for (const n of this.notices) if (key === undefined || n.key === key) this.stopTimer(n.id);
+    this.notices = key === undefined ? [] : this.notices.filter((n) => n.key !== key);
+  }
+
+  /**
+   * Runs a call and turns a failure into a visible notice; returns null on failure. With `key`, the notice replaces an
+   * earlier failure of the same kind of action, and a success clears it.
+   */
+  async attempt<T>(what: string, fn: () => Promise<T>, key?: string): Promise<T | null> {
     try {
-      return await fn();
+      const out = await fn();
+      if (key !== undefined) this.clearNotices(key);
+      return out;
     } catch (err) {
-      this.notify('error', `${what}: ${errorMessage(err)}`);
+      this.notify('error', `${what}: ${errorMessage(err)}`, key);
       return null;
     }
   }
 
   setProject(p: ProjectInfo | null): void {
+    // Notices belong to the project they were raised in: another project starts with none.
+    if ((p?.path ?? null) !== (this.project?.path ?? null)) this.clearNotices();
     this.project = p;
     if (p) {
       this.settings = rememberProject(this.settings, p.path);

@@ -57,6 +57,26 @@ export function keySettings(run: RunRecord): string {
   return parts.filter(Boolean).join(' · ');
 }
 
+/** The run's split setting in words: `random · 10% test · 10% val`, `by group · …`, or `stored splits`. */
+export function splitLabel(run: RunRecord): string {
+  const spec = typeof configOf(run).split === 'string' ? (configOf(run).split as string) : 'random';
+  const [kind, t, v] = spec.split(':');
+  if (kind === 'stored') return 'stored splits';
+  const pct = (x: string | undefined) => `${Math.round((x === undefined ? 0.1 : Number(x)) * 100)}%`;
+  return `${kind === 'group' ? 'by group' : kind} · ${pct(t)} test · ${pct(v)} val`;
+}
+
+/** The keypoints a run predicts: `all 15`, one or two names, or `4 of 15`; `names` are the schema's keypoint names. */
+export function keypointSet(run: RunRecord, names: string[]): { label: string; title: string } {
+  const idx = configOf(run).keypointIndices;
+  if (!Array.isArray(idx)) return { label: '?', title: 'not recorded' };
+  const picked = idx.map((i) => names[Number(i)] ?? `#${String(i)}`);
+  const title = picked.join(', ');
+  if (names.length > 0 && idx.length === names.length) return { label: `all ${names.length}`, title };
+  if (idx.length <= 2) return { label: title, title };
+  return { label: `${idx.length} of ${names.length}`, title };
+}
+
 /** The live-progress detail the train job attaches to its job.progress events. */
 export interface TrainDetail extends Partial<TrainProgress> {
   runId?: string;

@@ -1,4 +1,4 @@
-// `qc --run <id>`: a run's stored predictions are used only for the samples it did not train on, rebuilt from its split settings.
+// `qc --run <id>`: a run's stored predictions are used only for the samples it did not train on: its stored split, else rebuilt from its split settings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,5 +72,19 @@ describe('qc with a run', () => {
     (run.final as { split: { train: number } }).split.train += 1;
     store.saveRun(run);
     await expect(runQc(store, { runId: 'r1' })).rejects.toThrow(/run r1 trained on an earlier state of the labels/);
+  });
+
+  it("uses the run's stored split when it has one, even where the settings could no longer rebuild it", async () => {
+    // r1's record still cannot be rebuilt (the test above); its stored split makes the seeded rebuild unnecessary.
+    const ids = store.sampleIds({});
+    const own = ids.map((sampleId, i) => ({ sampleId, split: (i % 4 === 0 ? 'test' : i % 4 === 1 ? 'val' : 'train') as 'train' | 'val' | 'test' }));
+    store.saveRunSplit('r1', own);
+    const rep = await runQc(store, { runId: 'r1' });
+    expect(rep.evidence.modelSamples).toBe(own.filter((e) => e.split !== 'train').length);
+    const heldOut = new Set(own.filter((e) => e.split !== 'train').map((e) => e.sampleId));
+    for (const item of rep.items) {
+      const predicted = item.keypoints.some((k) => k.predicted !== null);
+      expect(predicted, `sample ${item.sample}`).toBe(heldOut.has(item.sample));
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Synthetic training fixtures made in code: grey images with a bright dot at each keypoint, an in-memory run store.
 import type { KeypointSchema, SampleDetail, Split } from '../../../src-main/core/types.js';
-import type { PredictionRecord, RunRecord } from '../../../src-main/store/types.js';
+import type { PredictionRecord, RunRecord, RunSplitEntry } from '../../../src-main/store/types.js';
 import type { RunStore } from '../../../src-main/train/runs.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { Rng } from '../../../src-main/train/rng.js';
@@ -41,6 +41,7 @@ export function syntheticStore(n: number, size: number, seed = 1, path = '/tmp/s
   }
   const runs = new Map<string, RunRecord>();
   const preds = new Map<string, PredictionRecord>();
+  const splits = new Map<string, RunSplitEntry[]>();
   return {
     path,
     schema: twoPointSchema,
@@ -64,5 +65,7 @@ export function syntheticStore(n: number, size: number, seed = 1, path = '/tmp/s
     },
     savePredictions: (ps) => ps.forEach((p) => preds.set(`${p.runId}/${p.sampleId}`, p)),
     getPredictions: (runId) => [...preds.values()].filter((p) => p.runId === runId),
+    saveRunSplit: (runId, entries) => void splits.set(runId, entries.map((e) => ({ ...e }))),
+    getRunSplit: (runId) => (splits.get(runId) ?? []).map((e) => ({ ...e })),
   };
 }
