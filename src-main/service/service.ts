@@ -2,6 +2,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { abortable } from '../core/abort.js';
+import { coordinateProblem } from '../core/coordinates.js';
 import { KpsError } from '../core/errors.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
@@ -321,7 +323,9 @@ export class Service {
         if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
         const status = this.jobs.start('import', async (ctx: JobRunContext) => {
           ctx.progress(0, 0, `reading ${basename(path)}`);
-          const samples = await importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
+          // Raced with the signal so that cancel, project close and shutdown never wait on a read that hangs
+          // (a hung mount); the importer writes nothing, so abandoning it leaves nothing half done.
+          const samples = await abortable(importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }), ctx.signal);
           await ctx.checkpoint();
           if (this.store !== store) throw new KpsError('conflict', 'the project was closed during the import');
           ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
@@ -359,9 +363,13 @@ export class Service {
       'labels.set': (req) => {
         const store = this.requireStore();
         const n = store.schema.keypoints.length;
-        for (const e of req.edits) {
+        const sample = store.getSample(req.sampleId);
+        req.edits.forEach((e, i) => {
           if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);
-        }
+          // The same margin as the importers (core/coordinates.ts): one wild value would poison the statistics.
+          const problem = e.state === 'missing' ? null : coordinateProblem(e.x, e.y, sample.width, sample.height);
+          if (problem) throw new KpsError('bad-input', `labels.set: edits[${i}] (keypoint ${store.schema.keypoints[e.index].name} of sample ${req.sampleId}): ${problem}`);
+        });
         const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label);
         this.changed([req.sampleId], 'labels');
         return res;

@@ -206,11 +206,12 @@ describe('Service edits, undo and redo', () => {
     const id = ids[2];
     const before = await service.call('sample.get', { id });
     expect(before.keypoints[2].state).toBe('missing');
-    const res = await service.call('labels.set', { sampleId: id, edits: [{ index: 2, x: 10.5, y: 20.25, state: 'labelled' }] });
+    // Inside the 8x6 fake image (labels.set refuses points far outside it).
+    const res = await service.call('labels.set', { sampleId: id, edits: [{ index: 2, x: 5.5, y: 4.25, state: 'labelled' }] });
     expect(res.actionId).toBeGreaterThan(0);
     expect(events).toContainEqual({ event: 'dataset.changed', payload: { sampleIds: [id], reason: 'labels' } });
     const after = await service.call('sample.get', { id });
-    expect(after.keypoints[2]).toMatchObject({ x: 10.5, y: 20.25, state: 'labelled', provenance: 'annotator' });
+    expect(after.keypoints[2]).toMatchObject({ x: 5.5, y: 4.25, state: 'labelled', provenance: 'annotator' });
     const history = await service.call('sample.history', { id });
     expect(history.some((h) => h.kind === 'keypoint' && h.index === 2)).toBe(true);
 
@@ -220,7 +221,7 @@ describe('Service edits, undo and redo', () => {
     expect(restored.keypoints[2].state).toBe('missing');
     expect(Number.isNaN(restored.keypoints[2].x)).toBe(true);
     await service.call('history.redo', {});
-    expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 10.5, y: 20.25 });
+    expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 5.5, y: 4.25 });
   });
 
   it('rejects an out-of-range keypoint index with a clear message', async () => {
