@@ -65,8 +65,8 @@ function keypointOrder(file: string, schema: KeypointSchema, category: Record<st
     throw new ImportError(
       file,
       undefined,
-      `${label}: ${unknown.length} of its ${k} keypoint names are not in the project schema ${schema.id}: ${shown.join(', ')}${unknown.length > 4 ? ', ...' : ''}` +
-        `${absent.length > 0 ? `; the schema's ${absent.slice(0, 4).join(', ')}${absent.length > 4 ? ', ...' : ''} are not in the category` : ''}. Rename them to the schema's names`,
+      `${label}: ${unknown.length} of its ${k} keypoint names ${unknown.length === 1 ? 'is' : 'are'} not in the project schema ${schema.id}: ${shown.join(', ')}${unknown.length > 4 ? ', ...' : ''}` +
+        `${absent.length > 0 ? `; the schema's ${absent.slice(0, 4).join(', ')}${absent.length > 4 ? ', ...' : ''} ${absent.length === 1 ? 'is' : 'are'} not in the category` : ''}. Rename them to the schema's names`,
     );
   }
   const seen = new Map<string, number>();

@@ -34,7 +34,7 @@ function headerHint(schema: KeypointSchema, found: string[]): string | null {
   if (sameColumns(found, TEST_COLUMNS)) return 'This is a Kaggle test.csv (ImageId,Image): import it with format kaggle-test-csv';
   if (sameColumns(found, coords)) return 'This is a labels-only CSV (coordinates, no Image column): import it with format kaggle-labels';
   if (sameColumns(found, [...coords, 'Image'])) return 'This is a Kaggle training.csv: import it with format kaggle-csv';
-  if (found.length > 1 && found[found.length - 1] === 'Image' && found.length !== coords.length + 1) {
+  if (found.length > 1 && found.length % 2 === 1 && found[found.length - 1] === 'Image' && found.length !== coords.length + 1) {
     return `The file has ${(found.length - 1) / 2} keypoints but the project schema ${schema.id} has ${schema.keypoints.length}`;
   }
   return `The project schema ${schema.id} expects: ${[...coords.slice(0, 4), '...'].join(',')}`;
