@@ -279,13 +279,27 @@ export async function readImageInfo(path: string, referencedBy?: { file: string;
     return fail(`is not a readable image (${(err as Error).message.split('\n')[0]})`);
   }
   if (!meta.width || !meta.height) return fail('has no width or height in its header');
-  try {
-    await sharp(bytes, { failOn: 'truncated' }).resize(8, 8, { fit: 'fill', fastShrinkOnLoad: true }).raw().toBuffer();
-  } catch (err) {
-    const why = (err as Error).message.split('\n')[0];
-    return fail(`is damaged or cut short (${bytes.length} bytes; the decoder says: ${why.slice(0, 80)})`);
+  // Cheap first: a whole JPEG ends in its EOI marker and a whole PNG in its IEND chunk. Only a file without
+  // one (cut short, or with bytes after the end, as some cameras write) or of another format is decoded.
+  if (!endsWhole(bytes, meta.format)) {
+    try {
+      await sharp(bytes, { failOn: 'truncated' }).resize(8, 8, { fit: 'fill', fastShrinkOnLoad: true }).raw().toBuffer();
+    } catch (err) {
+      const why = (err as Error).message.split('\n')[0];
+      return fail(`is damaged or cut short (${bytes.length} bytes; the decoder says: ${why.slice(0, 80)})`);
+    }
   }
   return { width: meta.width, height: meta.height, channels: meta.channels ?? 3 };
+}
+
+const PNG_IEND = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/** Whether an image file visibly ends where its format says it ends (JPEG EOI marker, PNG IEND chunk). */
+function endsWhole(bytes: Buffer, format: string | undefined): boolean {
+  const n = bytes.length;
+  if (format === 'jpeg') return n >= 4 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
+  if (format === 'png') return n >= 12 && bytes.subarray(n - 8).equals(PNG_IEND);
+  return false;
 }
 
 /** Run `fn` over `items` with at most `limit` in flight, keeping results in order. */
