@@ -1,5 +1,6 @@
 // The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { abortable } from '../core/abort.js';
@@ -120,6 +121,27 @@ function checkSchemaObject(s: unknown): KeypointSchema {
   pairs('flipPairs');
   pairs('edges');
   return { title: o.id!, ...o } as KeypointSchema;
+}
+
+/**
+ * Whether `path` exists, without blocking the main thread: an asynchronous stat, given up after a second
+ * (a hung mount) so that the import starts as a job and its own, cancellable checks report the problem.
+ */
+async function pathState(path: string): Promise<'exists' | 'missing' | 'unknown'> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'unknown'>((r) => {
+    timer = setTimeout(() => r('unknown'), 1000);
+    timer.unref();
+  });
+  const checked = stat(path).then(
+    () => 'exists' as const,
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? ('missing' as const) : ('exists' as const)),
+  );
+  try {
+    return await Promise.race([checked, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class Service {
@@ -315,12 +337,12 @@ export class Service {
         return { ok: true as const };
       },
 
-      'import.start': (req) => {
+      'import.start': async (req) => {
         const store = this.requireStore();
         const path = resolve(req.path);
         const importer = deps.importers[req.format];
         if (!importer) throw new KpsError('bad-input', `import format "${req.format}" is not available`);
-        if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
+        if ((await pathState(path)) === 'missing') throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
         const status = this.jobs.start('import', async (ctx: JobRunContext) => {
           ctx.progress(0, 0, `reading ${basename(path)}`);
           // Raced with the signal so that cancel, project close and shutdown never wait on a read that hangs

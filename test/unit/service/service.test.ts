@@ -195,6 +195,10 @@ describe('Service jobs: import and export', () => {
     await service.call('project.close', {});
     expect((await service.call('job.get', { jobId: second.jobId })).state).toBe('cancelled');
     await service.call('project.open', { path: join(tmp.dir, 'p.kps') });
+    // Opening (here: creating) another project cancels the stuck import instead of waiting for it.
+    const stuck = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await service.call('project.create', { path: join(tmp.dir, 'q.kps'), schema: 'kaggle-15' });
+    expect((await service.call('job.get', { jobId: stuck.jobId })).state).toBe('cancelled');
     const third = await service.call('import.start', { path: file, format: 'kaggle-csv' });
     await service.shutdown();
     expect((await service.call('job.get', { jobId: third.jobId })).state).toBe('cancelled');
