@@ -64,9 +64,8 @@ function notRegular(s: Stats): string | null {
  * stat first (a stat of a FIFO does not wait for a writer), then open non-blocking and check the handle
  * again with fstat, so a file swapped for a pipe in between is refused too.
  */
-export async function openRegularFile(path: string, ctx: JobContext, referencedBy?: { file: string; record?: number; unit?: 'record' | 'line' }): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(path: string, ctx: JobContext): Promise<{ handle: FileHandle; size: number }> {
   const fail = (problem: string): never => {
-    if (referencedBy) throw new ImportError(referencedBy.file, referencedBy.record, `${path} ${problem}`, referencedBy.unit);
     throw new ImportError(path, undefined, problem);
   };
   let s: Stats;
@@ -101,8 +100,8 @@ export async function openRegularFile(path: string, ctx: JobContext, referencedB
 }
 
 /** The whole of a regular file as bytes, each read abortable (see `abortable`). */
-export async function readRegularFile(path: string, ctx: JobContext, referencedBy?: { file: string; record?: number; unit?: 'record' | 'line' }): Promise<Buffer> {
-  const { handle, size } = await openRegularFile(path, ctx, referencedBy);
+export async function readRegularFile(path: string, ctx: JobContext): Promise<Buffer> {
+  const { handle, size } = await openRegularFile(path, ctx);
   let closeLater = false;
   try {
     const chunks: Buffer[] = [];
@@ -117,21 +116,19 @@ export async function readRegularFile(path: string, ctx: JobContext, referencedB
     }
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   } catch (err) {
-    // A cancelled read is still pending in the thread pool: close once it lands, not now.
     if (err instanceof KpsError && err.code === 'cancelled') closeLater = true;
     if (err instanceof KpsError) throw err;
-    const problem = ioProblem(err);
-    if (referencedBy) throw new ImportError(referencedBy.file, referencedBy.record, `${path} ${problem}`, referencedBy.unit);
-    throw new ImportError(path, undefined, problem);
+    throw new ImportError(path, undefined, ioProblem(err));
   } finally {
-    if (closeLater) setTimeout(() => void handle.close().catch(() => undefined), 0).unref();
+    // FileHandle.close waits for a pending read: after a cancel, let it close in the background rather than wait.
+    if (closeLater) void handle.close().catch(() => undefined);
     else await handle.close().catch(() => undefined);
   }
 }
 
 /**
- * Why `bytes` are not UTF-8 text, or null: UTF-16 and UTF-32 (by their byte-order mark, or by the NUL
- * bytes every other byte of such text is), or a binary file.
+ * Why `bytes` are not UTF-8 text, or null: UTF-16 (by its byte-order mark, or by the NUL bytes that every
+ * other byte of ASCII-range UTF-16 is), or a binary file (any other NUL in the first 4 kB).
  */
 export function textEncodingProblem(bytes: Uint8Array): string | null {
   const b0 = bytes[0], b1 = bytes[1];

@@ -304,8 +304,8 @@ export async function readCsv(file: string, layout: CsvLayout, ctx: JobContext, 
     if (err instanceof KpsError) throw err;
     throw new ImportError(file, undefined, ioProblem(err));
   } finally {
-    // A read abandoned on cancel is still in the thread pool: close after it lands, not under it.
-    if (abandoned) setTimeout(() => void handle.close().catch(() => undefined), 0).unref();
+    // FileHandle.close waits for a pending read: after a cancel, let it close in the background rather than wait.
+    if (abandoned) void handle.close().catch(() => undefined);
     else await handle.close();
   }
   if (!headerDone) {
