@@ -4,12 +4,13 @@
 // but not visible, 2 labelled and visible; they map to missing, occluded and labelled. COCO
 // coordinates are pixel indices with pixel centres at integers (Detectron2 adds 0.5 to reach its
 // continuous frame), which is this project's convention, so no shift is applied.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ImportError, KpsError, jsonSyntaxProblem } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { writeFolderAtomic, writeFileAtomic } from './atomic.js';
-import { groupIdFromName, mapLimit, missingKeypoint, readImageInfo, requirePath, throwIfCancelled } from './common.js';
+import { formatCoordinateValue } from '../core/coordinates.js';
+import { abortable, checkKeypointInImage, excerpt, groupIdFromName, mapLimit, missingKeypoint, readImageInfo, readTextFile, requirePath, throwIfCancelled } from './common.js';
 import { exportStem, writeSampleImage } from './pts.js';
 import type { ExportSample, ExportSource, Exporter, ImportedSample, Importer, JobContext } from './types.js';
 
@@ -19,34 +20,62 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Anything but a folder counts as found: a pipe or device named .jpg is then refused by name when read. */
+async function exists(p: string, ctx: JobContext): Promise<boolean> {
   try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
+    return !(await abortable(stat(p), ctx.signal)).isDirectory();
+  } catch (err) {
+    if (err instanceof KpsError) throw err;
+    return (err as NodeJS.ErrnoException).code === 'EACCES';
   }
 }
 
 /** Where a COCO file_name points: beside the JSON, in an images/ folder beside it, or the folder above (annotations/ layout). */
-async function resolveImage(jsonDir: string, fileName: string): Promise<string | null> {
-  if (isAbsolute(fileName)) return (await exists(fileName)) ? fileName : null;
+async function resolveImage(jsonDir: string, fileName: string, ctx: JobContext): Promise<string | null> {
+  const exists_ = (p: string) => exists(p, ctx);
+  if (isAbsolute(fileName)) return (await exists_(fileName)) ? fileName : null;
   const candidates = [join(jsonDir, fileName), join(jsonDir, 'images', fileName), join(dirname(jsonDir), 'images', fileName), join(dirname(jsonDir), fileName)];
   if (fileName.includes('/')) candidates.push(join(jsonDir, 'images', basename(fileName)));
-  for (const c of candidates) if (await exists(c)) return c;
+  for (const c of candidates) if (await exists_(c)) return c;
   return null;
 }
 
-/** Schema index for each of the category's keypoints: by name when the names match the schema, else by position. */
-function keypointOrder(file: string, schema: KeypointSchema, names: unknown): number[] {
+/** How a category is named in messages: its name and id as the file gives them. */
+function categoryLabel(category: Record<string, unknown>): string {
+  const name = typeof category.name === 'string' ? excerpt(category.name) : '(no name)';
+  return `category ${name} (id ${category.id === undefined ? 'missing' : JSON.stringify(category.id)})`;
+}
+
+/**
+ * Schema index for each of the category's keypoints, by name. The names must be exactly the schema's
+ * (in any order): a guess by position would silently put, say, a left eye on a right eye.
+ */
+function keypointOrder(file: string, schema: KeypointSchema, category: Record<string, unknown>): number[] {
+  const names = category.keypoints as unknown[];
   const k = schema.keypoints.length;
-  if (!Array.isArray(names)) return schema.keypoints.map((_, i) => i);
+  const label = categoryLabel(category);
   if (names.length !== k) {
-    throw new ImportError(file, undefined, `the keypoint category has ${names.length} keypoints but the project schema ${schema.id} has ${k}`);
+    throw new ImportError(file, undefined, `${label} has ${names.length} keypoints but the project schema ${schema.id} has ${k}`);
   }
   const byName = new Map(schema.keypoints.map((d, i) => [d.name, i]));
-  const mapped = names.map((n) => (typeof n === 'string' ? byName.get(n) : undefined));
-  if (mapped.every((m) => m !== undefined) && new Set(mapped).size === k) return mapped as number[];
-  return schema.keypoints.map((_, i) => i);
+  const unknown = names.filter((n) => typeof n !== 'string' || !byName.has(n));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 4).map((n) => (typeof n === 'string' ? excerpt(n, 30) : JSON.stringify(n)?.slice(0, 30) ?? String(n)));
+    const absent = schema.keypoints.map((d) => d.name).filter((n) => !names.includes(n));
+    throw new ImportError(
+      file,
+      undefined,
+      `${label}: ${unknown.length} of its ${k} keypoint names ${unknown.length === 1 ? 'is' : 'are'} not in the project schema ${schema.id}: ${shown.join(', ')}${unknown.length > 4 ? ', ...' : ''}` +
+        `${absent.length > 0 ? `; the schema's ${absent.slice(0, 4).join(', ')}${absent.length > 4 ? ', ...' : ''} ${absent.length === 1 ? 'is' : 'are'} not in the category` : ''}. Rename them to the schema's names`,
+    );
+  }
+  const seen = new Map<string, number>();
+  names.forEach((n, i) => {
+    const earlier = seen.get(n as string);
+    if (earlier !== undefined) throw new ImportError(file, undefined, `${label}: keypoint name ${excerpt(n as string, 30)} appears twice (positions ${earlier + 1} and ${i + 1})`);
+    seen.set(n as string, i);
+  });
+  return names.map((n) => byName.get(n as string)!);
 }
 
 /**
@@ -58,11 +87,9 @@ export const importCoco: Importer = async (path, schema, ctx) => {
   const file = resolve(path);
   const { isDir } = await requirePath(file, 'a COCO keypoints .json file');
   if (isDir) throw new ImportError(file, undefined, 'is a folder; give the COCO annotation .json file');
+  const text = await readTextFile(file, ctx);
   let doc: unknown;
-  let text = '';
   try {
-    text = await readFile(file, 'utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     doc = JSON.parse(text);
   } catch (err) {
     // Not V8's message as is: it quotes up to 20 raw characters of the file (all of a short secret).
@@ -78,8 +105,13 @@ export const importCoco: Importer = async (path, schema, ctx) => {
   if (kpCategories.length === 0) throw new ImportError(file, undefined, 'has no category with "keypoints": not a COCO keypoints file');
   if (kpCategories.length > 1) throw new ImportError(file, undefined, `has ${kpCategories.length} keypoint categories; import one layout per project`);
   const category = kpCategories[0];
-  const order = keypointOrder(file, schema, category.keypoints);
+  const order = keypointOrder(file, schema, category);
   const k = schema.keypoints.length;
+  const catLabel = categoryLabel(category);
+  const categoryIds = new Set(categories.filter(isRecord).map((c) => c.id).filter((id) => id !== undefined));
+  if (category.id !== undefined && typeof category.id !== 'number' && typeof category.id !== 'string') {
+    throw new ImportError(file, undefined, `${catLabel}: "id" must be a number`);
+  }
 
   const jsonDir = dirname(file);
   const imageById = new Map<string, { index: number; fileName: string; width: unknown; height: unknown }>();
@@ -93,7 +125,7 @@ export const importCoco: Importer = async (path, schema, ctx) => {
     imageById.set(key, { index, fileName: img.file_name, width: img.width, height: img.height });
   });
 
-  interface Pending { record: number; imageId: string; keypoints: Keypoint[] }
+  interface Pending { record: number; imageId: string; keypoints: Keypoint[]; annotationId?: string }
   const pending: Pending[] = [];
   const annotated = new Set<string>();
   anns.forEach((a: unknown, i: number) => {
@@ -103,8 +135,16 @@ export const importCoco: Importer = async (path, schema, ctx) => {
     };
     if (!isRecord(a)) fail('annotation is not an object');
     const ann = a as Record<string, unknown>;
-    const label = `annotation id ${String(ann.id)}`;
-    if (ann.category_id !== undefined && ann.category_id !== category.id) return; // another category (say, a face box): not ours
+    const label = `annotation id ${typeof ann.id === 'number' ? ann.id : excerpt(String(ann.id), 20)}`;
+    if (ann.category_id !== undefined && ann.category_id !== category.id) {
+      // Refuse the mismatches that would otherwise drop every label without a word.
+      if (category.id === undefined) fail(`${label} has category_id ${JSON.stringify(ann.category_id)?.slice(0, 20)} but ${catLabel} has no "id" to match it`);
+      if (String(ann.category_id) === String(category.id)) {
+        fail(`${label} has category_id ${JSON.stringify(ann.category_id)} (a ${typeof ann.category_id}) but ${catLabel} is a ${typeof category.id}; make both numbers`);
+      }
+      if (!categoryIds.has(ann.category_id)) fail(`${label} has category_id ${JSON.stringify(ann.category_id)?.slice(0, 20)}, which is no category in "categories" (the keypoint ${catLabel.slice('category '.length)})`);
+      return; // another category (say, a face box): not ours
+    }
     if (!Array.isArray(ann.keypoints)) fail(`${label} has no "keypoints" array`);
     const kp = ann.keypoints as unknown[];
     if (kp.length !== 3 * k) fail(`${label}: "keypoints" has ${kp.length} numbers; expected ${3 * k} (x, y, v for each of the ${k} keypoints of ${schema.id})`);
@@ -113,12 +153,14 @@ export const importCoco: Importer = async (path, schema, ctx) => {
     const keypoints: Keypoint[] = new Array(k);
     for (let j = 0; j < k; j++) {
       const [x, y, v] = [kp[3 * j], kp[3 * j + 1], kp[3 * j + 2]];
-      if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) fail(`${label}: keypoint ${j + 1} has non-numeric coordinates (${JSON.stringify(x)}, ${JSON.stringify(y)})`);
+      const show = (v: unknown) => (typeof v === 'number' ? formatCoordinateValue(v) : (JSON.stringify(v) ?? String(v)).slice(0, 20));
+      if (typeof x !== 'number' || typeof y !== 'number') fail(`${label}: keypoint ${j + 1} has non-numeric coordinates (${show(x)}, ${show(y)})`);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) fail(`${label}: keypoint ${j + 1} has coordinates beyond the range of a number (${show(x)}, ${show(y)})`);
       if (v !== 0 && v !== 1 && v !== 2) fail(`${label}: keypoint ${j + 1} has visibility ${JSON.stringify(v)}; expected 0, 1 or 2`);
       keypoints[order[j]] = v === 0 ? missingKeypoint() : { x: x as number, y: y as number, state: v === 1 ? 'occluded' : 'labelled' };
     }
     annotated.add(imageId);
-    pending.push({ record, imageId, keypoints });
+    pending.push({ record, imageId, keypoints, annotationId: label });
   });
   let extra = anns.length;
   for (const [id] of imageById) {
@@ -134,9 +176,9 @@ export const importCoco: Importer = async (path, schema, ctx) => {
     const img = imageById.get(id)!;
     const record = pending.find((p) => p.imageId === id)!.record;
     const where = { file, record };
-    const found = await resolveImage(jsonDir, img.fileName);
-    if (!found) throw new ImportError(file, record, `image id ${id}: "${img.fileName}" not found beside the JSON or in ${join(jsonDir, 'images')}`);
-    const info = await readImageInfo(found, where);
+    const found = await resolveImage(jsonDir, img.fileName, ctx);
+    if (!found) throw new ImportError(file, record, `image id ${id}: ${excerpt(img.fileName, 80)} not found beside the JSON or in ${join(jsonDir, 'images')}`);
+    const info = await readImageInfo(found, where, ctx);
     if ((typeof img.width === 'number' && img.width !== info.width) || (typeof img.height === 'number' && img.height !== info.height)) {
       throw new ImportError(file, record, `image id ${id}: the JSON says ${String(img.width)}x${String(img.height)} but ${found} is ${info.width}x${info.height}`);
     }
@@ -146,6 +188,9 @@ export const importCoco: Importer = async (path, schema, ctx) => {
   const infoById = new Map(infos);
   return pending.map((p): ImportedSample => {
     const info = infoById.get(p.imageId)!;
+    p.keypoints.forEach((kp, i) =>
+      checkKeypointInImage(kp, schema.keypoints[i].name, info.width, info.height, { file, record: p.record, prefix: `${p.annotationId ?? ''} (image id ${p.imageId}): ` }),
+    );
     return {
       source: file,
       record: p.record,

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { openAtomicFileStream } from './atomic.js';
-import { missingKeypoint, parseDecimal, requirePath, throwIfCancelled } from './common.js';
+import { badNumberProblem, checkKeypointInImage, excerpt, missingKeypoint, parseDecimal, requirePath, throwIfCancelled } from './common.js';
 import { readCsv, type CsvLayout } from './csv-stream.js';
 import type { ExportSample, Exporter, ImportedSample, Importer } from './types.js';
 
@@ -34,7 +34,7 @@ function headerHint(schema: KeypointSchema, found: string[]): string | null {
   if (sameColumns(found, TEST_COLUMNS)) return 'This is a Kaggle test.csv (ImageId,Image): import it with format kaggle-test-csv';
   if (sameColumns(found, coords)) return 'This is a labels-only CSV (coordinates, no Image column): import it with format kaggle-labels';
   if (sameColumns(found, [...coords, 'Image'])) return 'This is a Kaggle training.csv: import it with format kaggle-csv';
-  if (found.length > 1 && found[found.length - 1] === 'Image' && found.length !== coords.length + 1) {
+  if (found.length > 1 && found.length % 2 === 1 && found[found.length - 1] === 'Image' && found.length !== coords.length + 1) {
     return `The file has ${(found.length - 1) / 2} keypoints but the project schema ${schema.id} has ${schema.keypoints.length}`;
   }
   return `The project schema ${schema.id} expects: ${[...coords.slice(0, 4), '...'].join(',')}`;
@@ -52,13 +52,14 @@ function parseCoordinates(file: string, record: number, line: number, schema: Ke
     }
     const name = schema.keypoints[k].name;
     if (xs === '' || ys === '') {
-      throw new ImportError(file, record, `(line ${line}) ${name}: ${xs === '' ? `${name}_x is empty but ${name}_y is ${ys}` : `${name}_y is empty but ${name}_x is ${xs}`}; give both or neither`);
+      throw new ImportError(file, record, `(line ${line}) ${name}: ${xs === '' ? `${name}_x is empty but ${name}_y is ${excerpt(ys).slice(1, -1)}` : `${name}_y is empty but ${name}_x is ${excerpt(xs).slice(1, -1)}`}; give both or neither`);
     }
     const x = parseDecimal(xs.trim());
-    if (x === null) throw new ImportError(file, record, `(line ${line}) column ${name}_x: ${JSON.stringify(xs)} is not a number`);
+    if (x === null) throw new ImportError(file, record, `(line ${line}) column ${name}_x: ${badNumberProblem(xs)}`);
     const y = parseDecimal(ys.trim());
-    if (y === null) throw new ImportError(file, record, `(line ${line}) column ${name}_y: ${JSON.stringify(ys)} is not a number`);
+    if (y === null) throw new ImportError(file, record, `(line ${line}) column ${name}_y: ${badNumberProblem(ys)}`);
     out[k] = { x, y, state: 'labelled' };
+    checkKeypointInImage(out[k], name, KAGGLE_SIDE, KAGGLE_SIDE, { file, record, prefix: `(line ${line}) ` });
   }
   return out;
 }
@@ -108,7 +109,7 @@ export const importKaggleTestCsv: Importer = async (given, schema, ctx) => {
     const id = row.fields[0].trim();
     if (id === '') throw new ImportError(path, row.record, `(line ${row.line}) ImageId is empty`);
     const earlier = seen.get(id);
-    if (earlier !== undefined) throw new ImportError(path, row.record, `(line ${row.line}) ImageId ${id} repeats record ${earlier}`);
+    if (earlier !== undefined) throw new ImportError(path, row.record, `(line ${row.line}) ImageId ${excerpt(id, 20).slice(1, -1)} repeats record ${earlier}`);
     seen.set(id, row.record);
     samples.push({
       source: path,

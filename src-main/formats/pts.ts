@@ -4,20 +4,24 @@
 // The format has no "missing" marker; this module writes a missing keypoint as `-1 -1` and reads that
 // exact pair back as missing. It has no "occluded" state either: occluded points are written with
 // their coordinates and come back as labelled.
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { coordinateProblem, formatCoordinateValue } from '../core/coordinates.js';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { writeFolderAtomic } from './atomic.js';
 import {
   IMAGE_EXTENSIONS,
+  badNumberProblem,
+  excerpt,
   groupIdFromName,
   listFilesRecursive,
   mapLimit,
   missingKeypoint,
   parseDecimal,
   readImageInfo,
+  readTextFile,
   requirePath,
   throwIfCancelled,
 } from './common.js';
@@ -25,6 +29,11 @@ import type { ExportSample, Exporter, ImportedSample, Importer } from './types.j
 
 /** Parse the text of one .pts file into 0-based keypoints; errors name the file and line. */
 export function parsePts(file: string, text: string, schema: KeypointSchema): Keypoint[] {
+  return parsePtsLines(file, text, schema).keypoints;
+}
+
+/** parsePts, plus the 1-based line each point came from (for the range check once the image size is known). */
+function parsePtsLines(file: string, text: string, schema: KeypointSchema): { keypoints: Keypoint[]; lines: number[] } {
   const lines = text.split('\n');
   const fail = (line: number, problem: string): never => {
     throw new ImportError(file, line, problem, 'line');
@@ -40,8 +49,9 @@ export function parsePts(file: string, text: string, schema: KeypointSchema): Ke
     const m = /^([A-Za-z_]+)\s*:\s*(.*)$/.exec(t);
     if (!m) fail(i + 1, `expected a header line such as "n_points: 68" or "{", found ${JSON.stringify(t.slice(0, 40))}`);
     if (m![1] === 'n_points') {
-      const v = Number(m![2]);
-      if (!Number.isInteger(v) || v <= 0) fail(i + 1, `n_points must be a positive integer (found ${JSON.stringify(m![2])})`);
+      // Decimal digits only: Number() would also take "0x44" or "6.8e1".
+      const v = /^\d{1,9}$/.test(m![2]) ? Number(m![2]) : NaN;
+      if (!Number.isInteger(v) || v <= 0) fail(i + 1, `n_points must be a positive decimal integer (found ${excerpt(m![2])})`);
       nPoints = v;
       nPointsLine = i + 1;
     }
@@ -53,6 +63,7 @@ export function parsePts(file: string, text: string, schema: KeypointSchema): Ke
     fail(nPointsLine, `has n_points ${n} but the project schema ${schema.id} has ${schema.keypoints.length} keypoints`);
   }
   const out: Keypoint[] = [];
+  const pointLines: number[] = [];
   let closed = false;
   for (i = i + 1; i < lines.length; i++) {
     const t = lines[i].trim();
@@ -65,14 +76,15 @@ export function parsePts(file: string, text: string, schema: KeypointSchema): Ke
     if (parts.length !== 2) fail(i + 1, `expected "x y", found ${JSON.stringify(t.slice(0, 40))}`);
     const x = parseDecimal(parts[0]);
     const y = parseDecimal(parts[1]);
-    if (x === null || y === null) fail(i + 1, `${JSON.stringify(t.slice(0, 40))} is not two numbers`);
+    if (x === null || y === null) fail(i + 1, `${JSON.stringify(t.slice(0, 40))} is not two numbers${x === null ? '' : ` (y: ${badNumberProblem(parts[1])})`}`);
     if (out.length >= n) fail(i + 1, `more points than n_points ${n}`);
+    pointLines.push(i + 1);
     if (x === -1 && y === -1) out.push(missingKeypoint());
     else out.push({ x: (x as number) - 1, y: (y as number) - 1, state: 'labelled' });
   }
   if (out.length < n) fail(i + 1 > lines.length ? lines.length : i + 1, `has ${out.length} points but n_points says ${n}`);
   if (!closed) fail(lines.length, 'no closing "}" after the points (the file is cut short?)');
-  return out;
+  return { keypoints: out, lines: pointLines };
 }
 
 function findImageBeside(stemPath: string, files: Set<string>): string | null {
@@ -92,29 +104,29 @@ export const importPts: Importer = async (path, schema, ctx) => {
   const root = resolve(path);
   const { isDir } = await requirePath(root, 'a folder of images with .pts files, or a .pts file');
   let files: string[];
-  if (isDir) files = await listFilesRecursive(root);
+  if (isDir) files = await listFilesRecursive(root, ctx);
   else if (extname(root).toLowerCase() === '.pts') files = [root, ...(await readdir(dirname(root))).map((f) => join(dirname(root), f)).filter((f) => f !== root && !f.toLowerCase().endsWith('.pts'))];
   else throw new ImportError(root, undefined, 'is not a folder or a .pts file');
   const all = new Set(files);
   const ptsFiles = files.filter((f) => extname(f).toLowerCase() === '.pts');
 
-  interface Pending { file: string; image: string; keypoints: Keypoint[] | null }
+  interface Pending { file: string; image: string; keypoints: Keypoint[] | null; lines: number[] }
   const pending: Pending[] = [];
   const claimed = new Set<string>();
   for (const file of ptsFiles) {
     throwIfCancelled(ctx);
-    const keypoints = parsePts(file, await readFile(file, 'utf8'), schema);
+    const { keypoints, lines } = parsePtsLines(file, await readTextFile(file, ctx, { lineBased: true }), schema);
     const stem = file.slice(0, -extname(file).length);
     const image = findImageBeside(stem, all);
     if (!image) {
       throw new ImportError(file, undefined, `no image beside it: looked for ${basename(stem)} with ${IMAGE_EXTENSIONS.join(', ')}`);
     }
     claimed.add(image);
-    pending.push({ file, image, keypoints });
+    pending.push({ file, image, keypoints, lines });
   }
   if (isDir) {
     for (const f of files) {
-      if (IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()) && !claimed.has(f)) pending.push({ file: f, image: f, keypoints: null });
+      if (IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()) && !claimed.has(f)) pending.push({ file: f, image: f, keypoints: null, lines: [] });
     }
   }
   if (pending.length === 0) throw new ImportError(root, undefined, `has no .pts files and no images (${IMAGE_EXTENSIONS.join(', ')})`);
@@ -123,7 +135,14 @@ export const importPts: Importer = async (path, schema, ctx) => {
   let done = 0;
   const samples = await mapLimit(pending, 8, async (p): Promise<ImportedSample> => {
     throwIfCancelled(ctx);
-    const info = await readImageInfo(p.image, p.keypoints ? { file: p.file } : undefined);
+    const info = await readImageInfo(p.image, p.keypoints ? { file: p.file } : undefined, ctx);
+    p.keypoints?.forEach((kp, k) => {
+      const problem = kp.state === 'missing' ? null : coordinateProblem(kp.x, kp.y, info.width, info.height);
+      if (problem) {
+        const inFile = `${formatCoordinateValue(kp.x + 1)} ${formatCoordinateValue(kp.y + 1)}`;
+        throw new ImportError(p.file, p.lines[k], `point ${k + 1} (keypoint ${schema.keypoints[k].name}) "${inFile}" lies outside the image: ${problem} (0-based, after subtracting 1)`, 'line');
+      }
+    });
     ctx.progress(++done, pending.length, 'reading images');
     return {
       source: p.file,

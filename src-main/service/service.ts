@@ -1,7 +1,10 @@
 // The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { abortable } from '../core/abort.js';
+import { coordinateProblem } from '../core/coordinates.js';
 import { KpsError, fromStoreError, quoteExcerpt } from '../core/errors.js';
 import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
@@ -116,6 +119,27 @@ function checkSchemaObject(s: unknown): KeypointSchema {
   // The same validation as a schema file (names one safe token, no control characters); the title defaults to the id.
   const value = s !== null && typeof s === 'object' && !Array.isArray(s) && (s as { title?: unknown }).title === undefined ? { ...s, title: (s as { id?: unknown }).id } : s;
   return validateSchema(value, 'project.create: schema');
+}
+
+/**
+ * Whether `path` exists, without blocking the main thread: an asynchronous stat, given up after a second
+ * (a hung mount) so that the import starts as a job and its own, cancellable checks report the problem.
+ */
+async function pathState(path: string): Promise<'exists' | 'missing' | 'unknown'> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'unknown'>((r) => {
+    timer = setTimeout(() => r('unknown'), 1000);
+    timer.unref();
+  });
+  const checked = stat(path).then(
+    () => 'exists' as const,
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? ('missing' as const) : ('exists' as const)),
+  );
+  try {
+    return await Promise.race([checked, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class Service {
@@ -330,15 +354,17 @@ export class Service {
         return { ok: true as const };
       },
 
-      'import.start': (req) => {
+      'import.start': async (req) => {
         const store = this.requireStore();
         const path = resolve(req.path);
         const importer = deps.importers[req.format];
         if (!importer) throw new KpsError('bad-input', `import format "${req.format}" is not available`);
-        if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
+        if ((await pathState(path)) === 'missing') throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
         const status = this.jobs.start('import', async (ctx: JobRunContext) => {
           ctx.progress(0, 0, `reading ${basename(path)}`);
-          const samples = await importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
+          // Raced with the signal so that cancel, project close and shutdown never wait on a read that hangs
+          // (a hung mount); the importer writes nothing, so abandoning it leaves nothing half done.
+          const samples = await abortable(importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }), ctx.signal);
           await ctx.checkpoint();
           if (this.store !== store) throw new KpsError('conflict', 'the project was closed during the import');
           ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
@@ -377,9 +403,13 @@ export class Service {
       'labels.set': (req) => {
         const store = this.requireStore();
         const n = store.schema.keypoints.length;
-        for (const e of req.edits) {
+        const sample = store.getSample(req.sampleId);
+        req.edits.forEach((e, i) => {
           if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);
-        }
+          // The same margin as the importers (core/coordinates.ts): one wild value would poison the statistics.
+          const problem = e.state === 'missing' ? null : coordinateProblem(e.x, e.y, sample.width, sample.height);
+          if (problem) throw new KpsError('bad-input', `labels.set: edits[${i}] (keypoint ${store.schema.keypoints[e.index].name} of sample ${req.sampleId}): ${problem}`);
+        });
         const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label);
         this.changed([req.sampleId], 'labels');
         return res;

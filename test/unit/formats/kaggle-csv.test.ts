@@ -13,11 +13,12 @@ const kaggle = loadBuiltinSchema('kaggle-15');
 const ctx = quietContext();
 
 // Values whose shortest decimal form is long or unusual: each must come back as the very same float64.
-const awkward = [0.1 + 0.2, 59.582075188000005, 1e-7, 95.99999999999999, 1 / 3, 66.0335639098, 5e-324, 0, 48, 123456.789e-3];
+// All lie within the image's coordinate margin (core/coordinates.ts), as the importer requires.
+const awkward = [0.1 + 0.2, 59.582075188000005, 1e-7, 95.99999999999999, 1 / 3, 66.0335639098, 5e-324, 0, 48, 12345.6789e-3];
 
 function coordsFrom(seed: number): (number | null)[] {
   // Keypoint k is missing (both cells empty) when k % 5 === seed % 5.
-  return Array.from({ length: 30 }, (_, i) => ((i >> 1) % 5 === seed % 5 ? null : awkward[(i + seed) % awkward.length] + (i % 2 ? 0 : seed)));
+  return Array.from({ length: 30 }, (_, i) => ((i >> 1) % 5 === seed % 5 ? null : awkward[(i + seed) % awkward.length] + (i % 2 ? 0 : seed % 8)));
 }
 
 describe('Kaggle training.csv import', () => {

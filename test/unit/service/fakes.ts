@@ -32,7 +32,7 @@ export function syntheticSamples(n: number, schema: KeypointSchema, source = '/f
 
 /**
  * A fake importer reading a tiny text file: "N" (N synthetic samples), "bad R" (fail at record R),
- * "slow" (waits for cancellation), or "file <image> <w> <h>" (one file-backed sample).
+ * "slow" (waits for cancellation), "hang" (never returns, like a read on a hung mount), or "file <image> <w> <h>" (one file-backed sample).
  */
 export const fakeImporter: Importer = async (path, schema, ctx) => {
   const { readFileSync } = await import('node:fs');
@@ -52,6 +52,8 @@ export const fakeImporter: Importer = async (path, schema, ctx) => {
       },
     ];
   }
+  // "hang": a read that never returns and ignores the signal, as on a hung network mount.
+  if (text === 'hang') return new Promise<ImportedSample[]>(() => {});
   if (text === 'slow') {
     for (let i = 0; i < 1000; i++) {
       if (ctx.signal.aborted) throw new Error('aborted');

@@ -218,6 +218,26 @@ describe('Service jobs: import and export', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
+  it('an import stuck in a read that never returns still cancels, closes and shuts down at once', async () => {
+    const file = join(tmp.dir, 'hang.txt');
+    writeFileSync(file, 'hang');
+    const first = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    const status = await service.call('job.cancel', { jobId: first.jobId });
+    expect(status.state).toBe('cancelled');
+    expect((await service.call('project.info', {}))!.sampleCount).toBe(0);
+    const second = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await service.call('project.close', {});
+    expect((await service.call('job.get', { jobId: second.jobId })).state).toBe('cancelled');
+    await service.call('project.open', { path: join(tmp.dir, 'p.kps') });
+    // Opening (here: creating) another project cancels the stuck import instead of waiting for it.
+    const stuck = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await service.call('project.create', { path: join(tmp.dir, 'q.kps'), schema: 'kaggle-15' });
+    expect((await service.call('job.get', { jobId: stuck.jobId })).state).toBe('cancelled');
+    const third = await service.call('import.start', { path: file, format: 'kaggle-csv' });
+    await service.shutdown();
+    expect((await service.call('job.get', { jobId: third.jobId })).state).toBe('cancelled');
+  }, 5000);
+
   it('closing the project cancels its running jobs', async () => {
     const file = join(tmp.dir, 'slow.txt');
     writeFileSync(file, 'slow');
@@ -234,17 +254,36 @@ describe('Service edits, undo and redo', () => {
     events = [];
   });
 
+  it('labels.set refuses coordinates outside the image beyond the margin (±1e308 too) with a bad-input error, and the statistics stay sane', async () => {
+    const id = (await service.call('samples.ids', {})).ids[0];
+    for (const [x, y, re] of [
+      [1e308, 2, /edits\[0\] \(keypoint left_eye_center of sample \d+\): x 1e\+308 is outside -1\.3\.\.8\.3 for a 8x6 image/],
+      [2, -1e308, /y -1e\+308 is outside -1\.1\.\.6\.1/],
+      [9, 2, /x 9 is outside -1\.3\.\.8\.3/],
+    ] as const) {
+      const err = await expectError(service.call('labels.set', { sampleId: id, edits: [{ index: 0, x, y, state: 'labelled' }] }), 'bad-input', re);
+      expect(err.toShape().code).toBe('bad-input');
+    }
+    // Just outside the frame, within the margin (10% of 8 px): accepted.
+    await service.call('labels.set', { sampleId: id, edits: [{ index: 0, x: 8.2, y: -1, state: 'labelled' }] });
+    expect((await service.call('sample.get', { id })).keypoints[0]).toMatchObject({ x: 8.2, y: -1 });
+    const stats = await service.call('stats.get', {});
+    // None of the refused values reached a mean or a range.
+    expect(JSON.stringify(stats)).not.toMatch(/e\+30\d/);
+  });
+
   it('sets labels durably, emits dataset.changed, and undo/redo walk the journal', async () => {
     const ids = (await service.call('samples.ids', {})).ids;
     expect(ids).toHaveLength(5);
     const id = ids[2];
     const before = await service.call('sample.get', { id });
     expect(before.keypoints[2].state).toBe('missing');
-    const res = await service.call('labels.set', { sampleId: id, edits: [{ index: 2, x: 10.5, y: 20.25, state: 'labelled' }] });
+    // Inside the 8x6 fake image (labels.set refuses points far outside it).
+    const res = await service.call('labels.set', { sampleId: id, edits: [{ index: 2, x: 5.5, y: 4.25, state: 'labelled' }] });
     expect(res.actionId).toBeGreaterThan(0);
     expect(events).toContainEqual({ event: 'dataset.changed', payload: { sampleIds: [id], reason: 'labels' } });
     const after = await service.call('sample.get', { id });
-    expect(after.keypoints[2]).toMatchObject({ x: 10.5, y: 20.25, state: 'labelled', provenance: 'annotator' });
+    expect(after.keypoints[2]).toMatchObject({ x: 5.5, y: 4.25, state: 'labelled', provenance: 'annotator' });
     const history = await service.call('sample.history', { id });
     expect(history.some((h) => h.kind === 'keypoint' && h.index === 2)).toBe(true);
 
@@ -254,7 +293,7 @@ describe('Service edits, undo and redo', () => {
     expect(restored.keypoints[2].state).toBe('missing');
     expect(Number.isNaN(restored.keypoints[2].x)).toBe(true);
     await service.call('history.redo', {});
-    expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 10.5, y: 20.25 });
+    expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 5.5, y: 4.25 });
   });
 
   it('rejects an out-of-range keypoint index with a clear message', async () => {
