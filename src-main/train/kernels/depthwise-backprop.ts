@@ -38,21 +38,53 @@ function xnnDepthwise(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, p
 }
 
 /**
- * Sub-filter of one stride phase, rotated by 180 degrees, as a multiplier-1 depthwise filter over the C*M channels
- * of dy: out[m', n', ch, 0] = W[rho + sh*(mh-1-m'), kappa + sw*(mw-1-n'), ch] (W viewed as [kh, kw, C*M]).
+ * Tap counts for which the XNNPACK build in tfjs-backend-wasm 4.22 has a depthwise microkernel. Other counts fall back
+ * to a generic path 5-20x slower per tap (2x1: 10.8 ms vs 3x1: 1.8 ms for the same [16,28,28,256] input), which is what
+ * the sub-filters of a strided 3x3 layer (2x2, 2x1, 1x2, 1x1) would hit; see docs/kernels.md.
  */
-function rotatedPhaseFilter(backend: BackendWasm, filter: TensorInfo, rho: number, kappa: number, sh: number, sw: number, mh: number, mw: number): TensorInfo {
+const FAST_TAPS = [1, 3, 4, 9, 25];
+
+/** The smallest filter shape at least mh x mw with a fast tap count (or mh x mw itself when there is none). */
+function fastShape(mh: number, mw: number): [number, number] {
+  let best: [number, number] = [mh, mw];
+  let bestTaps = Infinity;
+  for (const taps of FAST_TAPS) {
+    if (taps < mh * mw || taps >= bestTaps) continue;
+    for (let h = mh; h <= taps; h++) {
+      if (taps % h === 0 && taps / h >= mw) {
+        best = [h, taps / h];
+        bestTaps = taps;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Full correlation of src (dy, or a crop of it) with the sub-filter of one stride phase rotated by 180 degrees, as a
+ * multiplier-1 XNNPACK depthwise convolution over the C*M channels of dy: the filter is
+ * f[m', n', ch] = W[rho + sh*(mh-1-m'), kappa + sw*(mw-1-n'), ch] (W viewed as [kh, kw, C*M]), padded with zero taps
+ * at the bottom and right to a fast shape; the padding grows by as much there, so the output is the same.
+ */
+function phaseCorrelation(backend: BackendWasm, src: TensorInfo, filter: TensorInfo, rho: number, kappa: number, sh: number, sw: number,
+  mh: number, mw: number, pad: [number, number, number, number]): TensorInfo {
   const [, kw, C, M] = filter.shape;
   const CM = C * M;
-  const out = alloc(backend, [mh, mw, CM, 1]);
-  const src = view(backend, filter);
-  const dst = view(backend, out);
+  const [fh, fw] = fastShape(mh, mw);
+  const f = alloc(backend, [fh, fw, CM, 1]);
+  const w = view(backend, filter);
+  const dst = view(backend, f);
+  dst.fill(0);
   for (let m = 0; m < mh; m++) {
     for (let n = 0; n < mw; n++) {
       const s = ((rho + sh * (mh - 1 - m)) * kw + kappa + sw * (mw - 1 - n)) * CM;
-      dst.set(src.subarray(s, s + CM), (m * mw + n) * CM);
+      dst.set(w.subarray(s, s + CM), (m * fw + n) * CM);
     }
   }
+  const [top, bottom, left, right] = pad;
+  const out = xnnDepthwise(backend, src, f, [[0, 0], [top, bottom + fh - mh], [left, right + fw - mw], [0, 0]]);
+  free(backend, f);
   return out;
 }
 
@@ -82,10 +114,7 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: WasmKernelArgs): Te
   const bottom = H - ((oh - 1) * sh + 1) + pt;
   const right = W - ((ow - 1) * sw + 1) + pl;
   if (sh === 1 && sw === 1 && M === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-    const wRot = rotatedPhaseFilter(backend, filter, 0, 0, 1, 1, kh, kw);
-    const dx = xnnDepthwise(backend, dy, wRot, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-    free(backend, wRot);
-    return dx;
+    return phaseCorrelation(backend, dy, filter, 0, 0, 1, 1, kh, kw, [top, bottom, left, right]);
   }
 
   const dxInfo = alloc(backend, [B, H, W, C]);
@@ -123,9 +152,7 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: WasmKernelArgs): Te
         pLeft = Math.max(0, pLeft);
         pRight = Math.max(0, pRight);
       }
-      const wPhase = rotatedPhaseFilter(backend, filter, rho, kappa, sh, sw, mh, mw);
-      temps.push(wPhase);
-      const part = xnnDepthwise(backend, src, wPhase, [[0, 0], [pTop, pBottom], [pLeft, pRight], [0, 0]]); // [B, nR, nQ, CM]
+      const part = phaseCorrelation(backend, src, filter, rho, kappa, sh, sw, mh, mw, [pTop, pBottom, pLeft, pRight]); // [B, nR, nQ, CM]
       temps.push(part);
       const p = view(backend, part);
       const dx = view(backend, dxInfo);
@@ -179,8 +206,8 @@ function paddedInput(X: Float32Array, info: tf.backend_util.Conv2DInfo, Hp: numb
 /**
  * dW[i, j, c, m] = sum over b, y, x of xpad[b, y*sh + i, x*sw + j, c] * dy[b, y, x, c*M + m].
  * For 3x3 filters (all of face-api's), one sweep along each dy row per output channel keeps all nine sums in
- * registers (one dy load feeds nine products), about 3x faster than a loop over taps; other sizes sum one tap at a
- * time. Sums run in float64 (as in the cpu backend). The XNNPACK alternative, a depthwise convolution with dy as an
+ * registers (one dy load feeds nine products), about 3x faster than a loop over taps, and at stride 1 the window
+ * slides (5-25% less again); other sizes sum one tap at a time. Sums run in float64 (as in the cpu backend). The XNNPACK alternative, a depthwise convolution with dy as an
  * oh x ow filter over batch x channel "channels", was slower (no blocked kernel for filters that large; see
  * docs/kernels.md).
  */
@@ -204,7 +231,33 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: WasmKernelArgs): T
     for (let y = 0; y < oh; y++) {
       const dRow = (b * oh + y) * ow * CM;
       const x0 = (b * Hp + y * sh) * xRow;
-      if (kh === 3 && kw === 3) {
+      if (kh === 3 && kw === 3 && sw === 1) {
+        // Stride 1: the window slides one column per output, so each step loads only its three new x values.
+        const x1 = x0 + xRow;
+        const x2 = x1 + xRow;
+        for (let ch = 0; ch < CM; ch++) {
+          let s00 = 0, s01 = 0, s02 = 0, s10 = 0, s11 = 0, s12 = 0, s20 = 0, s21 = 0, s22 = 0;
+          const c = (ch / M) | 0;
+          let a0 = XP[x0 + c], b0 = XP[x0 + c + C];
+          let a1 = XP[x1 + c], b1 = XP[x1 + c + C];
+          let a2 = XP[x2 + c], b2 = XP[x2 + c + C];
+          let o = c + 2 * C;
+          let di = dRow + ch;
+          for (let q = 0; q < ow; q++) {
+            const d = D[di];
+            const c0 = XP[x0 + o], c1 = XP[x1 + o], c2 = XP[x2 + o];
+            s00 += d * a0; s01 += d * b0; s02 += d * c0;
+            s10 += d * a1; s11 += d * b1; s12 += d * c1;
+            s20 += d * a2; s21 += d * b2; s22 += d * c2;
+            a0 = b0; b0 = c0; a1 = b1; b1 = c1; a2 = b2; b2 = c2;
+            o += C;
+            di += CM;
+          }
+          acc[ch] += s00; acc[CM + ch] += s01; acc[2 * CM + ch] += s02;
+          acc[3 * CM + ch] += s10; acc[4 * CM + ch] += s11; acc[5 * CM + ch] += s12;
+          acc[6 * CM + ch] += s20; acc[7 * CM + ch] += s21; acc[8 * CM + ch] += s22;
+        }
+      } else if (kh === 3 && kw === 3) {
         const x1 = x0 + xRow;
         const x2 = x1 + xRow;
         for (let ch = 0; ch < CM; ch++) {
