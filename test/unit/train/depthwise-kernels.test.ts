@@ -1,6 +1,9 @@
 // Our wasm DepthwiseConv2dNativeBackpropFilter/Input against the reference 'cpu' backend, elementwise |a-b| <= atol + rtol*|b| (no NaN/Inf).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { initBackend } from '../../../src-main/train/backend.js';
 
 const RTOL = 1e-4;
@@ -241,6 +244,63 @@ describe('tf.grads of a depthwise-separable block matches cpu (the path fine-tun
     const got = await grads('wasm');
     for (const [i, n] of names.entries()) {
       // Gradients here are sums over the whole chain; the floor scales with the largest reference value.
+      const scale = ref[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(scale, n).toBeGreaterThan(0);
+      expect(allclose(got[i], ref[i], RTOL, ATOL * Math.max(1, scale)), n).toBeNull();
+    }
+  });
+});
+
+describe("tf.grads through face-api's pretrained 68-point landmark net matches cpu", () => {
+  // The net as face-api builds it (FaceFeatureExtractor: four dense blocks of 3x3 separable convolutions, then a
+  // dense layer), with its shipped weights. Input 48x48 instead of 112x112 and a global mean instead of the 7x7
+  // average pool, so the cpu reference takes seconds, not a minute; every layer and weight is the real one.
+  const nodeRequire = createRequire(import.meta.url);
+  const dir = join(dirname(nodeRequire.resolve('@vladmandic/face-api/package.json')), 'model');
+  type W = Record<string, tf.Tensor>;
+  const sep = (x: tf.Tensor4D, w: W, p: string, s: 1 | 2): tf.Tensor4D =>
+    tf.add(tf.separableConv2d(x, w[`${p}/depthwise_filter`] as tf.Tensor4D, w[`${p}/pointwise_filter`] as tf.Tensor4D, s, 'same'), w[`${p}/bias`]);
+  const dense = (x: tf.Tensor4D, w: W, p: string, first: boolean): tf.Tensor4D => {
+    const a = tf.relu<tf.Tensor4D>(first ? tf.add(tf.conv2d(x, w[`${p}/conv0/filters`] as tf.Tensor4D, 2, 'same'), w[`${p}/conv0/bias`]) : sep(x, w, `${p}/conv0`, 2));
+    const b = sep(a, w, `${p}/conv1`, 1);
+    const c = sep(tf.relu<tf.Tensor4D>(tf.add(a, b)), w, `${p}/conv2`, 1);
+    const d = sep(tf.relu<tf.Tensor4D>(tf.add(a, tf.add(b, c))), w, `${p}/conv3`, 1);
+    return tf.relu<tf.Tensor4D>(tf.add(a, tf.add(b, tf.add(c, d))));
+  };
+  const net = (x: tf.Tensor4D, w: W): tf.Tensor => {
+    let h = dense(x, w, 'dense0', true);
+    for (const p of ['dense1', 'dense2', 'dense3']) h = dense(h, w, p, false);
+    return tf.add(tf.matMul(tf.mean(h, [1, 2]) as tf.Tensor2D, w['fc/weights'] as tf.Tensor2D), w['fc/bias']);
+  };
+
+  it('gradients of every weight, batch 2', async () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'face_landmark_68_model-weights_manifest.json'), 'utf8')) as tf.io.WeightsManifestConfig;
+    const bin = readFileSync(join(dir, manifest[0].paths[0]));
+    await tf.setBackend('cpu');
+    const decoded = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), manifest[0].weights);
+    const names = Object.keys(decoded);
+    expect(names.filter((n) => n.endsWith('depthwise_filter'))).toHaveLength(15);
+    const weights = names.map((n) => ({ shape: decoded[n].shape, values: decoded[n].dataSync().slice() as Float32Array }));
+    tf.dispose(Object.values(decoded));
+    const x = input([2, 48, 48, 3], 7000);
+    const target = input([2, 136], 7001);
+    const grads = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const ws = weights.map((w) => tf.tensor(w.values, w.shape));
+      const xt = tf.tensor4d(x.values, [2, 48, 48, 3]);
+      const tt = tf.tensor2d(target.values, [2, 136]);
+      const g = tf.grads((...a: tf.Tensor[]) => {
+        const w = Object.fromEntries(names.map((n, i) => [n, a[i]]));
+        return tf.mul(tf.sum(tf.square(tf.sub(net(xt, w), tt))), 0.5) as tf.Scalar;
+      });
+      const out = g(ws);
+      const vals = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+      tf.dispose([...ws, xt, tt, ...out]);
+      return vals;
+    };
+    const ref = await grads('cpu');
+    const got = await grads('wasm');
+    for (const [i, n] of names.entries()) {
       const scale = ref[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       expect(scale, n).toBeGreaterThan(0);
       expect(allclose(got[i], ref[i], RTOL, ATOL * Math.max(1, scale)), n).toBeNull();
