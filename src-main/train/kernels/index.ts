@@ -7,7 +7,7 @@ import { rememberBuiltin } from './wasm-util.js';
 
 type AnyKernelFunc = tf.KernelFunc;
 
-/** Our kernels, by kernel name. Each is tested against the 'cpu' backend in test/unit/train/kernels*.test.ts. */
+/** Our kernels, by kernel name. Each is tested against the 'cpu' backend in test/unit/train/*kernels.test.ts. */
 export const WASM_KERNELS: ReadonlyArray<{ name: string; func: AnyKernelFunc; why: string }> = [
   { name: 'Conv2DBackpropFilter', func: conv2DBackpropFilterWasm as unknown as AnyKernelFunc, why: 'missing in tfjs-backend-wasm 4.22' },
   { name: 'Conv2DBackpropInput', func: conv2DBackpropInputWasm as unknown as AnyKernelFunc, why: 'stock kernel is a scalar loop, ~15x slower than XNNPACK' },
