@@ -213,6 +213,20 @@ describe('depthwise gradient kernels refuse what they do not support', () => {
   });
 });
 
+describe('depthwise gradient kernels free their temporaries', () => {
+  it('leaves no wasm data behind (stride 2, multiplier 2, a padding that crops dy)', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(input([2, 9, 8, 3], 1).values, [2, 9, 8, 3]);
+    const f = tf.tensor4d(input([3, 3, 3, 2], 2).values, [3, 3, 3, 2]);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, explicitB).square().sum());
+    tf.dispose(g([x, f])); // the first call may allocate what the backend keeps
+    const before = tf.backend().numDataIds();
+    for (let i = 0; i < 5; i++) tf.dispose(g([x, f]));
+    expect(tf.backend().numDataIds()).toBe(before);
+    tf.dispose([x, f]);
+  });
+});
+
 describe('tf.grads of a depthwise-separable block matches cpu (the path fine-tuning takes)', () => {
   // Shaped like a face-api dense block: a strided separable conv, then two stride-1 ones fed by the sum of the
   // earlier outputs, each with bias and ReLU; plus a fused depthwise conv (multiplier 2) and a valid padding.
