@@ -31,6 +31,16 @@ export const AB_CASES: AbCase[] = [
     yardstick: { kernel: 'Conv2D', label: 'forward Conv2D of the same layer', inputs: () => ({ x: r([64, 48, 48, 64]), filter: r([3, 3, 64, 64]) }), attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 } },
   },
   {
+    kernel: 'DepthwiseConv2dNativeBackpropFilter', label: 'face-api dense0 56x56x32, 3x3 s1 same',
+    inputs: () => ({ x: r([32, 56, 56, 32]), dy: r([32, 56, 56, 32]) }), attrs: { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 32, 1] },
+    yardstick: { kernel: 'DepthwiseConv2dNative', label: 'forward DepthwiseConv2dNative of the same layer', inputs: () => ({ x: r([32, 56, 56, 32]), filter: r([3, 3, 32, 1]) }), attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 } },
+  },
+  {
+    kernel: 'DepthwiseConv2dNativeBackpropInput', label: 'face-api dense1 56->28 x32, 3x3 s2 same',
+    inputs: () => ({ dy: r([32, 28, 28, 32]), filter: r([3, 3, 32, 1]) }), attrs: { strides: 2, pad: 'same', dilations: 1, inputShape: [32, 56, 56, 32] },
+    yardstick: { kernel: 'DepthwiseConv2dNative', label: 'forward DepthwiseConv2dNative of the same layer', inputs: () => ({ x: r([32, 56, 56, 32]), filter: r([3, 3, 32, 1]) }), attrs: { strides: 2, pad: 'same', dataFormat: 'NHWC', dilations: 1 } },
+  },
+  {
     kernel: 'BatchMatMul', label: 'dense 18432->256 weight gradient (x^T dy)',
     inputs: () => ({ a: r([1, 64, 18432]), b: r([1, 64, 256]) }), attrs: { transposeA: true, transposeB: false },
   },

@@ -1,15 +1,18 @@
 // Registers our WebAssembly kernels (missing or slow in tfjs-backend-wasm 4.22) with TensorFlow.js.
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './conv2d-backprop.js';
+import { depthwiseConv2dNativeBackpropFilterWasm, depthwiseConv2dNativeBackpropInputWasm } from './depthwise-backprop.js';
 import { batchMatMulWasm, identityWasm, maxPoolGradWasm, meanWasm, sumWasm, tileWasm } from './matmul-pool-sum.js';
 import { rememberBuiltin } from './wasm-util.js';
 
 type AnyKernelFunc = tf.KernelFunc;
 
-/** Our kernels, by kernel name. Each is tested against the 'cpu' backend in test/unit/train/kernels*.test.ts. */
+/** Our kernels, by kernel name. Each is tested against the 'cpu' backend in test/unit/train/*kernels.test.ts. */
 export const WASM_KERNELS: ReadonlyArray<{ name: string; func: AnyKernelFunc; why: string }> = [
   { name: 'Conv2DBackpropFilter', func: conv2DBackpropFilterWasm as unknown as AnyKernelFunc, why: 'missing in tfjs-backend-wasm 4.22' },
   { name: 'Conv2DBackpropInput', func: conv2DBackpropInputWasm as unknown as AnyKernelFunc, why: 'stock kernel is a scalar loop, ~15x slower than XNNPACK' },
+  { name: 'DepthwiseConv2dNativeBackpropFilter', func: depthwiseConv2dNativeBackpropFilterWasm as unknown as AnyKernelFunc, why: 'missing in tfjs-backend-wasm 4.22 (depthwise-separable nets such as face-api cannot train)' },
+  { name: 'DepthwiseConv2dNativeBackpropInput', func: depthwiseConv2dNativeBackpropInputWasm as unknown as AnyKernelFunc, why: 'missing in tfjs-backend-wasm 4.22' },
   { name: 'BatchMatMul', func: batchMatMulWasm as unknown as AnyKernelFunc, why: 'stock kernel leaves XNNPACK for a scalar loop when an operand is transposed (dense-layer gradients)' },
   { name: 'MaxPoolGrad', func: maxPoolGradWasm as unknown as AnyKernelFunc, why: 'stock kernel ~15x slower than one pass with running maxima' },
   { name: 'Tile', func: tileWasm as unknown as AnyKernelFunc, why: 'stock kernel is a per-element loop; batch-norm gradients tile a channel vector to the full activation' },
