@@ -362,7 +362,7 @@ export class Service {
         for (const e of req.edits) {
           if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);
         }
-        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label);
+        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label, req.mergeInto);
         this.changed([req.sampleId], 'labels');
         return res;
       },

@@ -63,6 +63,7 @@ function query(r: Obj, op: string): void {
 
 function edits(r: Obj, op: string): void {
   int(r, op, 'sampleId');
+  int(r, op, 'mergeInto', true, 1);
   const list = r.edits;
   if (!Array.isArray(list) || list.length === 0) fail(op, '"edits" must be a non-empty array');
   list.forEach((e: unknown, i: number) => {
