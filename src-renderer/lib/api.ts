@@ -35,6 +35,24 @@ export async function openFileDialog(options: FileDialogOptions): Promise<string
 
 export const api: ApiClient = chooseClient();
 
+// Image URLs name a sample id only, and Chromium hands out an image already loaded by this document for the same URL
+// without asking the server again (whatever the cache headers say): after opening another project, /image/4 would
+// still show the first project's sample 4. So every image URL carries the project it was made for.
+let imageScope = 0;
+let imageScopePath: string | null = null;
+const unscopedImageUrl = api.imageUrl.bind(api);
+api.imageUrl = (sampleId: number): string => {
+  const u = unscopedImageUrl(sampleId);
+  return `${u}${u.includes('?') ? '&' : '?'}p=${imageScope}`;
+};
+
+/** Called whenever the open project is set: another project gets new image URLs. */
+export function setImageScope(projectPath: string | null): void {
+  if (projectPath === imageScopePath) return;
+  imageScopePath = projectPath;
+  imageScope++;
+}
+
 function shapeOf(err: unknown): ServiceErrorShape | null {
   const s = (err as { shape?: unknown } | null)?.shape;
   if (s && typeof s === 'object' && typeof (s as ServiceErrorShape).message === 'string') return s as ServiceErrorShape;
