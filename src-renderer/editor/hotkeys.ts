@@ -28,6 +28,7 @@ export type EditorAction =
   | 'select-prev-keypoint'
   | 'deselect'
   | 'toggle-smoothing'
+  | 'toggle-names'
   | 'mark-needs-review'
   | 'mark-reviewed'
   | 'help'
@@ -69,6 +70,7 @@ export const ACTIONS: readonly ActionInfo[] = [
   { action: 'select-prev-keypoint', title: 'Select previous keypoint', defaults: ['['] },
   { action: 'deselect', title: 'Deselect / leave fill mode', defaults: ['Escape'] },
   { action: 'toggle-smoothing', title: 'Smooth / pixel-crisp image', defaults: ['S'] },
+  { action: 'toggle-names', title: 'Show / hide keypoint names on the image', defaults: ['L'] },
   { action: 'mark-needs-review', title: 'Tag "needs review" on/off', defaults: ['R'] },
   { action: 'mark-reviewed', title: 'Mark reviewed (and go on in the review queue)', defaults: ['Shift+R'] },
   { action: 'help', title: 'Show this help', defaults: ['?'] },

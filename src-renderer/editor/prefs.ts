@@ -8,13 +8,15 @@ export interface EditorPrefs {
   smoothing: boolean;
   fillMode: boolean;
   showHistory: boolean;
+  /** Keypoint names drawn beside the markers. */
+  showNames: boolean;
   /** Run whose predictions are shown as ghosts (model-assisted labelling), or null for none. */
   assistRun: string | null;
 }
 
 export const PREFS_STORAGE_KEY = 'kps.editor.prefs';
 
-export const defaultPrefs: EditorPrefs = { zooms: {}, smoothing: false, fillMode: false, showHistory: false, assistRun: null };
+export const defaultPrefs: EditorPrefs = { zooms: {}, smoothing: false, fillMode: false, showHistory: false, showNames: false, assistRun: null };
 
 export function loadPrefs(storage: KeyValueStorage | null): EditorPrefs {
   let o: Record<string, unknown> = {};
@@ -38,6 +40,7 @@ export function loadPrefs(storage: KeyValueStorage | null): EditorPrefs {
     smoothing: o.smoothing === true,
     fillMode: o.fillMode === true,
     showHistory: o.showHistory === true,
+    showNames: o.showNames === true,
     assistRun: typeof o.assistRun === 'string' && o.assistRun !== '' ? o.assistRun : null,
   };
 }

@@ -122,6 +122,27 @@ async function headerCount(): Promise<number> {
   return Number(/·\s*(\d+)\s*·/.exec(text)?.[1] ?? NaN);
 }
 
+/** Pixels with ink on the keypoint layer (the stage's last canvas) in a box of CSS pixels to the right of an image point. */
+async function inkRightOf(x: number, y: number): Promise<number> {
+  return page.$eval(
+    '[data-testid="editor-stage"]',
+    (el, p) => {
+      const scale = Number(el.getAttribute('data-scale'));
+      const sx = Number(el.getAttribute('data-offset-x')) + scale * (p.x + 0.5);
+      const sy = Number(el.getAttribute('data-offset-y')) + scale * (p.y + 0.5);
+      type Canvas = { width: number; getBoundingClientRect(): { width: number }; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+      const all = el.querySelectorAll('canvas') as unknown as ArrayLike<Canvas>;
+      const c = all[all.length - 1];
+      const ratio = c.width / c.getBoundingClientRect().width;
+      const d = c.getContext('2d').getImageData(Math.round((sx + 12) * ratio), Math.round((sy - 24) * ratio), Math.round(160 * ratio), Math.round(40 * ratio)).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    },
+    { x, y },
+  );
+}
+
 beforeAll(async () => {
   studio = await startStudio({ open: false, viewport: { width: 1280, height: 800 } });
   page = studio.page;
@@ -286,5 +307,46 @@ describe("issue 11: an annotator's day without traps", () => {
     await page.waitForSelector('[data-testid="undo"][data-queued="0"]');
     expect((await stored(id))[2].x).toBe(kps[2].x + 2);
     expect((await stored(id))[2].y).toBe(kps[2].y + 5);
+  });
+
+  it('shows the keypoint names on the canvas on demand (L), and the side panel shows names and states whole', async () => {
+    const ids = (await studio.api.call('samples.ids', {})).ids;
+    const id = ids[0];
+    const kps = await stored(id);
+    await openEditor(id);
+    await page.click('[data-testid="zoom-fit"]');
+    // The rightmost keypoint: nothing else is drawn to its right.
+    const right = kps.reduce((best, k, i) => (k.x > kps[best].x ? i : best), 0);
+    const without = await inkRightOf(kps[right].x, kps[right].y);
+    await page.keyboard.press('l');
+    await page.waitForSelector('[data-testid="editor-stage"][data-names="true"]');
+    expect(await page.getAttribute('[data-testid="names-toggle"]', 'aria-pressed')).toBe('true');
+    const withNames = await inkRightOf(kps[right].x, kps[right].y);
+    expect(withNames).toBeGreaterThan(without + 50);
+    await page.keyboard.press('l');
+    await page.waitForSelector('[data-testid="editor-stage"][data-names="false"]');
+    expect(await inkRightOf(kps[right].x, kps[right].y)).toBe(without);
+
+    // The side panel: no name is cut off, every state select is as wide as it needs, nothing scrolls sideways.
+    const layout = await page.$eval('[data-testid="kp-list"]', (list) => {
+      type El = { scrollWidth: number; clientWidth: number; offsetWidth: number; textContent: string | null; querySelectorAll(s: string): ArrayLike<El>; querySelector(s: string): El | null; cloneNode(deep: boolean): El; style: { width: string; maxWidth: string; position: string } ; remove(): void };
+      const root = list as unknown as El;
+      const rows = Array.from(root.querySelectorAll('[data-testid^="kp-row-"]'));
+      const cutNames = rows.map((r) => r.querySelector('td.name')!).filter((n) => n.scrollWidth > n.clientWidth).map((n) => n.textContent);
+      // A select as wide as its longest option, beside the list's own ones (same font and styles).
+      const sel = rows[0].querySelector('select')!;
+      const probe = sel.cloneNode(true);
+      probe.style.width = 'auto';
+      probe.style.maxWidth = 'none';
+      probe.style.position = 'absolute';
+      (sel as unknown as { parentElement: { appendChild(e: El): void } }).parentElement.appendChild(probe);
+      const needed = probe.offsetWidth;
+      probe.remove();
+      const narrow = rows.map((r) => r.querySelector('select')!.offsetWidth).filter((w) => w < needed);
+      return { cutNames, narrow, needed, scrolls: root.scrollWidth > root.clientWidth };
+    });
+    expect(layout.cutNames).toEqual([]);
+    expect(layout.narrow).toEqual([]);
+    expect(layout.scrolls).toBe(false);
   });
 });

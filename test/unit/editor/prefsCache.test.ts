@@ -16,11 +16,11 @@ describe('editor preferences', () => {
   it('round-trips and falls back field by field', () => {
     const st = new MemStorage();
     expect(loadPrefs(st)).toEqual(defaultPrefs);
-    const p = { zooms: { '/a.kps': { factor: 2, centreU: 0.4, centreV: 0.6 } }, smoothing: true, fillMode: true, showHistory: false, assistRun: '20261122-182125-5a6b' };
+    const p = { zooms: { '/a.kps': { factor: 2, centreU: 0.4, centreV: 0.6 } }, smoothing: true, fillMode: true, showHistory: false, showNames: true, assistRun: '20261122-182125-5a6b' };
     savePrefs(st, p);
     expect(loadPrefs(st)).toEqual(p);
     st.setItem(PREFS_STORAGE_KEY, JSON.stringify({ zooms: { '/a.kps': { factor: -1, centreU: 0.5, centreV: 0.5 } }, smoothing: 'yes', showHistory: true, assistRun: 7 }));
-    expect(loadPrefs(st)).toEqual({ zooms: {}, smoothing: false, fillMode: false, showHistory: true, assistRun: null });
+    expect(loadPrefs(st)).toEqual({ zooms: {}, smoothing: false, fillMode: false, showHistory: true, showNames: false, assistRun: null });
     st.setItem(PREFS_STORAGE_KEY, 'not json');
     expect(loadPrefs(st)).toEqual(defaultPrefs);
   });
