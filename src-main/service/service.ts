@@ -358,6 +358,9 @@ export class Service {
 
       'labels.set': (req) => {
         const store = this.requireStore();
+        if (req.project !== undefined && req.project !== store.path) {
+          throw new KpsError('conflict', `${req.project}: this edit of sample ${req.sampleId} belongs to that project, but ${store.path} is open; nothing was written`, { file: req.project });
+        }
         const n = store.schema.keypoints.length;
         for (const e of req.edits) {
           if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);

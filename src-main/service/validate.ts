@@ -80,6 +80,7 @@ function edits(r: Obj, op: string): void {
   });
   str(r, op, 'actor', true);
   str(r, op, 'label', true);
+  str(r, op, 'project', true);
 }
 
 /** One validator per operation this service implements; ops added by others bring their own (registerOp). */

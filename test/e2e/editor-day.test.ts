@@ -349,4 +349,32 @@ describe("issue 11: an annotator's day without traps", () => {
     expect(layout.narrow).toEqual([]);
     expect(layout.scrolls).toBe(false);
   });
+
+  it('an edit still unsent when another project is opened is never written there, and reaches its own project later', async () => {
+    const ids = (await studio.api.call('samples.ids', {})).ids;
+    const id = ids[4];
+    const kps = await stored(id);
+    let refuse = true;
+    await page.route('**/api/labels.set', (route) => (refuse ? route.abort('connectionrefused') : route.continue()));
+    await openEditor(id);
+    await page.fill('[data-testid="kp-x-0"]', '10.25');
+    await page.press('[data-testid="kp-x-0"]', 'Enter');
+    await page.waitForSelector('[data-testid="save-status"][data-status="failed"]');
+
+    // Open the red project while the save is still retrying; then let the retry through.
+    await openProjectFromHome(paths.red);
+    const red = await stored(id);
+    const refused = page.waitForResponse((r) => r.url().includes('/api/labels.set'), { timeout: 30_000 });
+    refuse = false;
+    expect((await refused).status()).toBe(409);
+    expect(await stored(id)).toEqual(red);
+
+    // Back in the Kaggle project, the editor sends the kept edit to it.
+    await openProjectFromHome(paths.kaggle);
+    await openEditor(id);
+    await expect.poll(async () => (await stored(id))[0].x, { timeout: 20_000 }).toBe(10.25);
+    expect((await stored(id))[0].y).toBe(kps[0].y);
+    await waitSaved();
+    await page.unroute('**/api/labels.set');
+  });
 });
