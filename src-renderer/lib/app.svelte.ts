@@ -85,7 +85,8 @@ class AppState {
   async refreshProjectInfo(): Promise<void> {
     const path = this.project?.path;
     const p = await api.call('project.info', {}).catch(() => null);
-    if (p && path === p.path && this.project?.path === path) this.project = p;
+    // Replaced only when something changed: views keyed on the project's schema need not redraw for nothing.
+    if (p && path === p.path && this.project?.path === path && JSON.stringify(p) !== JSON.stringify($state.snapshot(this.project))) this.project = p;
   }
 
   async start(): Promise<void> {

@@ -377,4 +377,29 @@ describe("issue 11: an annotator's day without traps", () => {
     await waitSaved();
     await page.unroute('**/api/labels.set');
   });
+
+  it('an undo pressed while saves wait is dropped when the editor is left for another project', async () => {
+    const ids = (await studio.api.call('samples.ids', {})).ids;
+    const id = ids[1];
+    let refuse = true;
+    await page.route('**/api/labels.set', (route) => (refuse ? route.abort('connectionrefused') : route.continue()));
+    await openEditor(id);
+    await selectRow(4);
+    await page.keyboard.press('o');
+    await page.waitForSelector('[data-testid="save-status"][data-status="failed"]');
+    // Ctrl+Z waits for the unsent save before it goes to the service.
+    await page.keyboard.press('Control+z');
+    await page.waitForSelector('[data-testid="undo"][data-queued="1"]');
+
+    // In the red project an edit is the newest action: the waiting undo must not revert it.
+    await openProjectFromHome(paths.red);
+    await studio.api.call('labels.set', { sampleId: id, edits: [{ index: 0, x: 1.5, y: 2.5, state: 'labelled' }], actor: 'annotator' });
+    const refused = page.waitForResponse((r) => r.url().includes('/api/labels.set'), { timeout: 30_000 });
+    refuse = false;
+    expect((await refused).status()).toBe(409);
+    await page.waitForTimeout(1000);
+    expect((await stored(id))[0]).toMatchObject({ x: 1.5, y: 2.5, state: 'labelled' });
+    expect((await studio.api.call('sample.history', { id })).filter((e) => e.undone)).toEqual([]);
+    await page.unroute('**/api/labels.set');
+  });
 });
