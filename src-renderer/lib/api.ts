@@ -35,6 +35,23 @@ export async function openFileDialog(options: FileDialogOptions): Promise<string
 
 export const api: ApiClient = chooseClient();
 
+function shapeOf(err: unknown): ServiceErrorShape | null {
+  const s = (err as { shape?: unknown } | null)?.shape;
+  if (s && typeof s === 'object' && typeof (s as ServiceErrorShape).message === 'string') return s as ServiceErrorShape;
+  return null;
+}
+
+/** A readable one-line message for any error a call may throw, naming the file and record when the service gave them. */
+export function errorMessage(err: unknown): string {
+  const s = shapeOf(err);
+  if (s) {
+    // The service's messages already name the file and record for import errors; add them only when absent.
+    if (s.file && !s.message.includes(s.file)) return `${s.file}${s.record !== undefined ? `, record ${s.record}` : ''}: ${s.message}`;
+    return s.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 // Image URLs name a sample id only, and Chromium hands out an image already loaded by this document for the same URL
 // without asking the server again (whatever the cache headers say): after opening another project, /image/4 would
 // still show the first project's sample 4. So every image URL carries the project it was made for.
@@ -51,21 +68,4 @@ export function setImageScope(projectPath: string | null): void {
   if (projectPath === imageScopePath) return;
   imageScopePath = projectPath;
   imageScope++;
-}
-
-function shapeOf(err: unknown): ServiceErrorShape | null {
-  const s = (err as { shape?: unknown } | null)?.shape;
-  if (s && typeof s === 'object' && typeof (s as ServiceErrorShape).message === 'string') return s as ServiceErrorShape;
-  return null;
-}
-
-/** A readable one-line message for any error a call may throw, naming the file and record when the service gave them. */
-export function errorMessage(err: unknown): string {
-  const s = shapeOf(err);
-  if (s) {
-    // The service's messages already name the file and record for import errors; add them only when absent.
-    if (s.file && !s.message.includes(s.file)) return `${s.file}${s.record !== undefined ? `, record ${s.record}` : ''}: ${s.message}`;
-    return s.message;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

@@ -73,12 +73,12 @@ class AppState {
   }
 
   setProject(p: ProjectInfo | null): void {
-    setImageScope(p?.path ?? null);
     this.project = p;
     if (p) {
       this.settings = rememberProject(this.settings, p.path);
       saveSettings(localStore(), this.settings);
     }
+    setImageScope(p?.path ?? null);
   }
 
   /** Re-reads the open project's info (sample count) unless another project was opened meanwhile. */
