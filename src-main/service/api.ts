@@ -159,7 +159,14 @@ export interface Ops {
   'sample.get': { req: { id: number }; res: SampleDetail };
   'sample.history': { req: { id: number }; res: JournalEntry[] };
 
-  'labels.set': { req: { sampleId: number; edits: KeypointEdit[]; actor?: string; label?: string }; res: { revision: number; actionId: number } };
+  /**
+   * `mergeInto`: an action id this edit continues (a run of arrow-key nudges of one keypoint is one undo step). Honoured
+   * only while that action is the newest in the journal, not undone, by the same actor, and touches exactly these
+   * keypoints of this sample; otherwise the edit is a new action. The answer's `actionId` says which happened.
+   * `project`: the path of the project the edit was made in; when another project is open the edit is refused
+   * (code `conflict`, `file` = that path), so a retried save never lands on the same sample id of another project.
+   */
+  'labels.set': { req: { sampleId: number; edits: KeypointEdit[]; actor?: string; label?: string; mergeInto?: number; project?: string }; res: { revision: number; actionId: number } };
   'samples.tag': { req: { ids: number[]; add?: string[]; remove?: string[]; actor?: string }; res: { actionId: number | null } };
   'samples.setSplit': { req: { ids: number[]; split: Split; actor?: string }; res: { actionId: number | null } };
   'samples.delete': { req: { ids: number[]; actor?: string }; res: { actionId: number | null } };

@@ -402,6 +402,9 @@ export class Service {
 
       'labels.set': (req) => {
         const store = this.requireStore();
+        if (req.project !== undefined && req.project !== store.path) {
+          throw new KpsError('conflict', `${req.project}: this edit of sample ${req.sampleId} belongs to that project, but ${store.path} is open; nothing was written`, { file: req.project });
+        }
         const n = store.schema.keypoints.length;
         const sample = store.getSample(req.sampleId);
         req.edits.forEach((e, i) => {
@@ -410,7 +413,7 @@ export class Service {
           const problem = e.state === 'missing' ? null : coordinateProblem(e.x, e.y, sample.width, sample.height);
           if (problem) throw new KpsError('bad-input', `labels.set: edits[${i}] (keypoint ${store.schema.keypoints[e.index].name} of sample ${req.sampleId}): ${problem}`);
         });
-        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label);
+        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label, req.mergeInto);
         this.changed([req.sampleId], 'labels');
         return res;
       },

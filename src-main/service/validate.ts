@@ -63,6 +63,7 @@ function query(r: Obj, op: string): void {
 
 function edits(r: Obj, op: string): void {
   int(r, op, 'sampleId');
+  int(r, op, 'mergeInto', true, 1);
   const list = r.edits;
   if (!Array.isArray(list) || list.length === 0) fail(op, '"edits" must be a non-empty array');
   list.forEach((e: unknown, i: number) => {
@@ -79,6 +80,7 @@ function edits(r: Obj, op: string): void {
   });
   str(r, op, 'actor', true);
   str(r, op, 'label', true);
+  str(r, op, 'project', true);
 }
 
 /** One validator per operation this service implements; ops added by others bring their own (registerOp). */

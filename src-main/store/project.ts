@@ -333,10 +333,12 @@ class ActionWriter {
     private readonly label: () => string,
     readonly actor: string,
     private readonly target: number | null = null,
+    /** An existing action the writes are appended to (a continued run of nudges), instead of a new one. */
+    private readonly continues: number | null = null,
   ) {}
   ensure(): { actionId: number; rev: number; at: string } {
     if (this.actionId === null) {
-      const made = this.store.beginAction(this.kind, this.label(), this.actor, this.target);
+      const made = this.continues !== null ? this.store.continueAction(this.continues) : this.store.beginAction(this.kind, this.label(), this.actor, this.target);
       this.actionId = made.actionId;
       this.rev = made.rev;
       this.at = made.at;
@@ -401,6 +403,25 @@ class SqliteProjectStore implements ProjectStore {
     const info = this.st('INSERT INTO actions(kind, label, actor, at, target_action) VALUES (?, ?, ?, ?, ?)').run(kind, label, actor, at, target);
     const rev = this.bumpDataVersion();
     return { actionId: Number(info.lastInsertRowid), rev, at };
+  }
+
+  /** Called inside a transaction: more writes for an existing action (its journal rows are appended, never changed). */
+  continueAction(actionId: number): { actionId: number; rev: number; at: string } {
+    return { actionId, rev: this.bumpDataVersion(), at: nowIso() };
+  }
+
+  /**
+   * The action a labels.set may continue: `id` when it is the newest action of all, an edit, not undone, by `actor`,
+   * and its journal holds keypoint changes of exactly the edited keypoints of this sample; else null (a new action).
+   * Undo replays an action's entries newest first, so the appended entries undo back to the run's first `before`.
+   */
+  private continuable(id: number, sampleId: number, edits: KeypointEdit[], actor: string): number | null {
+    const latest = this.st('SELECT id, kind, actor, undone FROM actions ORDER BY id DESC LIMIT 1').get() as { id: number; kind: string; actor: string; undone: number } | undefined;
+    if (!latest || latest.id !== id || latest.kind !== 'edit' || latest.undone || latest.actor !== actor) return null;
+    const rows = this.st('SELECT DISTINCT kind, sample_id, kp_index FROM journal WHERE action_id = ?').all(id) as { kind: string; sample_id: number; kp_index: number | null }[];
+    const indices = new Set(edits.map((e) => e.index));
+    const same = rows.length === indices.size && rows.every((r) => r.kind === 'keypoint' && r.sample_id === sampleId && r.kp_index !== null && indices.has(r.kp_index));
+    return same ? id : null;
   }
 
   private bumpDataVersion(): number {
@@ -898,11 +919,13 @@ class SqliteProjectStore implements ProjectStore {
 
   // ---------------------------------------------------------------- edits
 
-  setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string): { revision: number; actionId: number } {
+  setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string, mergeInto?: number): { revision: number; actionId: number } {
     this.restoreWal();
     this.checkActor(actor);
+    if (mergeInto !== undefined && !(Number.isInteger(mergeInto) && mergeInto > 0)) throw new KpsError('bad-input', `sample ${sampleId}: mergeInto must be an action id, got ${String(mergeInto)}`);
     return this.db.transaction(() => {
-      const w = new ActionWriter(this, 'edit', () => label ?? this.editLabel(edits, 1), actor);
+      const into = mergeInto !== undefined && Array.isArray(edits) ? this.continuable(mergeInto, sampleId, edits, actor) : null;
+      const w = new ActionWriter(this, 'edit', () => label ?? this.editLabel(edits, 1), actor, null, into);
       this.applyEdits(w, sampleId, edits);
       this.finishAction(w);
       // Nothing changed: no action is recorded (actionId 0) and the revision stays as it was.

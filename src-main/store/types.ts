@@ -76,7 +76,8 @@ export interface ProjectStore {
   getImagePath(id: number): string | null;
 
   /** One action in the journal; durable when it returns. actionId is 0 when no value changed (nothing is journaled). */
-  setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string): { revision: number; actionId: number };
+  /** `mergeInto`: append to that action instead of making a new one, where it may be continued (see labels.set). */
+  setLabels(sampleId: number, edits: KeypointEdit[], actor: string, label?: string, mergeInto?: number): { revision: number; actionId: number };
   /**
    * Several samples' edits as one undoable action (model-assisted batch fill). `opts.addTags` tags the samples whose
    * labels changed within the same action, so one undo reverts the labels and the tags together.

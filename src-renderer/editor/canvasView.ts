@@ -35,6 +35,8 @@ export class EditorCanvas {
   private readonly placeholder: Konva.Rect;
   private readonly edgesNode: Konva.Shape;
   private readonly ghostNode: Konva.Shape;
+  private readonly namesNode: Konva.Shape;
+  private showNames = false;
   private readonly label: Konva.Label;
   private markers: Marker[] = [];
   private schema: KeypointSchema | null = null;
@@ -75,7 +77,9 @@ export class EditorCanvas {
     this.label = new Konva.Label({ visible: false, listening: false });
     this.label.add(new Konva.Tag({ fill: 'rgba(0,0,0,0.75)', cornerRadius: 3 }));
     this.label.add(new Konva.Text({ text: '', fontSize: 12, padding: 4, fill: '#fff', fontFamily: 'system-ui, sans-serif' }));
-    this.kpLayer.add(this.edgesNode, this.label);
+    // Names on demand (issue 11): one shape drawing every name, under the markers so they stay easy to grab.
+    this.namesNode = new Konva.Shape({ listening: false, visible: false, sceneFunc: (ctx) => this.drawNames(ctx) });
+    this.kpLayer.add(this.edgesNode, this.namesNode, this.label);
     this.stage.add(this.imageLayer, this.ghostLayer, this.kpLayer);
 
     this.stage.on('wheel', (e) => {
@@ -178,6 +182,13 @@ export class EditorCanvas {
     this.imageNode.image(image ?? undefined);
     this.imageNode.visible(image !== null);
     this.placeholder.visible(image === null);
+  }
+
+  /** Shows every placed keypoint's name beside its marker. */
+  setShowNames(on: boolean): void {
+    this.showNames = on;
+    this.namesNode.visible(on);
+    this.kpLayer.batchDraw();
   }
 
   setSmoothing(on: boolean): void {
@@ -407,6 +418,27 @@ export class EditorCanvas {
       c.lineTo(pb.x, pb.y);
     }
     c.stroke();
+    c.restore();
+  }
+
+  private drawNames(ctx: Konva.Context): void {
+    if (!this.showNames || !this.schema) return;
+    const c = ctx._context;
+    c.save();
+    c.font = '11px system-ui, sans-serif';
+    c.textBaseline = 'middle';
+    c.lineJoin = 'round';
+    c.lineWidth = 3;
+    c.strokeStyle = 'rgba(0,0,0,0.85)';
+    c.fillStyle = '#fff';
+    this.kps.forEach((kp, i) => {
+      const def = this.schema?.keypoints[i];
+      if (!def || !hasPosition(kp)) return;
+      const p = imageToScreen(this.t, kp);
+      // A dark outline keeps the white text readable on light and dark pixels alike.
+      c.strokeText(def.name, p.x + MARKER_R + 4, p.y - MARKER_R);
+      c.fillText(def.name, p.x + MARKER_R + 4, p.y - MARKER_R);
+    });
     c.restore();
   }
 

@@ -14,6 +14,16 @@ export function clampToImage(x: number, y: number, image: Size): { x: number; y:
   };
 }
 
+/**
+ * Why a typed position cannot be stored, or null when it can: typed numbers are refused outside the image rather than
+ * clamped (x = 200 on a 96 px face used to become 95.5 without a word).
+ */
+export function outsideImage(x: number, y: number, image: Size): string | null {
+  const bad = [x < -0.5 || x > image.width - 0.5 ? `x = ${x}` : '', y < -0.5 || y > image.height - 0.5 ? `y = ${y}` : ''].filter(Boolean);
+  if (bad.length === 0) return null;
+  return `${bad.join(' and ')} ${bad.length === 1 ? 'is' : 'are'} outside the image (x from -0.5 to ${image.width - 0.5}, y from -0.5 to ${image.height - 0.5}): not saved`;
+}
+
 export function hasPosition(kp: Keypoint): boolean {
   return kp.state !== 'missing' && Number.isFinite(kp.x) && Number.isFinite(kp.y);
 }

@@ -28,6 +28,7 @@ export type EditorAction =
   | 'select-prev-keypoint'
   | 'deselect'
   | 'toggle-smoothing'
+  | 'toggle-names'
   | 'mark-needs-review'
   | 'mark-reviewed'
   | 'help'
@@ -44,9 +45,9 @@ export const ACTIONS: readonly ActionInfo[] = [
   { action: 'undo', title: 'Undo', defaults: ['Ctrl+Z', 'Meta+Z'] },
   { action: 'redo', title: 'Redo', defaults: ['Ctrl+Shift+Z', 'Meta+Shift+Z', 'Ctrl+Y'] },
   { action: 'next-sample', title: 'Next sample', defaults: ['PageDown', 'D'] },
-  // Before prev-sample: `A` accepts the sample's ghosts while a run's predictions are shown, else goes back (see FALLS_THROUGH).
-  { action: 'accept-all', title: 'Accept all predictions of the sample (while ghosts are shown; else previous sample)', defaults: ['A'] },
   { action: 'prev-sample', title: 'Previous sample', defaults: ['PageUp', 'A'] },
+  // Its own key (issue 11): with A for both, pressing A repeatedly accepted on one sample, went back, accepted there...
+  { action: 'accept-all', title: 'Accept all predictions of the sample', defaults: ['Shift+A'] },
   { action: 'accept-prediction', title: 'Accept the prediction of the selected (or fill-mode) keypoint', defaults: ['Enter'] },
   { action: 'next-missing', title: 'Next sample with missing keypoints', defaults: ['N'] },
   { action: 'delete-keypoint', title: 'Mark selected keypoint missing', defaults: ['Delete', 'Backspace'] },
@@ -69,6 +70,7 @@ export const ACTIONS: readonly ActionInfo[] = [
   { action: 'select-prev-keypoint', title: 'Select previous keypoint', defaults: ['['] },
   { action: 'deselect', title: 'Deselect / leave fill mode', defaults: ['Escape'] },
   { action: 'toggle-smoothing', title: 'Smooth / pixel-crisp image', defaults: ['S'] },
+  { action: 'toggle-names', title: 'Show / hide keypoint names on the image', defaults: ['L'] },
   { action: 'mark-needs-review', title: 'Tag "needs review" on/off', defaults: ['R'] },
   { action: 'mark-reviewed', title: 'Mark reviewed (and go on in the review queue)', defaults: ['Shift+R'] },
   { action: 'help', title: 'Show this help', defaults: ['?'] },
@@ -144,25 +146,19 @@ export function normaliseCombo(text: string): string | null {
   });
 }
 
-/**
- * Actions that act only in a state (a run's ghosts shown) and otherwise pass the key on to the next action bound to it:
- * sharing a key with one of these is intended, not a conflict (`A`: accept all, else previous sample).
- */
-export const FALLS_THROUGH: ReadonlySet<EditorAction> = new Set<EditorAction>(['accept-all', 'accept-prediction']);
-
-/** The action bound to this key press, if any. */
+/** The action bound to this key press, if any: one key has one meaning (the first bound, where a user bound two). */
 export function actionFor(bindings: Bindings, e: KeyLike): EditorAction | null {
   return actionsFor(bindings, e)[0] ?? null;
 }
 
-/** Every action bound to this key press, in ACTIONS order: the editor tries them in turn until one acts. */
+/** Every action bound to this key press, in ACTIONS order (more than one is a conflict the settings view shows). */
 export function actionsFor(bindings: Bindings, e: KeyLike): EditorAction[] {
   const combo = comboOf(e);
   if (!combo) return [];
   return ACTIONS.filter((a) => bindings[a.action]?.includes(combo)).map((a) => a.action);
 }
 
-/** Keys bound to more than one action that always acts (fall-through actions aside): the settings view shows these. */
+/** Keys bound to more than one action: the settings view shows these. */
 export function conflicts(bindings: Bindings): Map<string, EditorAction[]> {
   const byKey = new Map<string, EditorAction[]>();
   for (const a of ACTIONS) {
@@ -172,7 +168,7 @@ export function conflicts(bindings: Bindings): Map<string, EditorAction[]> {
       byKey.set(k, list);
     }
   }
-  for (const [k, list] of byKey) if (list.filter((a) => !FALLS_THROUGH.has(a)).length < 2) byKey.delete(k);
+  for (const [k, list] of byKey) if (list.length < 2) byKey.delete(k);
   return byKey;
 }
 

@@ -56,6 +56,17 @@ export function savePending(storage: KeyValueStorage | null, pending: readonly P
   }
 }
 
+/**
+ * Whether the service refused a save because another project is open now (labels.set with `project`: code conflict,
+ * `file` = the edit's project). Such a save is kept for when its project is open again, never sent to the other one.
+ */
+export function isOtherProjectError(err: unknown, project: string): boolean {
+  const shape = err && typeof err === 'object' && 'shape' in err ? (err as { shape: unknown }).shape : null;
+  if (!shape || typeof shape !== 'object') return false;
+  const s = shape as { code?: unknown; file?: unknown };
+  return s.code === 'conflict' && s.file === project;
+}
+
 export function isPendingSave(v: unknown): v is PendingSave {
   return !!v && typeof v === 'object' && typeof (v as PendingSave).project === 'string' && Array.isArray((v as PendingSave).edits);
 }

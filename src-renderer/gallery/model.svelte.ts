@@ -116,9 +116,11 @@ class GalleryModel {
     }
   }
 
-  /** Drop everything (another project was opened). */
+  /** Drop everything (another project was opened); a list being fetched is fetched again, from the new project. */
   clear(): void {
+    const wasLoading = this.loading;
     this.generation++;
+    this.loading = false;
     this.summaries.clear();
     this.inflight.clear();
     this.fresh.clear();
@@ -129,6 +131,8 @@ class GalleryModel {
     this.tagSet = new Set(['needs review', 'reviewed']);
     this.knownTags = [...this.tagSet];
     this.version++;
+    // The project.changed event and the answer to project.open both clear: the second must not leave an empty grid.
+    if (wasLoading) void this.reload();
   }
 }
 

@@ -52,3 +52,21 @@ export function errorMessage(err: unknown): string {
   }
   return err instanceof Error ? err.message : String(err);
 }
+
+// Image URLs name a sample id only, and Chromium hands out an image already loaded by this document for the same URL
+// without asking the server again (whatever the cache headers say): after opening another project, /image/4 would
+// still show the first project's sample 4. So every image URL carries the project it was made for.
+let imageScope = 0;
+let imageScopePath: string | null = null;
+const unscopedImageUrl = api.imageUrl.bind(api);
+api.imageUrl = (sampleId: number): string => {
+  const u = unscopedImageUrl(sampleId);
+  return `${u}${u.includes('?') ? '&' : '?'}p=${imageScope}`;
+};
+
+/** Called whenever the open project is set: another project gets new image URLs. */
+export function setImageScope(projectPath: string | null): void {
+  if (projectPath === imageScopePath) return;
+  imageScopePath = projectPath;
+  imageScope++;
+}

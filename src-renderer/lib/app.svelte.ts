@@ -1,6 +1,6 @@
 // App-wide reactive state: the open project, the current view (kept in the URL hash), jobs, notices and settings.
 import type { JobStatus, ProjectInfo } from '../../src-main/service/api.js';
-import { api, errorMessage, ServiceError } from './api.js';
+import { api, errorMessage, ServiceError, setImageScope } from './api.js';
 import { gallery } from '../gallery/model.svelte.js';
 import { loadSettings, rememberProject, saveSettings, type Settings, type Theme } from './settings.js';
 import { NOTICE_MS, pushNotice, type Notice } from './notices.js';
@@ -106,6 +106,15 @@ class AppState {
       this.settings = rememberProject(this.settings, p.path);
       saveSettings(localStore(), this.settings);
     }
+    setImageScope(p?.path ?? null);
+  }
+
+  /** Re-reads the open project's info (sample count) unless another project was opened meanwhile. */
+  async refreshProjectInfo(): Promise<void> {
+    const path = this.project?.path;
+    const p = await api.call('project.info', {}).catch(() => null);
+    // Replaced only when something changed: views keyed on the project's schema need not redraw for nothing.
+    if (p && path === p.path && this.project?.path === path && JSON.stringify(p) !== JSON.stringify($state.snapshot(this.project))) this.project = p;
   }
 
   async start(): Promise<void> {
@@ -116,13 +125,20 @@ class AppState {
       this.setProject(project);
       if (switched) this.go({ view: project ? (project.sampleCount > 0 ? 'gallery' : 'import') : 'home', sampleId: null });
     });
+    // Deletes, their undo and redo, imports and added photos change the sample count in the top bar, from any window.
+    let infoTimer: ReturnType<typeof setTimeout> | undefined;
+    api.on('dataset.changed', ({ reason }) => {
+      if (!this.project || reason === 'labels' || reason === 'tag' || reason === 'split') return;
+      clearTimeout(infoTimer);
+      infoTimer = setTimeout(() => void this.refreshProjectInfo(), 100);
+    });
     api.on('job.progress', (s) => {
       this.job = s;
     });
     api.on('job.ended', (s) => {
       this.job = s;
       // An import (from this page or the Electron menu) changes the sample count in the top bar.
-      if (s.state === 'done' && this.project) void api.call('project.info', {}).then((p) => p && (this.project = p)).catch(() => undefined);
+      if (s.state === 'done' && this.project) void this.refreshProjectInfo();
     });
     let p: ProjectInfo | null = null;
     try {

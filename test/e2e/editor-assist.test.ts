@@ -143,9 +143,23 @@ describe('model-assisted labelling in the editor', () => {
       expect(k.provenance).toBe(`model:${runId}`);
     });
 
-    // A accepts every remaining ghost of the sample.
+    // While ghosts are shown, A still only goes to the previous sample and accepts nothing (issue 11: one key, one
+    // meaning; it used to accept all here, and go back only on the next press).
+    const beforeA = await stored(id);
+    const prevBefore = await stored(id - 1);
     await page.keyboard.press('a');
+    await page.waitForSelector(`[data-testid="editor-stage"][data-ready="true"][data-sample-id="${id - 1}"]`);
+    await page.waitForTimeout(300);
+    expect(await stored(id)).toEqual(beforeA);
+    expect(await stored(id - 1)).toEqual(prevBefore);
+    await page.keyboard.press('d');
+    await page.waitForSelector(`[data-testid="editor-stage"][data-ready="true"][data-sample-id="${id}"]`);
+    await page.waitForSelector(`[data-testid="assist-status"][data-state="ready"][data-ghosts="${missing.length - 2}"]`);
+
+    // Shift+A accepts every remaining ghost of the sample, and stays on it.
+    await page.keyboard.press('Shift+A');
     await waitSaved();
+    expect(await page.getAttribute('[data-testid="editor-stage"]', 'data-sample-id')).toBe(String(id));
     await eventually(async () => {
       const now = await stored(id);
       for (const i of missing) {
@@ -165,7 +179,7 @@ describe('model-assisted labelling in the editor', () => {
     await page.click('[data-testid="history-toggle"]');
     await page.waitForSelector('[data-testid="history-row"][data-kind="model"]');
 
-    // With no ghost left, A goes back to the previous sample (issue 3's binding).
+    // With no ghost left, A goes back to the previous sample (issue 3's binding), as it does with ghosts.
     await page.waitForSelector('[data-testid="assist-status"][data-ghosts="0"]');
     const done = await stored(id);
     await page.keyboard.press('a');

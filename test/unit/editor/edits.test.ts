@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Keypoint } from '../../../src-main/core/types.js';
-import { applyEdits, deleteEdit, moveEdit, nudgeEdit, parseCoord, toggleOccludedEdit, formatCoord } from '../../../src-renderer/editor/edits.js';
+import { applyEdits, deleteEdit, moveEdit, nudgeEdit, outsideImage, parseCoord, toggleOccludedEdit, formatCoord } from '../../../src-renderer/editor/edits.js';
 import { nextWithMissing, stepInOrder, neighbours } from '../../../src-renderer/editor/navigation.js';
 
 const img = { width: 96, height: 96 };
@@ -53,6 +53,15 @@ describe('keypoint edits', () => {
     expect(parseCoord('')).toBeNull();
     expect(formatCoord(NaN)).toBe('');
     expect(formatCoord(1.23456)).toBe('1.23');
+  });
+});
+
+describe('typed coordinates', () => {
+  it('refuses values outside the image with a message instead of clamping them', () => {
+    const img = { width: 96, height: 96 };
+    expect(outsideImage(200, 10, img)).toBe('x = 200 is outside the image (x from -0.5 to 95.5, y from -0.5 to 95.5): not saved');
+    expect(outsideImage(-1, 96, img)).toBe('x = -1 and y = 96 are outside the image (x from -0.5 to 95.5, y from -0.5 to 95.5): not saved');
+    for (const [x, y] of [[-0.5, -0.5], [95.5, 95.5], [0, 0], [48.25, 12]]) expect(outsideImage(x, y, img)).toBeNull();
   });
 });
 

@@ -6,7 +6,6 @@ import {
   comboOf,
   conflicts,
   actionsFor,
-  FALLS_THROUGH,
   defaultBindings,
   loadBindings,
   normaliseCombo,
@@ -45,7 +44,8 @@ describe('hotkeys', () => {
     expect(actionFor(b, key('Z', { ctrl: true, shift: true }))).toBe('redo');
     expect(actionFor(b, key('PageDown'))).toBe('next-sample');
     expect(actionFor(b, key('d'))).toBe('next-sample');
-    expect(actionsFor(b, key('a'))).toEqual(['accept-all', 'prev-sample']);
+    expect(actionsFor(b, key('a'))).toEqual(['prev-sample']);
+    expect(actionsFor(b, key('A', { shift: true }))).toEqual(['accept-all']);
     expect(actionFor(b, key('n'))).toBe('next-missing');
     expect(actionFor(b, key('Backspace'))).toBe('delete-keypoint');
     expect(actionFor(b, key('o'))).toBe('toggle-occluded');
@@ -81,7 +81,7 @@ describe('hotkeys', () => {
     const loaded = loadBindings(st);
     expect(actionFor(loaded, key('j'))).toBe('next-sample');
     expect(actionFor(loaded, key('d'))).toBeNull();
-    expect(actionsFor(loaded, key('a'))).toEqual(['accept-all', 'prev-sample']);
+    expect(actionsFor(loaded, key('a'))).toEqual(['prev-sample']);
     saveBindings(st, defaultBindings());
     expect(st.getItem(HOTKEYS_STORAGE_KEY)).toBeNull();
   });
@@ -102,14 +102,13 @@ describe('hotkeys', () => {
     expect(conflicts(b).get('D')).toEqual(['next-sample', 'toggle-occluded']);
   });
 
-  it('A and Enter accept predictions first and fall through otherwise; sharing a key with a fall-through action is no conflict', () => {
+  it('one key, one meaning: A only goes back, Shift+A only accepts, and binding both to one key is a conflict', () => {
     const b = defaultBindings();
-    expect(actionsFor(b, key('a'))).toEqual(['accept-all', 'prev-sample']);
     expect(actionsFor(b, key('Enter'))).toEqual(['accept-prediction']);
-    expect(FALLS_THROUGH.has('accept-all')).toBe(true);
-    expect(FALLS_THROUGH.has('prev-sample')).toBe(false);
-    // Two always-acting actions on one key are still reported, with the fall-through one listed beside them.
-    b['toggle-occluded'] = ['A'];
-    expect(conflicts(b).get('A')).toEqual(['accept-all', 'prev-sample', 'toggle-occluded']);
+    expect(ACTIONS.filter((a) => a.defaults.includes('A')).map((a) => a.action)).toEqual(['prev-sample']);
+    b['accept-all'] = ['A'];
+    expect(conflicts(b).get('A')).toEqual(['prev-sample', 'accept-all']);
+    // The editor runs only the first action bound to a key.
+    expect(actionFor(b, key('a'))).toBe('prev-sample');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PENDING_STORAGE_KEY, loadPending, savePending, type PendingSave } from '../../../src-renderer/editor/pendingSaves.js';
+import { PENDING_STORAGE_KEY, isOtherProjectError, loadPending, savePending, type PendingSave } from '../../../src-renderer/editor/pendingSaves.js';
 import { SaveQueue } from '../../../src-renderer/editor/saveQueue.js';
 import type { KeyValueStorage } from '../../../src-renderer/editor/hotkeys.js';
 
@@ -41,5 +41,16 @@ describe('unsent saves in storage', () => {
     void q.enqueue({ label: 'b', data: { n: 2 }, run: async () => 2 });
     await new Promise((r) => setTimeout(r, 0));
     expect(q.pendingData()).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe('saves refused because another project is open', () => {
+  it('are recognised by the conflict naming the edit\'s project, and only those', () => {
+    const err = (code: string, file?: string) => Object.assign(new Error('x'), { shape: { code, message: 'x', ...(file ? { file } : {}) } });
+    expect(isOtherProjectError(err('conflict', '/p/a.kps'), '/p/a.kps')).toBe(true);
+    expect(isOtherProjectError(err('conflict', '/p/b.kps'), '/p/a.kps')).toBe(false);
+    expect(isOtherProjectError(err('conflict'), '/p/a.kps')).toBe(false);
+    expect(isOtherProjectError(err('bad-input', '/p/a.kps'), '/p/a.kps')).toBe(false);
+    expect(isOtherProjectError(new Error('network down'), '/p/a.kps')).toBe(false);
   });
 });

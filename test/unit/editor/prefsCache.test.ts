@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleDetail } from '../../../src-main/core/types.js';
 import type { ApiClient, OpName, OpRequest, OpResponse } from '../../../src-main/service/api.js';
-import { PREFS_STORAGE_KEY, defaultPrefs, loadPrefs, savePrefs } from '../../../src-renderer/editor/prefs.js';
+import { MAX_ZOOMS, PREFS_STORAGE_KEY, defaultPrefs, loadPrefs, savePrefs, withZoom, zoomFor } from '../../../src-renderer/editor/prefs.js';
 import { SampleCache } from '../../../src-renderer/editor/sampleCache.js';
 import type { KeyValueStorage } from '../../../src-renderer/editor/hotkeys.js';
 
@@ -16,13 +16,29 @@ describe('editor preferences', () => {
   it('round-trips and falls back field by field', () => {
     const st = new MemStorage();
     expect(loadPrefs(st)).toEqual(defaultPrefs);
-    const p = { zoom: { factor: 2, centreU: 0.4, centreV: 0.6 }, smoothing: true, fillMode: true, showHistory: false, assistRun: '20261122-182125-5a6b' };
+    const p = { zooms: { '/a.kps': { factor: 2, centreU: 0.4, centreV: 0.6 } }, smoothing: true, fillMode: true, showHistory: false, showNames: true, assistRun: '20261122-182125-5a6b' };
     savePrefs(st, p);
     expect(loadPrefs(st)).toEqual(p);
-    st.setItem(PREFS_STORAGE_KEY, JSON.stringify({ zoom: { factor: -1, centreU: 0.5, centreV: 0.5 }, smoothing: 'yes', showHistory: true, assistRun: 7 }));
-    expect(loadPrefs(st)).toEqual({ zoom: null, smoothing: false, fillMode: false, showHistory: true, assistRun: null });
+    st.setItem(PREFS_STORAGE_KEY, JSON.stringify({ zooms: { '/a.kps': { factor: -1, centreU: 0.5, centreV: 0.5 } }, smoothing: 'yes', showHistory: true, assistRun: 7 }));
+    expect(loadPrefs(st)).toEqual({ zooms: {}, smoothing: false, fillMode: false, showHistory: true, showNames: false, assistRun: null });
     st.setItem(PREFS_STORAGE_KEY, 'not json');
     expect(loadPrefs(st)).toEqual(defaultPrefs);
+  });
+
+  it('remembers the zoom per project, never carrying one project\'s zoom to another', () => {
+    // The single zoom of older versions belonged to no project: it is dropped.
+    const st = new MemStorage();
+    st.setItem(PREFS_STORAGE_KEY, JSON.stringify({ zoom: { factor: 20, centreU: 0.5, centreV: 0.5 } }));
+    expect(loadPrefs(st).zooms).toEqual({});
+    const z = { factor: 20, centreU: 0.3, centreV: 0.5 };
+    let p = withZoom(defaultPrefs, '/kaggle.kps', z);
+    expect(zoomFor(p, '/kaggle.kps')).toEqual(z);
+    expect(zoomFor(p, '/lfpw.kps')).toBeNull();
+    expect(zoomFor(p, null)).toBeNull();
+    for (let i = 0; i < MAX_ZOOMS + 5; i++) p = withZoom(p, `/p${i}.kps`, { factor: 1 + i, centreU: 0.5, centreV: 0.5 });
+    expect(Object.keys(p.zooms)).toHaveLength(MAX_ZOOMS);
+    expect(zoomFor(p, '/kaggle.kps')).toBeNull();
+    expect(zoomFor(p, `/p${MAX_ZOOMS + 4}.kps`)?.factor).toBe(MAX_ZOOMS + 5);
   });
 });
 

@@ -296,6 +296,21 @@ describe('Service edits, undo and redo', () => {
     expect((await service.call('sample.get', { id })).keypoints[2]).toMatchObject({ x: 5.5, y: 4.25 });
   });
 
+  it('refuses an edit made in another project, naming it, and writes nothing', async () => {
+    const id = (await service.call('samples.ids', {})).ids[0];
+    const open = (await service.call('project.info', {}))!.path;
+    const before = await service.call('sample.get', { id });
+    const err = await expectError(
+      service.call('labels.set', { sampleId: id, edits: [{ index: 0, x: 1, y: 1, state: 'labelled' }], project: '/elsewhere/other.kps' }),
+      'conflict',
+      /^\/elsewhere\/other\.kps: this edit of sample \d+ belongs to that project, but .* is open; nothing was written$/,
+    );
+    expect(err.toShape().file).toBe('/elsewhere/other.kps');
+    expect(await service.call('sample.get', { id })).toEqual(before);
+    // The open project's own path is accepted.
+    expect((await service.call('labels.set', { sampleId: id, edits: [{ index: 0, x: 1, y: 1, state: 'labelled' }], project: open })).actionId).toBeGreaterThan(0);
+  });
+
   it('rejects an out-of-range keypoint index with a clear message', async () => {
     const id = (await service.call('samples.ids', {})).ids[0];
     await expectError(

@@ -356,6 +356,36 @@ describe('setLabels, undo and redo', () => {
     expect(store.history(1)).toHaveLength(2);
   });
 
+  it('continues an action with mergeInto only while it is the newest, same keypoints, same actor, not undone', () => {
+    const k0 = store.getSample(1).keypoints[0];
+    const x = () => store.getSample(1).keypoints[0].x;
+    const a = store.setLabels(1, [{ index: 0, x: k0.x + 0.5, y: k0.y, state: 'labelled' }], 'annotator', 'nudge left_eye');
+    const b = store.setLabels(1, [{ index: 0, x: k0.x + 1, y: k0.y, state: 'labelled' }], 'annotator', 'nudge left_eye', a.actionId);
+    const c = store.setLabels(1, [{ index: 0, x: k0.x + 1.5, y: k0.y, state: 'labelled' }], 'annotator', 'nudge left_eye', a.actionId);
+    expect([b.actionId, c.actionId]).toEqual([a.actionId, a.actionId]);
+    // Every write is journalled (append-only) and bumps the revision, so caches see each step.
+    expect(c.revision).toBeGreaterThan(b.revision);
+    expect(store.history(1).filter((e) => e.kind === 'keypoint').map((e) => e.actionId)).toEqual([a.actionId, a.actionId, a.actionId]);
+    // Not continued: another keypoint, another actor, another sample, an action that is not the newest.
+    expect(store.setLabels(1, [{ index: 1, x: 5, y: 5, state: 'labelled' }], 'annotator', 'nudge', a.actionId).actionId).not.toBe(a.actionId);
+    const d = store.setLabels(1, [{ index: 0, x: k0.x + 2, y: k0.y, state: 'labelled' }], 'annotator', 'nudge', a.actionId);
+    expect(d.actionId).not.toBe(a.actionId);
+    expect(store.setLabels(1, [{ index: 0, x: k0.x + 3, y: k0.y, state: 'labelled' }], 'model:r1', 'nudge', d.actionId).actionId).not.toBe(d.actionId);
+    expect(() => store.setLabels(1, [{ index: 0, x: 1, y: 1, state: 'labelled' }], 'annotator', 'nudge', -3)).toThrow(/sample 1: mergeInto must be an action id/);
+    // Undo the three newest actions, then the merged run in one step: back to the first before.
+    store.undo();
+    store.undo();
+    store.undo();
+    expect(x()).toBe(k0.x + 1.5);
+    expect(store.undo().actionId).toBe(a.actionId);
+    expect(x()).toBe(k0.x);
+    // Redo brings the whole run back; an undone action is never continued.
+    expect(store.redo().actionId).toBe(a.actionId);
+    expect(x()).toBe(k0.x + 1.5);
+    store.undo();
+    expect(store.setLabels(1, [{ index: 0, x: 9, y: 9, state: 'labelled' }], 'annotator', 'x', a.actionId).actionId).not.toBe(a.actionId);
+  });
+
   it('undoes and redoes in stack order, and a new edit drops the redo stack', () => {
     const a1 = store.setLabels(1, [{ index: 0, x: 10, y: 10, state: 'labelled' }], 'annotator').actionId;
     const a2 = store.setLabels(1, [{ index: 0, x: 20, y: 20, state: 'labelled' }], 'annotator').actionId;
