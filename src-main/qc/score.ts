@@ -162,8 +162,11 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
     }
     // Two keypoints of one group exchanged (one eye's corners, two mouth points): tested only for flagged samples (the
     // pairs grow with the square of a group's size), and reported only when the exchange explains the labels far
-    // better than moving any single keypoint: otherwise the one-point fix is the honest one.
-    const within = (blames[0]?.score ?? 0) >= reasonAt ? groupPairs.filter(([a, b]) => keys.includes(a) && keys.includes(b)) : [];
+    // better than moving any single keypoint: otherwise the one-point fix is the honest one. Flagged also by the
+    // whole-shape fit alone: two samples with the same exchange can teach the leave-one-out regression to expect it.
+    const pc = groupPairs.length > 0 ? pop.patternCost(s.shape) : null;
+    const flagged = (blames[0]?.score ?? 0) >= reasonAt || (pc !== null && chi2Score(pc, 2 * keys.length) >= reasonAt);
+    const within = flagged ? groupPairs.filter(([a, b]) => keys.includes(a) && keys.includes(b)) : [];
     for (const pr of within) {
       const altCost = costOf(swapPairs(s.shape, [pr]));
       const correction = Math.log10(within.length);
@@ -236,6 +239,23 @@ export function sameGroupPairs(schema: KeypointSchema): [number, number][] {
     for (let b = a + 1; b < kps.length; b++) if (kps[a].group === kps[b].group && !flips.has(`${a},${b}`)) out.push([a, b]);
   }
   return out;
+}
+
+/** -log10 of chi-square(df)'s upper tail at x, by the Wilson-Hilferty normal approximation (a gate, not a reported figure). */
+export function chi2Score(x: number, df: number): number {
+  if (!(x > 0) || !(df > 0)) return 0;
+  const v = 2 / (9 * df);
+  const z = (Math.cbrt(x / df) - (1 - v)) / Math.sqrt(v);
+  return -Math.log10(normalTail(z));
+}
+
+/** Upper tail of the standard normal (erfc by Numerical Recipes' Chebyshev fit, relative error below 1.2e-7). */
+function normalTail(z: number): number {
+  const x = z / Math.SQRT2;
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  const e = t * Math.exp(-ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return (x >= 0 ? e : 2 - e) / 2;
 }
 
 function pval(score: number): string {

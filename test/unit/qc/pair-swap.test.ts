@@ -1,6 +1,6 @@
 // Label QC's within-group swap detection (issue 11 item 4): two keypoints of one group exchanged, and moves offered only with evidence.
 import { describe, expect, it } from 'vitest';
-import { sameGroupPairs, scoreSamples } from '../../../src-main/qc/score.js';
+import { chi2Score, sameGroupPairs, scoreSamples } from '../../../src-main/qc/score.js';
 import { swapPairs } from '../../../src-main/qc/shape.js';
 import { kaggle, population } from './fixtures.js';
 
@@ -22,7 +22,7 @@ describe('scoreSamples: two keypoints of a group exchanged', () => {
   const shapes = population(300, 11, 0.3);
   const full = shapes.map((s, i) => (Number.isFinite(s[2 * 4]) ? i : -1)).filter((i) => i >= 0);
   const [eyeRow, lipRow, mouthRow, movedRow] = [full[3], full[10], full[20], full[30]];
-  const bad = shapes.map((s) => Float64Array.from(s));
+  const bad: Float64Array[] = shapes.map((s) => Float64Array.from(s));
   bad[eyeRow] = swapPairs(bad[eyeRow], [[4, 5]]); // right eye: inner and outer corner
   bad[lipRow] = swapPairs(bad[lipRow], [[13, 14]]); // top and bottom lip
   bad[mouthRow] = swapPairs(bad[mouthRow], [[11, 12]]); // mouth corners (a flip pair)
@@ -73,5 +73,25 @@ describe('scoreSamples: two keypoints of a group exchanged', () => {
     const quiet = items.filter((it) => it.score < 1);
     expect(quiet.length).toBeGreaterThan(100);
     expect(quiet.every((it) => it.move === null && it.swap === null)).toBe(true);
+  });
+});
+
+describe('chi2Score (the whole-shape gate)', () => {
+  it('matches chi-square quantiles: 50.89 at 30 df is p = 0.01, 59.70 is p = 0.001, the mean is unremarkable', () => {
+    expect(chi2Score(50.892, 30)).toBeCloseTo(2, 1);
+    expect(chi2Score(59.703, 30)).toBeCloseTo(3, 1);
+    expect(chi2Score(30, 30)).toBeLessThan(0.5);
+    expect(chi2Score(0, 30)).toBe(0);
+  });
+});
+
+describe('scoreSamples: the same exchange in two samples of a small project', () => {
+  it('finds both, though each teaches the leave-one-out regression to expect the other (the whole-shape fit flags them)', () => {
+    const bad: Float64Array[] = population(40, 5, 0).map((s) => Float64Array.from(s));
+    bad[6] = swapPairs(bad[6], [[4, 5]]);
+    bad[29] = swapPairs(bad[29], [[4, 5]]);
+    const items = scoreSamples(bad.map((shape, i) => ({ id: i + 1, shape, prediction: null })), kaggle);
+    for (const id of [7, 30]) expect(items.find((it) => it.sampleId === id)?.swap).toMatchObject({ kind: 'group', pairs: [[4, 5]] });
+    expect(items.slice(0, 2).map((it) => it.sampleId).sort((a, b) => a - b)).toEqual([7, 30]);
   });
 });
