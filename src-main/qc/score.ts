@@ -1,7 +1,7 @@
 // Label-quality scoring: combines shape evidence, model disagreement and left/right swap tests into one ranked queue with reasons.
 // Pure (no I/O): the pipeline (qc/pipeline.ts) gathers the shapes and the cross-validated predictions.
 import type { KeypointSchema } from '../core/types.js';
-import type { KeypointBlame, QcItem, QcKind, QcSwap } from './types.js';
+import type { KeypointBlame, QcItem, QcKind, QcMove, QcSwap } from './types.js';
 import { labelledIndices, mahal2, robustCov2, ShapePopulation, swapChanges, swapPairs, type Cov2, type LooResult } from './shape.js';
 
 export interface QcInputSample {
@@ -17,7 +17,10 @@ export interface QcInputSample {
 export interface ScoreOptions {
   /** Score (-log10 p) above which a keypoint's evidence becomes a reason; default 2 (p < 1%). */
   reasonThreshold?: number;
-  /** Evidence (-log10 likelihood ratio) above which an exchange of left and right is reported; default 3. */
+  /**
+   * Evidence (-log10 likelihood ratio) above which an exchange of left and right is reported; default 3. An exchange
+   * of one pair must also beat the best single-keypoint move by this much.
+   */
   swapThreshold?: number;
   /** Degrees of freedom of the heavy-tailed (Student t) error model per evidence source; default 4, Infinity = Gaussian. */
   tailDf?: number;
@@ -91,6 +94,7 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
   // Swap hypotheses: all pairs at once (a mirrored annotation) and each pair alone.
   const pairs = schema.flipPairs.filter(([a, b]) => a !== b);
   const hypotheses: [number, number][][] = pairs.length > 0 ? [pairs, ...(pairs.length > 1 ? pairs.map((p) => [p]) : [])] : [];
+  const groupPairs = sameGroupPairs(schema);
 
   const items: QcItem[] = [];
   for (const s of samples) {
@@ -127,17 +131,49 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
     let score = Math.max(0, -(worstLog + Math.log(tests)) / LN10);
 
     let swap: QcSwap | null = null;
-    if (hypotheses.length > 0) {
-      const base = cost(pop, loo, mcov, s.shape, s.prediction, keys);
-      for (const h of hypotheses) {
-        if (!swapChanges(s.shape, h)) continue;
-        const alt = swapPairs(s.shape, h);
-        const altKeys = labelledIndices(alt);
-        const altCost = cost(pop, pop.leaveOneOut(alt), mcov, alt, s.prediction, altKeys);
-        // Likelihood ratio of two chi-square sums: exp(-(alt - base) / 2).
-        const evidence = (base - altCost) / 2 / LN10 - Math.log10(hypotheses.length);
-        if (evidence > swapAt && (!swap || evidence > swap.evidence)) swap = { pairs: h, evidence };
+    const costOf = (shape: Float64Array): number => cost(pop, pop.leaveOneOut(shape), mcov, shape, s.prediction, labelledIndices(shape));
+    const base = cost(pop, loo, mcov, s.shape, s.prediction, keys);
+    // The best that moving one keypoint can do: each of the most suspect keypoints put where its evidence says.
+    let moveCost: number | null = null;
+    const bestMoveCost = (): number => {
+      if (moveCost !== null) return moveCost;
+      moveCost = base;
+      for (const b of blames.slice(0, 3)) {
+        const to = b.predicted ?? b.shapeExpected;
+        if (!to) continue;
+        const alt = Float64Array.from(s.shape);
+        alt[2 * b.index] = to[0];
+        alt[2 * b.index + 1] = to[1];
+        moveCost = Math.min(moveCost, costOf(alt));
       }
+      return moveCost;
+    };
+    for (const h of hypotheses) {
+      if (!swapChanges(s.shape, h)) continue;
+      const altCost = costOf(swapPairs(s.shape, h));
+      // Likelihood ratio of two chi-square sums: exp(-(alt - base) / 2).
+      const correction = Math.log10(hypotheses.length);
+      const evidence = (base - altCost) / 2 / LN10 - correction;
+      if (!(evidence > swapAt) || (swap && evidence <= swap.evidence)) continue;
+      // One pair alone must also beat moving one keypoint; the whole mirror moves them all, which no single move can.
+      const onePair = h.length === 1 && pairs.length > 1;
+      const versusMove = onePair ? (bestMoveCost() - altCost) / 2 / LN10 - correction : null;
+      if (versusMove === null || versusMove > swapAt) swap = { kind: 'flip', pairs: h, evidence, versusMove };
+    }
+    // Two keypoints of one group exchanged (one eye's corners, two mouth points): tested only for flagged samples (the
+    // pairs grow with the square of a group's size), and reported only when the exchange explains the labels far
+    // better than moving any single keypoint: otherwise the one-point fix is the honest one. Flagged also by the
+    // whole-shape fit alone: two samples with the same exchange can teach the leave-one-out regression to expect it.
+    const pc = groupPairs.length > 0 ? pop.patternCost(s.shape) : null;
+    const flagged = (blames[0]?.score ?? 0) >= reasonAt || (pc !== null && chi2Score(pc, 2 * keys.length) >= reasonAt);
+    const within = flagged ? groupPairs.filter(([a, b]) => keys.includes(a) && keys.includes(b)) : [];
+    for (const pr of within) {
+      const altCost = costOf(swapPairs(s.shape, [pr]));
+      const correction = Math.log10(within.length);
+      const evidence = (base - altCost) / 2 / LN10 - correction;
+      if (!(evidence > swapAt) || (swap && evidence <= swap.evidence)) continue;
+      const versusMove = (bestMoveCost() - altCost) / 2 / LN10 - correction;
+      if (versusMove > swapAt) swap = { kind: 'group', pairs: [pr], evidence, versusMove };
     }
     const kinds = new Set<QcKind>();
     const reasons: string[] = [];
@@ -145,15 +181,23 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
       kinds.add('swap');
       score = Math.max(score, swap.evidence);
       const names = swap.pairs.map(([a, b]) => `${schema.keypoints[a]?.name}<->${schema.keypoints[b]?.name}`);
-      reasons.push(
-        swap.pairs.length === pairs.length && pairs.length > 1
-          ? `left/right swap: the labels fit ${likelihood(swap.evidence)} better with every left and right keypoint exchanged`
-          : `left/right swap: the labels fit ${likelihood(swap.evidence)} better with ${names.join(', ')} exchanged`,
-      );
+      if (swap.kind === 'group') {
+        const [a, b] = swap.pairs[0];
+        reasons.push(
+          `swapped keypoints: the labels fit ${likelihood(swap.evidence)} better with ${schema.keypoints[a]?.name} and ${schema.keypoints[b]?.name} exchanged (${likelihood(swap.versusMove ?? 0)} better than moving any one keypoint)`,
+        );
+      } else {
+        reasons.push(
+          swap.pairs.length === pairs.length && pairs.length > 1
+            ? `left/right swap: the labels fit ${likelihood(swap.evidence)} better with every left and right keypoint exchanged`
+            : `left/right swap: the labels fit ${likelihood(swap.evidence)} better with ${names.join(', ')} exchanged`,
+        );
+      }
     }
+    const inSwap = (k: number): boolean => swap !== null && swap.pairs.some(([x, y]) => x === k || y === k);
     for (const b of blames.slice(0, 3)) {
       if (b.score < reasonAt) break;
-      if (swap && swap.pairs.some(([x, y]) => x === b.index || y === b.index)) continue;
+      if (inSwap(b.index)) continue;
       const sh = loo[b.index];
       const shapeScore = sh ? -logTail(sh.d2, nu) / LN10 : 0;
       const md = modelD2(mcov, s.shape, s.prediction, b.index);
@@ -171,10 +215,47 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
         reasons.push(`${b.name}: unusual for both its shape and the model's prediction together (p=${pval(b.score)})`);
       }
     }
-    items.push({ sampleId: s.id, score, kinds: [...kinds], reasons, suspect: swap ? swap.pairs[0][0] : (blames[0]?.index ?? null), keypoints: blames, swap });
+    // A move is offered only with evidence against the label, never for a keypoint the swap explains (moving one of
+    // two exchanged points next to the other is what the swap fix avoids).
+    let move: QcMove | null = null;
+    const mb = blames.slice(0, 3).find((b) => !inSwap(b.index));
+    const target = mb?.predicted ?? mb?.shapeExpected;
+    if (mb && target && mb.score >= reasonAt) {
+      const from: [number, number] = [s.shape[2 * mb.index], s.shape[2 * mb.index + 1]];
+      move = { index: mb.index, name: mb.name, to: target, source: mb.predicted ? 'model' : 'shape', from, distancePx: Math.hypot(from[0] - target[0], from[1] - target[1]), score: mb.score };
+    }
+    items.push({ sampleId: s.id, score, kinds: [...kinds], reasons, suspect: swap ? swap.pairs[0][0] : (blames[0]?.index ?? null), keypoints: blames, swap, move });
   }
   items.sort((a, b) => b.score - a.score || a.sampleId - b.sampleId);
   return items;
+}
+
+/** Every pair of keypoints in the same schema group that is not a flip pair (those are the left/right tests'). */
+export function sameGroupPairs(schema: KeypointSchema): [number, number][] {
+  const flips = new Set(schema.flipPairs.map(([a, b]) => `${Math.min(a, b)},${Math.max(a, b)}`));
+  const out: [number, number][] = [];
+  const kps = schema.keypoints;
+  for (let a = 0; a < kps.length; a++) {
+    for (let b = a + 1; b < kps.length; b++) if (kps[a].group === kps[b].group && !flips.has(`${a},${b}`)) out.push([a, b]);
+  }
+  return out;
+}
+
+/** -log10 of chi-square(df)'s upper tail at x, by the Wilson-Hilferty normal approximation (a gate, not a reported figure). */
+export function chi2Score(x: number, df: number): number {
+  if (!(x > 0) || !(df > 0)) return 0;
+  const v = 2 / (9 * df);
+  const z = (Math.cbrt(x / df) - (1 - v)) / Math.sqrt(v);
+  return -Math.log10(normalTail(z));
+}
+
+/** Upper tail of the standard normal (erfc by Numerical Recipes' Chebyshev fit, relative error below 1.2e-7). */
+function normalTail(z: number): number {
+  const x = z / Math.SQRT2;
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  const e = t * Math.exp(-ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return (x >= 0 ? e : 2 - e) / 2;
 }
 
 function pval(score: number): string {

@@ -17,10 +17,28 @@ export interface KeypointBlame {
 export type QcKind = 'swap' | 'shape' | 'model';
 
 export interface QcSwap {
-  /** Flip pairs whose exchange explains the labels best (all pairs, or one pair). */
+  /** `flip`: the schema's left/right flip pairs (all, or one); `group`: two keypoints of one group (e.g. one eye's inner and outer corner). */
+  kind: 'flip' | 'group';
+  /** The pairs whose exchange explains the labels best (all flip pairs, or one pair). */
   pairs: [number, number][];
-  /** How much better the exchanged labels fit: -log10 of the likelihood ratio. */
+  /** How much better the exchanged labels fit: -log10 of the likelihood ratio (after the multiple-testing correction). */
   evidence: number;
+  /** For one pair: how much better the exchange fits than moving any one keypoint to where the evidence puts it (-log10 ratio); null for the whole mirror. */
+  versusMove: number | null;
+}
+
+/** The one-click "move to the expected spot" fix, offered only with evidence against the label (its keypoint's score passes the reason threshold). */
+export interface QcMove {
+  index: number;
+  name: string;
+  /** Where to: the held-out model's prediction where there is one, else where the other labelled keypoints put it. */
+  to: [number, number];
+  source: 'model' | 'shape';
+  /** The label's current position and its distance from `to` (image pixels). */
+  from: [number, number];
+  distancePx: number;
+  /** The keypoint's score (-log10 p): the evidence that the label is wrong. */
+  score: number;
 }
 
 export interface QcItem {
@@ -34,6 +52,8 @@ export interface QcItem {
   /** One entry per labelled keypoint that could be assessed, worst first. */
   keypoints: KeypointBlame[];
   swap: QcSwap | null;
+  /** A move backed by evidence, or null (no keypoint is suspect enough, or the suspects are explained by the swap). */
+  move: QcMove | null;
 }
 
 export interface QcEntry extends QcItem {

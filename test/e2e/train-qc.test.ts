@@ -63,7 +63,8 @@ describe('label quality queue in the browser', () => {
     const item = page.locator(`[data-testid="qc-item"][data-sample-id="${swappedId}"]`);
     expect((await item.locator('[data-testid="qc-reasons"]').textContent())?.toLowerCase()).toContain('swap');
 
-    await item.locator('[data-testid="qc-swap-back"]').click();
+    await item.locator('[data-testid="qc-swap"]').click();
+    await item.locator('[data-testid="qc-swap-apply"]').click();
     await item.locator('[data-testid="qc-fixed"]').waitFor();
     const fixedSample = await api.call('sample.get', { id: swappedId });
     fixedSample.keypoints.forEach((k, i) => {
