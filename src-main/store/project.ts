@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
+import { COORDINATE_MARGIN } from '../core/coordinates.js';
 import { ImportError, KpsError } from '../core/errors.js';
 import type {
   ImageRef,
@@ -1194,9 +1195,14 @@ class SqliteProjectStore implements ProjectStore {
       const px = this.st(`SELECT min(pix_min) AS mn, max(pix_max) AS mx, sum(pix_sum) AS total, sum(pix_count) AS n, count(pix_count) AS samples
         FROM samples WHERE deleted = 0 AND pix_count IS NOT NULL`).get() as { mn: number | null; mx: number | null; total: number | null; n: number | null; samples: number };
       const pixel = px.samples > 0 && px.n ? { min: px.mn ?? 0, max: px.mx ?? 0, mean: (px.total ?? 0) / px.n, sampled: px.samples } : null;
+      // Coordinates outside the image by more than the import margin (possible only in files written before the
+      // importers and labels.set checked it) are counted but left out of min/max/mean: one 1e300 would poison them.
+      const inImage = `(l.x BETWEEN -0.5 - ${COORDINATE_MARGIN} * s.width AND s.width - 0.5 + ${COORDINATE_MARGIN} * s.width
+          AND l.y BETWEEN -0.5 - ${COORDINATE_MARGIN} * s.height AND s.height - 0.5 + ${COORDINATE_MARGIN} * s.height)`;
       const perKp = this.st(`SELECT l.kp_index AS i,
           sum(l.state = 'labelled') AS labelled, sum(l.state = 'missing') AS missing, sum(l.state = 'occluded') AS occluded,
-          min(l.x) AS xMin, max(l.x) AS xMax, avg(l.x) AS xMean, min(l.y) AS yMin, max(l.y) AS yMax, avg(l.y) AS yMean
+          min(CASE WHEN ${inImage} THEN l.x END) AS xMin, max(CASE WHEN ${inImage} THEN l.x END) AS xMax, avg(CASE WHEN ${inImage} THEN l.x END) AS xMean,
+          min(CASE WHEN ${inImage} THEN l.y END) AS yMin, max(CASE WHEN ${inImage} THEN l.y END) AS yMax, avg(CASE WHEN ${inImage} THEN l.y END) AS yMean
         FROM labels l JOIN samples s ON s.id = l.sample_id WHERE s.deleted = 0 GROUP BY l.kp_index`).all() as ({ i: number } & Omit<PerKeypointStats, 'name'>)[];
       const keypoints: PerKeypointStats[] = this.schema.keypoints.map((kp) => ({
         name: kp.name, labelled: 0, missing: 0, occluded: 0, xMin: null, xMax: null, xMean: null, yMin: null, yMax: null, yMean: null,

@@ -7,9 +7,12 @@ import type { ImportedSample } from '../../../src-main/formats/types.js';
 const [mode, path, countText] = process.argv.slice(2);
 const count = Number(countText);
 
-/** Edit i fills one distinct (sample, keypoint) slot with values derived from i, so the parent can check each one. */
+/**
+ * Edit i fills one distinct (sample, keypoint) slot with values derived from i, so the parent can check each one
+ * (crash.test.ts repeats the formula); inside the 96x96 image for i < 34,560, as labels.set requires.
+ */
 export function editFor(i: number, k: number): { sampleId: number; edit: KeypointEdit } {
-  return { sampleId: Math.floor(i / k) + 1, edit: { index: i % k, x: i + 0.25, y: i * 0.5, state: 'labelled' } };
+  return { sampleId: Math.floor(i / k) + 1, edit: { index: i % k, x: (i % 90) + 0.25, y: Math.floor(i / 90) * 0.25, state: 'labelled' } };
 }
 
 async function main(): Promise<void> {

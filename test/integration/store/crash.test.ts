@@ -81,8 +81,8 @@ function verify(file: string, acks: number[]): { present: number } {
         const i = (s.id - 1) * K + index;
         if (kp.state === 'labelled') {
           // A present edit must carry exactly its own values, never a torn write.
-          expect(kp.x).toBe(i + 0.25);
-          expect(kp.y).toBe(i * 0.5);
+          expect(kp.x).toBe((i % 90) + 0.25);
+          expect(kp.y).toBe(Math.floor(i / 90) * 0.25);
           filled.add(i);
         }
       });

@@ -537,7 +537,8 @@ describe('stats', () => {
     const samples: ImportedSample[] = [];
     for (let r = 1; r <= 40; r++) {
       const missing = r % 3 === 0 ? [0, 1, 2] : r % 5 === 0 ? [4] : [];
-      samples.push(embeddedSample(r, missing));
+      // 100x100 so that every keypoint (x up to 41, y up to 80) lies inside its image.
+      samples.push(embeddedSample(r, missing, { w: 100, h: 100 }));
     }
     samples.push({ source: '/x/a.pts', record: 1, image: { kind: 'file', path: '/x/a.jpg', width: 640, height: 480, channels: 3 }, groupId: 'a', keypoints: embeddedSample(50).keypoints });
     store.importSamples(samples, 'import');
@@ -552,14 +553,14 @@ describe('stats', () => {
     });
     expect(st.sampleCount).toBe(40);
     expect(st.imageShapes).toEqual([
-      { width: 8, height: 6, channels: 1, count: 39 },
+      { width: 100, height: 100, channels: 1, count: 39 },
       { width: 640, height: 480, channels: 3, count: 1 },
     ]);
     expect(st.dtype).toBe('uint8');
     const allPixels = live.flatMap((s) => (s.image.kind === 'embedded' ? Array.from(s.image.pixels) : []));
     expect(st.pixel).toEqual({
-      min: Math.min(...allPixels),
-      max: Math.max(...allPixels),
+      min: allPixels.reduce((a, b) => Math.min(a, b), 255),
+      max: allPixels.reduce((a, b) => Math.max(a, b), 0),
       mean: expect.closeTo(allPixels.reduce((a, b) => a + b, 0) / allPixels.length, 10),
       sampled: 39,
     });
@@ -583,6 +584,24 @@ describe('stats', () => {
     for (const s of live) hist[s.keypoints.filter((p) => p.state !== 'missing').length]++;
     expect(st.labelledPerRowHistogram).toEqual(hist);
     expect(st.splits).toEqual({ train: 2, val: 0, test: 0, unassigned: 38 });
+  });
+
+  it('leaves coordinates far outside the image (written before they were checked) out of min, max and mean', () => {
+    importRows(3);
+    store.close();
+    // A file from before the importers and labels.set checked the range: one wild value written straight into it.
+    const db = new Database(file);
+    db.prepare('UPDATE labels SET y = 1e300 WHERE sample_id = 2 AND kp_index = 1').run();
+    db.prepare('UPDATE labels SET x = -300 WHERE sample_id = 3 AND kp_index = 1').run();
+    db.close();
+    store = openProject(file);
+    const ks = store.stats().keypoints[1];
+    expect(ks.labelled).toBe(3);
+    // Only sample 1's keypoint 1 (x 1.25, y 1.5) is inside its 8x6 image by the margin.
+    expect(ks.yMax).toBe(1.5);
+    expect(ks.yMean).toBe(1.5);
+    expect(ks.xMin).toBe(1.25);
+    expect(ks.xMean).toBe(1.25);
   });
 
   it('reflects every change at once, and a caller mutating its copy does not affect the next answer', () => {
