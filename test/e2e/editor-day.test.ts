@@ -315,17 +315,19 @@ describe("issue 11: an annotator's day without traps", () => {
     const kps = await stored(id);
     await openEditor(id);
     await page.click('[data-testid="zoom-fit"]');
+    // Let Konva draw the fitted view (two frames) before measuring it.
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     // The rightmost keypoint: nothing else is drawn to its right.
     const right = kps.reduce((best, k, i) => (k.x > kps[best].x ? i : best), 0);
     const without = await inkRightOf(kps[right].x, kps[right].y);
     await page.keyboard.press('l');
     await page.waitForSelector('[data-testid="editor-stage"][data-names="true"]');
     expect(await page.getAttribute('[data-testid="names-toggle"]', 'aria-pressed')).toBe('true');
-    const withNames = await inkRightOf(kps[right].x, kps[right].y);
-    expect(withNames).toBeGreaterThan(without + 50);
+    // The attribute flips at once; Konva redraws on its next frame, so the canvas is polled.
+    await expect.poll(() => inkRightOf(kps[right].x, kps[right].y), { timeout: 5_000 }).toBeGreaterThan(without + 50);
     await page.keyboard.press('l');
     await page.waitForSelector('[data-testid="editor-stage"][data-names="false"]');
-    expect(await inkRightOf(kps[right].x, kps[right].y)).toBe(without);
+    await expect.poll(() => inkRightOf(kps[right].x, kps[right].y), { timeout: 5_000 }).toBe(without);
 
     // The side panel: no name is cut off, every state select is as wide as it needs, nothing scrolls sideways.
     const layout = await page.$eval('[data-testid="kp-list"]', (list) => {
