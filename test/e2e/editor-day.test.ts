@@ -316,7 +316,10 @@ describe("issue 11: an annotator's day without traps", () => {
     await openEditor(id);
     await page.click('[data-testid="zoom-fit"]');
     // Let Konva draw the fitted view (two frames) before measuring it.
-    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+    await page.evaluate(() => {
+      const raf = (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame;
+      return new Promise<void>((r) => raf(() => raf(() => r())));
+    });
     // The rightmost keypoint: nothing else is drawn to its right.
     const right = kps.reduce((best, k, i) => (k.x > kps[best].x ? i : best), 0);
     const without = await inkRightOf(kps[right].x, kps[right].y);
