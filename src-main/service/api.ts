@@ -11,7 +11,7 @@ import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/p
 import type { PredictionRecord, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { ChangeSummary } from '../store/types.js';
 import type { QcListResult, QcRunRequest } from '../qc/types.js';
-import type { PhotoAddRequest, PhotoAddResult, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
+import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
@@ -200,6 +200,8 @@ export interface Ops {
   'runs.heatmap': { req: RunHeatmapRequest; res: RunHeatmap };
   /** Find and crop the face of a photo on the service's machine and predict its keypoints with a run. */
   'photo.predict': { req: PhotoPredictRequest; res: PhotoPrediction };
+  /** Predict every photo of files and folders with a run, as a job of kind `predict` (result: a PredictionsFile, what `kps predict --out` writes). */
+  'photo.predictBatch': { req: PhotoPredictBatchRequest; res: JobRef };
   /** Add a photo to the project as a new file-backed sample, optionally pre-filled with a run's predictions. */
   'photo.add': { req: PhotoAddRequest; res: PhotoAddResult };
   /** Save a photo dropped in the page (bytes) beside the project, for photo.predict and photo.add by path. */
@@ -310,6 +312,7 @@ export const OP_NAMES = [
   'runs.filters',
   'runs.heatmap',
   'photo.predict',
+  'photo.predictBatch',
   'photo.add',
   'photo.upload',
   'qc.run',

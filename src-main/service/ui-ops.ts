@@ -1,13 +1,15 @@
 // Service operations for the training UI (train/runs/compare/photo views): model choices, first-layer filters, heatmaps, own photos.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
-import type { Keypoint } from '../core/types.js';
+import type { Keypoint, KeypointSchema } from '../core/types.js';
+import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import { registerOp } from './service.js';
+import { registerJobKind, type JobRunContext } from './jobs.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { MODEL_INFO, MODEL_NAMES, withHeatmapOutput } from '../train/models/index.js';
 import { OPTIMIZER_NAMES } from '../train/optim.js';
@@ -70,26 +72,70 @@ async function runModel(store: ProjectStore, id: string): Promise<{ run: RunReco
   return { run, model: await loadRunModel(run) };
 }
 
+type Infer = typeof import('../train/infer/index.js');
+
+/** One photo predicted with a loaded run model, or only framed (no run): the record of a predictions file and how it was cropped. */
+export interface PhotoResult {
+  photo: { width: number; height: number };
+  /** Null when the whole image was the crop. */
+  prepared: import('../train/infer/index.js').PreparedPhoto | null;
+  coords: number[] | null;
+  record: PredictedImage;
+}
+
+/**
+ * The one photo path of `kps predict`, the `predict` job (the Photos view's folder prediction) and photo.predict:
+ * a face-sized image (the run's input size) or `detect: false` uses the whole image; otherwise the face is found and
+ * cropped by the one crop rule (infer.preparePhoto); the model's points are mapped back to photo pixels.
+ */
+export async function predictPhotoFile(
+  infer: Infer,
+  schema: KeypointSchema,
+  file: string,
+  withRun: { run: RunRecord; model: tf.LayersModel } | null,
+  detect: boolean,
+): Promise<PhotoResult> {
+  const size = withRun ? runConfigOf(withRun.run).inputSize : 96;
+  const photo = await infer.loadPhoto(file);
+  const whole = !detect || (photo.width === size && photo.height === size);
+  const prepared = whole ? null : await infer.preparePhoto(photo, { size });
+  const crop = prepared ? prepared.crop : infer.cropForModel(photo, { cx: photo.width / 2 - 0.5, cy: photo.height / 2 - 0.5, side: Math.max(photo.width, photo.height) }, size);
+  const coords = withRun ? infer.mapBack(predictCrops(withRun.run, schema.keypoints.length, withRun.model, [crop.pixels])[0], crop.transform) : null;
+  const keypoints = coords ? schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x) && Number.isFinite(k.y)) : [];
+  const f = prepared?.face;
+  // The detector box (without its own 68 landmarks, which are not the model's prediction).
+  const face = f ? { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score } : null;
+  const record: PredictedImage = {
+    file,
+    width: photo.width,
+    height: photo.height,
+    face,
+    usedFallback: prepared?.usedFallback ?? false,
+    ...(prepared?.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}),
+    keypoints,
+  };
+  return { photo, prepared, coords, record };
+}
+
+function predictionsFile(run: RunRecord, schema: KeypointSchema, images: PredictedImage[]): PredictionsFile {
+  return { run: run.id, schema: schema.id, coordinates: PREDICTION_COORDINATES, images };
+}
+
 export async function photoPredict(store: ProjectStore, path: string, runId: string | undefined): Promise<PhotoPrediction> {
   const infer = await import('../train/infer/index.js');
   const run = runId ? store.getRun(runId) : null;
-  const size = run ? runConfigOf(run).inputSize : 96;
   await ensureBackend();
-  const photo = await infer.loadPhoto(path);
-  const prepared = await infer.preparePhoto(photo, { size });
-  let coords: number[] | null = null;
-  if (run) {
-    const model = await loadRunModel(run);
-    try {
-      const [modelCoords] = predictCrops(run, store.schema.keypoints.length, model, [prepared.crop.pixels]);
-      coords = infer.mapBack(modelCoords, prepared.crop.transform);
-    } finally {
-      model.dispose();
-    }
+  const model = run ? await loadRunModel(run) : null;
+  let res: PhotoResult;
+  try {
+    res = await predictPhotoFile(infer, store.schema, path, run && model ? { run, model } : null, true);
+  } finally {
+    model?.dispose();
   }
+  const { photo, prepared, coords } = res;
   const scale = Math.min(1, 800 / Math.max(photo.width, photo.height));
   const jpeg = await sharp(path).rotate().resize(Math.round(photo.width * scale), Math.round(photo.height * scale)).jpeg({ quality: 85 }).toBuffer();
-  const f = prepared.face;
+  const f = prepared?.face ?? { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
   return {
     path,
     width: photo.width,
@@ -97,13 +143,62 @@ export async function photoPredict(store: ProjectStore, path: string, runId: str
     imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
     scale,
     face: { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score },
-    placement: prepared.placement,
-    usedFallback: prepared.usedFallback,
-    fallbackReason: prepared.fallbackReason ?? null,
-    detector: prepared.detection.detector,
+    placement: prepared?.placement ?? 'whole',
+    usedFallback: prepared?.usedFallback ?? false,
+    fallbackReason: prepared?.fallbackReason ?? null,
+    detector: prepared?.detection.detector ?? 'none (face-sized image)',
     coords,
     runId: run?.id ?? null,
+    predictions: run ? predictionsFile(run, store.schema, [res.record]) : null,
   };
+}
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
+
+/** Image files of the given files and folders (a folder's images sorted by name, not recursive). */
+export async function expandImages(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw new KpsError('not-found', `${abs}: no such file or folder`, { file: abs });
+    }
+    if (st.isDirectory()) {
+      const names = (await readdir(abs)).filter((n) => IMAGE_EXT.has(extname(n).toLowerCase())).sort();
+      out.push(...names.map((n) => join(abs, n)));
+    } else out.push(abs);
+  }
+  if (out.length === 0) throw new KpsError('bad-input', `no image files in ${paths.join(', ')}`);
+  return out;
+}
+
+interface PredictJobParams {
+  files: string[];
+  runId: string;
+  detect: boolean;
+}
+
+async function predictJob(p: PredictJobParams, ctx: JobRunContext): Promise<PredictionsFile> {
+  const store = ctx.store();
+  const run = store.getRun(p.runId);
+  const infer = await import('../train/infer/index.js');
+  await ensureBackend();
+  const model = await loadRunModel(run);
+  const images: PredictedImage[] = [];
+  try {
+    for (const [i, file] of p.files.entries()) {
+      await ctx.checkpoint();
+      ctx.progress(i, p.files.length, basename(file));
+      images.push((await predictPhotoFile(infer, store.schema, file, { run, model }, p.detect)).record);
+    }
+  } finally {
+    model.dispose();
+  }
+  ctx.progress(p.files.length, p.files.length, 'done');
+  return predictionsFile(run, store.schema, images);
 }
 
 export function registerUiOps(): void {
@@ -167,6 +262,19 @@ export function registerUiOps(): void {
     const path = photoPath(req.path);
     if (req.runId !== undefined) str(req.runId, 'runId');
     return photoPredict(store, path, req.runId);
+  });
+
+  registerJobKind<PredictJobParams, PredictionsFile>('predict', predictJob);
+  registerOp('photo.predictBatch', async (req, ctx) => {
+    const store = ctx.store();
+    if (!Array.isArray(req.paths) || req.paths.length === 0 || !req.paths.every((x) => typeof x === 'string' && x.trim() !== '')) {
+      throw new KpsError('bad-input', 'photo.predictBatch: paths must be a non-empty list of photo files or folders');
+    }
+    if (req.detect !== undefined && typeof req.detect !== 'boolean') throw new KpsError('bad-input', 'photo.predictBatch: detect must be true or false');
+    // The run and the files are checked before the job starts: a wrong id or path fails here, named.
+    const run = store.getRun(str(req.runId, 'runId'));
+    const files = await expandImages(req.paths);
+    return ctx.startJob('predict', { files, runId: run.id, detect: req.detect ?? true } satisfies PredictJobParams);
   });
 
   registerOp('photo.upload', async (req, ctx) => {

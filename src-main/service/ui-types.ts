@@ -1,4 +1,5 @@
 // Request and response types of the training UI's service operations (ui-ops.ts): types only, importable by the renderer.
+import type { PredictionsFile } from '../core/predictions.js';
 
 export interface TrainModelOption {
   name: string;
@@ -67,13 +68,25 @@ export interface PhotoPrediction {
   /** Display pixels per photo pixel. */
   scale: number;
   face: { x: number; y: number; width: number; height: number; score: number };
-  placement: 'landmarks' | 'box' | 'fallback';
+  /** `whole`: the photo is already face-sized (the run's input size), so the whole image is the crop, as `kps predict` does. */
+  placement: 'landmarks' | 'box' | 'fallback' | 'whole';
   usedFallback: boolean;
   fallbackReason: string | null;
   detector: string;
   /** Flat [x0, y0, ...] over the schema's keypoints in photo pixels (NaN where not predicted); null without a run. */
   coords: number[] | null;
   runId: string | null;
+  /** The same prediction as a predictions file of one image (what `kps predict --out` writes for this photo); null without a run. */
+  predictions: PredictionsFile | null;
+}
+
+/** Predict every photo in files and folders with a run: a job of kind `predict` whose result is a PredictionsFile. */
+export interface PhotoPredictBatchRequest {
+  /** Photo files or folders (their image files, sorted by name, not recursive) on the service's machine. */
+  paths: string[];
+  runId: string;
+  /** Find the face and crop it (default true); false uses each whole image. */
+  detect?: boolean;
 }
 
 export interface PhotoAddRequest {

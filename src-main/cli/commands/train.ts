@@ -1,15 +1,16 @@
 // `kps train | evaluate | predict | submit | runs`: train keypoint models, evaluate them in pixels, predict, and write a Kaggle submission.
 import type { Command } from 'commander';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { KpsError } from '../../core/errors.js';
+import { predictionsFormatOf, predictionsText, type PredictionsFile } from '../../core/predictions.js';
 import { writeFileAtomic } from '../../formats/atomic.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../store/types.js';
 import type { Service } from '../../service/service.js';
 import type { summarise as Summarise, TrainJobResult } from '../../service/train-ops.js';
 import type { EpochMetrics } from '../../train/trainer.js';
-import type { EvaluationReport, RunConfig } from '../../train/runs.js';
+import type { EvaluationReport } from '../../train/runs.js';
 import type { EvalMetrics } from '../../train/evaluate.js';
 import { MODEL_NAMES } from '../../train/models/names.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
@@ -122,27 +123,6 @@ function formatReport(r: EvaluationReport): string {
   return lines.join('\n') + '\n';
 }
 
-const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
-
-async function expandImages(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    const abs = resolve(p);
-    let st;
-    try {
-      st = await stat(abs);
-    } catch {
-      throw new KpsError('not-found', `${abs}: no such file or folder`, { file: abs });
-    }
-    if (st.isDirectory()) {
-      const names = (await readdir(abs)).filter((n) => IMAGE_EXT.has(extname(n).toLowerCase())).sort();
-      out.push(...names.map((n) => join(abs, n)));
-    } else out.push(abs);
-  }
-  if (out.length === 0) throw new KpsError('bad-input', `no image files in ${paths.join(', ')}`);
-  return out;
-}
-
 async function runAndSchema(service: Service, project: string, runId: string): Promise<{ run: RunRecord; schema: KeypointSchema }> {
   await openProject(service, project);
   const run = await service.call('runs.get', { id: runId });
@@ -152,39 +132,16 @@ async function runAndSchema(service: Service, project: string, runId: string): P
 }
 
 async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; json?: boolean }): Promise<void> {
-  const { run, schema } = await runAndSchema(service, project, opts.run);
-  const files = await expandImages(images);
-  const cfg = run.config as RunConfig;
-  const { loadRunModel, predictCrops } = await import('../../train/runs.js');
-  const infer = await import('../../train/infer/index.js');
-  const { initBackend } = await import('../../train/backend.js');
-  await initBackend();
-  const model = await loadRunModel(run);
-  const results: unknown[] = [];
-  try {
-    for (const file of files) {
-      const photo = await infer.loadPhoto(file);
-      // A face-sized image (e.g. a 96x96 Kaggle face) is already a crop: use it whole.
-      const whole = !opts.detect || (photo.width === cfg.inputSize && photo.height === cfg.inputSize);
-      const prepared = whole
-        ? { crop: infer.cropForModel(photo, { cx: photo.width / 2 - 0.5, cy: photo.height / 2 - 0.5, side: Math.max(photo.width, photo.height) }, cfg.inputSize), usedFallback: false, face: null, fallbackReason: undefined }
-        : await infer.preparePhoto(photo, { size: cfg.inputSize });
-      const [modelCoords] = predictCrops(run, schema.keypoints.length, model, [prepared.crop.pixels]);
-      const coords = infer.mapBack(modelCoords, prepared.crop.transform);
-      const keypoints = schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x));
-      const f = prepared.face;
-      // The detector box (without its own 68 landmarks, which are not the model's prediction).
-      const face = f ? { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score } : null;
-      results.push({ file, width: photo.width, height: photo.height, face, usedFallback: prepared.usedFallback, ...(prepared.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}), keypoints });
-    }
-  } finally {
-    model.dispose();
-  }
+  await openProject(service, project);
+  // The same job the Photos view starts for a folder: one photo path (service/ui-ops.ts predictPhotoFile).
+  const { jobId } = await service.call('photo.predictBatch', { paths: images.map((p) => resolve(p)), runId: opts.run, detect: opts.detect });
+  const final = await waitForJob(service, jobId, 'predict');
+  const file = final.result as PredictionsFile;
   const out = resolve(opts.out);
   // As every export: a temporary file renamed into place, so a reader never sees half a predictions file.
-  await writeFileAtomic(out, JSON.stringify({ run: run.id, schema: schema.id, coordinates: '0-based pixels of each image, pixel centres at integers', images: results }, null, 1));
-  if (opts.json) printJson({ run: run.id, images: results.length, out });
-  else process.stdout.write(`Predicted ${results.length} image(s) with run ${run.id}; wrote ${out}\n`);
+  await writeFileAtomic(out, predictionsText(file, predictionsFormatOf(out)));
+  if (opts.json) printJson({ run: file.run, images: file.images.length, out });
+  else process.stdout.write(`Predicted ${file.images.length} image(s) with run ${file.run}; wrote ${out}\n`);
 }
 
 async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }): Promise<void> {
@@ -280,7 +237,7 @@ export const trainCommand: CliCommand = {
       .argument('<project.kps>', 'an existing project file')
       .argument('<images...>', 'image files or folders')
       .requiredOption('--run <id>', 'the run whose model predicts')
-      .requiredOption('--out <predictions.json>', 'where to write the predictions')
+      .requiredOption('--out <predictions.json|csv>', 'where to write the predictions (CSV when it ends in .csv, else JSON)')
       .option('--no-detect', 'use each whole image instead of finding the face')
       .option('--json', 'print a JSON summary')
       .action(

@@ -1,11 +1,12 @@
 // The training UI's service ops on a real project: heatmaps agree with the soft-argmax predictions, first-layer filters, own photos.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { requireDataDir } from '../../helpers/data.js';
+import type { PredictionsFile } from '../../../src-main/core/predictions.js';
 
 describe('training UI ops (ui-ops.ts)', () => {
   let dir: string;
@@ -97,4 +98,37 @@ describe('training UI ops (ui-ops.ts)', () => {
     writeFileSync(join(dir, 'bad.jpg'), 'not an image');
     await expect(service.call('photo.add', { path: join(dir, 'bad.jpg') })).rejects.toThrow(/bad\.jpg: cannot read the photo/);
   }, 120_000);
+
+  it('predicts a folder as a `predict` job whose records are photo.predict\'s, and names a missing folder or run at once', async () => {
+    const folder = join(dir, 'photos');
+    mkdirSync(folder);
+    for (const n of ['02-1m.jpg', '01-1m.jpg']) copyFileSync(join(data, 'imm-face-db', n), join(folder, n));
+    writeFileSync(join(folder, 'readme.txt'), 'not a photo');
+    const { jobId } = await service.call('photo.predictBatch', { paths: [folder], runId: unetRun });
+    const end = await service.call('job.wait', { jobId });
+    expect(end.state, end.error?.message).toBe('done');
+    expect(end.kind).toBe('predict');
+    const file = end.result as PredictionsFile;
+    expect(file.run).toBe(unetRun);
+    expect(file.schema).toBe('kaggle-15');
+    expect(file.images.map((i) => i.file)).toEqual([join(folder, '01-1m.jpg'), join(folder, '02-1m.jpg')]);
+    for (const im of file.images) {
+      const one = await service.call('photo.predict', { path: im.file, runId: unetRun });
+      expect(one.predictions!.images).toEqual([im]);
+      expect(im.keypoints).toHaveLength(15);
+      im.keypoints.forEach((k, i) => expect([k.x, k.y]).toEqual([one.coords![2 * i], one.coords![2 * i + 1]]));
+    }
+    // A face-sized image (the run's input size, 96x96 here) is used whole, as kps predict does.
+    const { data: px } = await (await import('sharp')).default({ create: { width: 96, height: 96, channels: 3, background: '#808080' } }).png().toBuffer({ resolveWithObject: true });
+    writeFileSync(join(dir, 'face96.png'), px);
+    const small = await service.call('photo.predict', { path: join(dir, 'face96.png'), runId: unetRun });
+    expect(small.placement).toBe('whole');
+    expect(small.predictions!.images[0].face).toBeNull();
+    await expect(service.call('photo.predictBatch', { paths: [join(dir, 'nowhere')], runId: unetRun })).rejects.toThrow(/nowhere: no such file or folder/);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    await expect(service.call('photo.predictBatch', { paths: [empty], runId: unetRun })).rejects.toThrow(/no image files in .*empty/);
+    await expect(service.call('photo.predictBatch', { paths: [folder], runId: 'no-such-run' })).rejects.toThrow(/no-such-run/);
+    await expect(service.call('photo.predictBatch', { paths: [], runId: unetRun })).rejects.toThrow(/paths must be a non-empty list/);
+  }, 180_000);
 });

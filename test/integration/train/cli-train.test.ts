@@ -118,6 +118,12 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
     const p = kps('predict', project, '--run', runId, photo, '--out', predOut, '--json');
     expect(p.code, p.err).toBe(0);
     const img = (JSON.parse(readFileSync(predOut, 'utf8')) as Predictions).images[0];
+    // --out *.csv: the same figures, one row per point.
+    const csvOut = join(dir, 'predictions-detect.csv');
+    expect(kps('predict', project, '--run', runId, photo, '--out', csvOut).code).toBe(0);
+    const rows = readFileSync(csvOut, 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(rows[0].slice(0, 4)).toEqual(['file', 'keypoint', 'x', 'y']);
+    expect(rows.slice(1).map((r) => [r[0], r[1], Number(r[2]), Number(r[3]), Number(r[10])])).toEqual(img.keypoints.map((k) => [photo, k.name, k.x, k.y, img.face!.score]));
     expect(img.usedFallback).toBe(false);
     const f = img.face;
     expect(f).not.toBeNull();
