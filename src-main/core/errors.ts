@@ -1,5 +1,5 @@
 // Typed errors that cross the service border with a message a user can act on.
-import type { ServiceErrorShape } from '../service/api.js';
+import type { RepeatedImport, ServiceErrorShape } from '../service/api.js';
 
 /** Longest message an error carries: a 50 MB CSV cell must not become a 50 MB line in a job status or on the wire. */
 export const MESSAGE_MAX = 1000;
@@ -82,6 +82,23 @@ export class KpsError extends Error {
     if (this.file !== undefined) shape.file = this.file;
     if (this.record !== undefined) shape.record = this.record;
     return shape;
+  }
+}
+
+/** import.start on a source imported before, without saying what to do: 'conflict' naming the earlier import. */
+export class RepeatImportError extends KpsError {
+  constructor(
+    file: string,
+    readonly repeat: RepeatedImport,
+  ) {
+    super(
+      'conflict',
+      `${file} was already imported on ${repeat.at} (${repeat.sampleCount} samples, same ${repeat.match === 'content' ? 'file content' : 'images'}); choose skip, replace-labels or add`,
+      { file },
+    );
+  }
+  override toShape(): ServiceErrorShape {
+    return { ...super.toShape(), repeat: { ...this.repeat } };
   }
 }
 

@@ -14,6 +14,42 @@ import type { QcListResult, QcRunRequest } from '../qc/types.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
+
+/**
+ * What an import does when its source was imported before (same path and content hash, or the same image set):
+ * skip imports nothing; replace-labels overwrites the labels of the samples with the same source and record;
+ * add imports new copies.
+ */
+export type OnRepeat = 'skip' | 'replace-labels' | 'add';
+export const ON_REPEAT: readonly OnRepeat[] = ['skip', 'replace-labels', 'add'];
+
+/** The earlier, still live import a repeated import matched (carried by the 'conflict' error). */
+export interface RepeatedImport {
+  actionId: number;
+  /** ISO time of the earlier import. */
+  at: string;
+  path: string;
+  format: string;
+  sampleCount: number;
+  /** What matched: the file's path and content hash, or the set of image files. */
+  match: 'content' | 'images';
+}
+
+/** The result of an import job. */
+export interface ImportResult {
+  count: number;
+  firstId: number;
+  lastId: number;
+  path: string;
+  format: ImportFormat;
+  /** Set when the source was a repeat: what was done about it. */
+  repeat?: OnRepeat;
+  /** replace-labels: samples whose labels changed; records with no matching sample are counted in unmatched. */
+  updated?: number;
+  unmatched?: number;
+  /** The journal action of the import (null when nothing was written); history.undo reverts it. */
+  actionId: number | null;
+}
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
 
 export interface ProjectInfo {
@@ -55,6 +91,8 @@ export interface ServiceErrorShape {
   file?: string;
   /** 1-based line or record number in `file`, where known. */
   record?: number;
+  /** import.start on a source imported before, without onRepeat: the earlier import, so the caller can ask. */
+  repeat?: RepeatedImport;
 }
 
 export interface PerKeypointStats {
@@ -136,7 +174,11 @@ export interface Ops {
   'project.info': { req: Record<string, never>; res: ProjectInfo | null };
   'project.close': { req: Record<string, never>; res: { ok: true } };
 
-  'import.start': { req: { path: string; format: ImportFormat }; res: JobRef };
+  /**
+   * The job fails with a 'conflict' error carrying `repeat` when the source was imported before and onRepeat is not
+   * given. The import is one action: history.undo soft-deletes its samples (or restores the replaced labels).
+   */
+  'import.start': { req: { path: string; format: ImportFormat; onRepeat?: OnRepeat }; res: JobRef };
   /** An existing `out` (a file, or a non-empty folder) is a 'conflict' error naming it unless `overwrite` is true. */
   'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean }; res: JobRef };
   'job.get': { req: JobRef; res: JobStatus };

@@ -1,11 +1,13 @@
 // The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { abortable } from '../core/abort.js';
 import { coordinateProblem } from '../core/coordinates.js';
-import { KpsError, fromStoreError, quoteExcerpt } from '../core/errors.js';
+import { KpsError, RepeatImportError, fromStoreError, quoteExcerpt } from '../core/errors.js';
+import type { ImportedSample } from '../formats/types.js';
 import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
@@ -16,6 +18,7 @@ import {
   type ApiClient,
   type EventName,
   type Events,
+  type ImportResult,
   type JobRef,
   type OpName,
   type OpRequest,
@@ -140,6 +143,20 @@ async function pathState(path: string): Promise<'exists' | 'missing' | 'unknown'
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** SHA-256 of a file's bytes, streamed (a folder gives null); cancellable through the job's signal. */
+async function fileHash(path: string, signal: AbortSignal): Promise<string | null> {
+  if (!(await stat(path)).isFile()) return null;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** SHA-256 of the sorted image paths of file-backed samples: the same photos imported again, from any annotation file. */
+function imageSetHash(samples: readonly ImportedSample[]): string | null {
+  const paths = samples.flatMap((s) => (s.image.kind === 'file' ? [resolve(s.image.path)] : [])).sort();
+  return paths.length === 0 ? null : createHash('sha256').update(paths.join('\n')).digest('hex');
 }
 
 export class Service {
@@ -367,10 +384,24 @@ export class Service {
           const samples = await abortable(importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }), ctx.signal);
           await ctx.checkpoint();
           if (this.store !== store) throw new KpsError('conflict', 'the project was closed during the import');
+          const key = { format: req.format, path, contentHash: await fileHash(path, ctx.signal), imageSetHash: imageSetHash(samples) };
+          await ctx.checkpoint();
+          const earlier = store.findRepeatedImport(key);
+          const actor = `import:${req.format}`;
+          if (earlier && req.onRepeat === undefined) throw new RepeatImportError(path, earlier);
+          if (earlier && req.onRepeat === 'skip') {
+            return { count: 0, firstId: 0, lastId: 0, actionId: null, path, format: req.format, repeat: 'skip' } satisfies ImportResult;
+          }
+          if (earlier && req.onRepeat === 'replace-labels') {
+            ctx.progress(samples.length, samples.length, `replacing labels of ${samples.length} samples`);
+            const r = store.replaceImportLabels(samples, actor, `Replace labels from ${basename(path)}`);
+            if (r.actionId !== null) this.changed(null, 'import');
+            return { count: 0, firstId: 0, lastId: 0, path, format: req.format, repeat: 'replace-labels', ...r } satisfies ImportResult;
+          }
           ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
-          const written = store.importSamples(samples, `import:${req.format}`);
+          const written = store.importSamples(samples, actor, key);
           this.changed(null, 'import');
-          return { ...written, path, format: req.format };
+          return { ...written, path, format: req.format, ...(earlier ? { repeat: 'add' as const } : {}) } satisfies ImportResult;
         });
         return { jobId: status.jobId };
       },

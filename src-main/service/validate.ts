@@ -1,6 +1,6 @@
 // Request shape checks for every service operation, so a bad call from any transport gets a clear bad-input error.
 import { KpsError } from '../core/errors.js';
-import type { OpName } from './api.js';
+import { ON_REPEAT, type OpName } from './api.js';
 
 type Obj = Record<string, unknown>;
 export type Validator = (req: Obj, op: string) => void;
@@ -103,6 +103,7 @@ export const validators: Partial<Record<OpName, Validator>> = {
   'import.start': (r, op) => {
     str(r, op, 'path');
     oneOf(r, op, 'format', IMPORT_FORMATS);
+    oneOf(r, op, 'onRepeat', [...ON_REPEAT], true);
   },
   'export.start': (r, op) => {
     str(r, op, 'out');

@@ -15,6 +15,7 @@ export interface Migration {
  * v1: samples, labels, tags, journal and actions. v2: training runs and predictions.
  * v3: per-sample pixel statistics materialised for fast dataset statistics, back-filled from the blobs.
  * v4: each run's own train / val / test split per sample (a random or group split exists only inside its run).
+ * v5: the source of each import (resolved path, content hash, image-set hash), to detect a repeated import.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -156,6 +157,27 @@ export const MIGRATIONS: readonly Migration[] = [
           split TEXT NOT NULL CHECK (split IN ('train', 'val', 'test')),
           PRIMARY KEY (run_id, sample_id)
         ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 5,
+    description: 'import sources for repeat detection',
+    up(db) {
+      // One row per import action that wrote samples. content_hash: SHA-256 of the imported file (NULL for a
+      // folder); image_set_hash: SHA-256 of the sorted image paths of file-backed samples (NULL when none).
+      // An import counts as repeated only while its action is not undone.
+      db.exec(`
+        CREATE TABLE import_sources (
+          action_id INTEGER PRIMARY KEY REFERENCES actions(id),
+          format TEXT NOT NULL,
+          path TEXT NOT NULL,
+          content_hash TEXT,
+          image_set_hash TEXT,
+          sample_count INTEGER NOT NULL
+        );
+        CREATE INDEX import_sources_by_content ON import_sources(path, content_hash);
+        CREATE INDEX import_sources_by_images ON import_sources(image_set_hash);
       `);
     },
   },

@@ -16,11 +16,11 @@ import type {
   Split,
 } from '../core/types.js';
 import type { ExportSample, ExportSource, ImportedSample } from '../formats/types.js';
-import type { DatasetStats, KeypointEdit, PerKeypointStats, SampleQuery, UndoResult } from '../service/api.js';
+import type { DatasetStats, KeypointEdit, PerKeypointStats, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
 import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
 import { getRunSplit, saveRunSplit } from './run-splits.js';
-import type { ChangeSummary, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
+import type { ChangeSummary, ImportSourceKey, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
 
 type Db = Database.Database;
 
@@ -540,22 +540,22 @@ class SqliteProjectStore implements ProjectStore {
 
   // ---------------------------------------------------------------- import
 
-  importSamples(samples: ImportedSample[], actor: string): { count: number; firstId: number; lastId: number } {
+  importSamples(samples: ImportedSample[], actor: string, source?: ImportSourceKey): { count: number; firstId: number; lastId: number; actionId: number | null } {
     this.checkActor(actor);
     if (!Array.isArray(samples)) throw new KpsError('bad-input', 'importSamples expects an array of samples');
     // Validate everything before writing anything: the transaction would roll back anyway, but an
     // error raised here is cheaper and names the record.
     const pixelSummaries = samples.map((s) => this.validateImported(s));
-    if (samples.length === 0) return { count: 0, firstId: 0, lastId: 0 };
+    if (samples.length === 0) return { count: 0, firstId: 0, lastId: 0, actionId: null };
     const provenance = actor.startsWith('import') ? actor : 'import';
     const sources = [...new Set(samples.map((s) => basename(s.source)))];
     const label = `Import ${samples.length} samples from ${sources.length === 1 ? sources[0] : `${sources.length} files`}`;
 
     this.restoreWal();
     const bulk = samples.length >= BULK_IMPORT_ROWS && this.setJournalMode('delete');
-    let result: { count: number; firstId: number; lastId: number };
+    let result: { count: number; firstId: number; lastId: number; actionId: number | null };
     try {
-      result = this.importTransaction(samples, pixelSummaries, label, actor, provenance);
+      result = this.importTransaction(samples, pixelSummaries, label, actor, provenance, source);
     } finally {
       // Should another process have opened the file meanwhile, WAL is restored before the next write.
       if (bulk) this.walPending = !this.setJournalMode('wal');
@@ -590,7 +590,8 @@ class SqliteProjectStore implements ProjectStore {
     label: string,
     actor: string,
     provenance: string,
-  ): { count: number; firstId: number; lastId: number } {
+    source: ImportSourceKey | undefined,
+  ): { count: number; firstId: number; lastId: number; actionId: number | null } {
     const insertSample = this.st(`INSERT INTO samples(source, record, external_id, image_kind, image_path, width, height, channels,
         split, group_id, deleted, revision, labelled_count, missing_count, occluded_count, pix_min, pix_max, pix_sum, pix_count)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -654,8 +655,59 @@ class SqliteProjectStore implements ProjectStore {
         insertLabels.run(labelParams);
         insertJournal.run(actionId, id, JSON.stringify({ source: s.source, record: s.record, keypoints: stored }), actor, at);
       });
-      return { count: samples.length, firstId, lastId };
+      if (source) {
+        this.st('INSERT INTO import_sources(action_id, format, path, content_hash, image_set_hash, sample_count) VALUES (?, ?, ?, ?, ?, ?)').run(
+          actionId,
+          source.format,
+          source.path,
+          source.contentHash,
+          source.imageSetHash,
+          samples.length,
+        );
+      }
+      return { count: samples.length, firstId, lastId, actionId };
     })();
+  }
+
+  findRepeatedImport(key: ImportSourceKey): RepeatedImport | null {
+    type Row = { action_id: number; at: string; path: string; format: string; sample_count: number };
+    const sql = (where: string): string => `SELECT s.action_id, a.at, s.path, s.format, s.sample_count FROM import_sources s JOIN actions a ON a.id = s.action_id
+      WHERE a.undone = 0 AND ${where} ORDER BY s.action_id DESC LIMIT 1`;
+    const byContent = key.contentHash === null ? undefined : (this.st(sql('s.path = ? AND s.content_hash = ?')).get(key.path, key.contentHash) as Row | undefined);
+    const byImages = byContent || key.imageSetHash === null ? undefined : (this.st(sql('s.image_set_hash = ?')).get(key.imageSetHash) as Row | undefined);
+    const row = byContent ?? byImages;
+    if (!row) return null;
+    return { actionId: row.action_id, at: row.at, path: row.path, format: row.format, sampleCount: row.sample_count, match: byContent ? 'content' : 'images' };
+  }
+
+  replaceImportLabels(samples: ImportedSample[], actor: string, label: string): { updated: number; unmatched: number; actionId: number | null } {
+    this.checkActor(actor);
+    if (!Array.isArray(samples)) throw new KpsError('bad-input', 'replaceImportLabels expects an array of samples');
+    samples.forEach((s) => this.validateImported(s));
+    const provenance = actor.startsWith('import') ? actor : 'import';
+    this.restoreWal();
+    return this.db.transaction(() => {
+      const w = new ActionWriter(this, 'import', () => label, actor);
+      const find = this.st('SELECT id FROM samples WHERE deleted = 0 AND source = ? AND record = ? ORDER BY id');
+      let unmatched = 0;
+      for (const s of samples) {
+        const ids = (find.all(s.source, s.record) as { id: number }[]).map((r) => r.id);
+        if (ids.length === 0) unmatched++;
+        // Every live copy of the record (an earlier "add as new" made more than one) gets the file's labels.
+        for (const id of ids) {
+          const current = this.readLabels(id);
+          s.keypoints.forEach((kp, index) => {
+            const value: StoredKeypoint = kp.state === 'missing' ? { x: null, y: null, state: 'missing', provenance } : { x: kp.x, y: kp.y, state: kp.state, provenance };
+            const before = current[index];
+            if (before.state === value.state && sameNumber(fromNullable(before.x), fromNullable(value.x)) && sameNumber(fromNullable(before.y), fromNullable(value.y))) return;
+            this.writeLabel(id, index, value);
+            this.journal(w, 'keypoint', id, index, before, value);
+          });
+        }
+      }
+      this.finishAction(w);
+      return { updated: w.touched.size, unmatched, actionId: w.id };
+    }).immediate();
   }
 
   private measuring: Promise<unknown> = Promise.resolve();
@@ -1022,11 +1074,11 @@ class SqliteProjectStore implements ProjectStore {
 
   // ---------------------------------------------------------------- undo and redo
 
-  /** Reverts the latest live edit action; journals the reverting writes as an `undo` action. */
+  /** Reverts the latest live edit or import action; journals the reverting writes as an `undo` action. */
   undo(actor = 'annotator'): UndoResult {
     this.restoreWal();
     return this.db.transaction(() => {
-      const target = this.st("SELECT id, kind, label, actor FROM actions WHERE kind = 'edit' AND undone = 0 ORDER BY id DESC LIMIT 1").get() as ActionRow | undefined;
+      const target = this.st("SELECT id, kind, label, actor FROM actions WHERE kind IN ('edit', 'import') AND undone = 0 ORDER BY id DESC LIMIT 1").get() as ActionRow | undefined;
       if (!target) return { actionId: null, label: null, sampleIds: [] };
       const entries = this.st('SELECT * FROM journal WHERE action_id = ? ORDER BY id DESC').all(target.id) as JournalRow[];
       const w = new ActionWriter(this, 'undo', () => `Undo ${target.label}`, actor, target.id);
@@ -1040,7 +1092,7 @@ class SqliteProjectStore implements ProjectStore {
 
   /** What undo and redo would act on now, for enabling buttons and menu labels ("Undo Move nose_tip"). */
   undoState(): { undo: { actionId: number; label: string } | null; redo: { actionId: number; label: string } | null } {
-    const u = this.st("SELECT id, label FROM actions WHERE kind = 'edit' AND undone = 0 ORDER BY id DESC LIMIT 1").get() as { id: number; label: string } | undefined;
+    const u = this.st("SELECT id, label FROM actions WHERE kind IN ('edit', 'import') AND undone = 0 ORDER BY id DESC LIMIT 1").get() as { id: number; label: string } | undefined;
     const r = this.st('SELECT id, label FROM actions WHERE redoable = 1 ORDER BY undo_seq DESC LIMIT 1').get() as { id: number; label: string } | undefined;
     return { undo: u ? { actionId: u.id, label: u.label } : null, redo: r ? { actionId: r.id, label: r.label } : null };
   }
@@ -1091,6 +1143,13 @@ class SqliteProjectStore implements ProjectStore {
       case 'split': {
         this.st('UPDATE samples SET split = ? WHERE id = ?').run(to as Split, sid);
         this.journal(w, 'split', sid, null, from, to);
+        break;
+      }
+      case 'import': {
+        // Undoing an import soft-deletes the sample it created; redo brings it back (rows are never removed).
+        const deleted = dir === 'backward';
+        this.st('UPDATE samples SET deleted = ? WHERE id = ?').run(deleted ? 1 : 0, sid);
+        this.journal(w, deleted ? 'delete' : 'restore', sid, null, !deleted, deleted);
         break;
       }
       case 'delete':

@@ -1,7 +1,18 @@
 // The contract of a project store; store/project.ts implements it over one SQLite file.
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
 import type { ImportedSample, ExportSource } from '../formats/types.js';
-import type { DatasetStats, KeypointEdit, SampleQuery, UndoResult } from '../service/api.js';
+import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
+
+/** What identifies an import's source for repeat detection (store/FORMAT.md, table import_sources). */
+export interface ImportSourceKey {
+  format: string;
+  /** Resolved absolute path of the imported file or folder. */
+  path: string;
+  /** SHA-256 (hex) of the file's bytes; null for a folder. */
+  contentHash: string | null;
+  /** SHA-256 (hex) of the sorted image paths of file-backed samples; null when the import has none. */
+  imageSetHash: string | null;
+}
 
 export interface RunRecord {
   id: string;
@@ -64,8 +75,18 @@ export interface ProjectStore {
   sampleCount(): number;
   close(): void;
 
-  /** Writes all samples in one transaction, with one journal action `import` (not undoable through history.undo). */
-  importSamples(samples: ImportedSample[], actor: string): { count: number; firstId: number; lastId: number };
+  /**
+   * Writes all samples in one transaction, as one journal action `import` that history.undo reverts (soft-deletes
+   * its samples) and redo restores. `source`, when given, is recorded for repeat detection (findRepeatedImport).
+   */
+  importSamples(samples: ImportedSample[], actor: string, source?: ImportSourceKey): { count: number; firstId: number; lastId: number; actionId: number | null };
+  /** The newest live (not undone) import with the same path and content hash, or else the same image set; null when none. */
+  findRepeatedImport(key: ImportSourceKey): RepeatedImport | null;
+  /**
+   * Overwrites the labels of the live samples with the same source and record as each imported sample, as one
+   * undoable `import` action (undo restores the labels before). Records with no matching sample are only counted.
+   */
+  replaceImportLabels(samples: ImportedSample[], actor: string, label: string): { updated: number; unmatched: number; actionId: number | null };
 
   listSamples(q: SampleQuery): { total: number; items: SampleSummary[] };
   sampleIds(q: SampleQuery): number[];

@@ -161,14 +161,15 @@ class AppState {
   }
 
   /** Follows a job to its end through events, with job.wait as the authority (events may be missed on a reconnect). */
-  async runJob(start: () => Promise<{ jobId: string }>, what: string): Promise<JobStatus | null> {
+  /** `expected`: a failure the caller handles itself (asks the user), so no error notice is shown for it. */
+  async runJob(start: () => Promise<{ jobId: string }>, what: string, expected?: (end: JobStatus) => boolean): Promise<JobStatus | null> {
     const ref = await this.attempt(what, start);
     if (!ref) return null;
     this.job = { jobId: ref.jobId, kind: what, state: 'running', done: 0, total: 0, message: 'starting' };
     const end = await this.attempt(what, () => api.call('job.wait', ref));
     if (!end) return null;
     this.job = end;
-    if (end.state === 'failed') this.notify('error', `${what} failed: ${end.error ? errorMessage(new ServiceError(end.error)) : end.message}`);
+    if (end.state === 'failed' && !expected?.(end)) this.notify('error', `${what} failed: ${end.error ? errorMessage(new ServiceError(end.error)) : end.message}`);
     return end;
   }
 }

@@ -79,6 +79,16 @@ describe('kps CLI', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('kps import of the same file again is refused with how to answer, and --on-repeat skip imports nothing', () => {
+    const again = kps('import', project, training, '--format', 'kaggle-csv');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/^kps: error: .*training\.csv was already imported on \S+ \(1045 samples, same file content\); rerun with --on-repeat skip\|replace-labels\|add\n$/);
+    const skip = kps('import', project, training, '--format', 'kaggle-csv', '--on-repeat', 'skip');
+    expect(skip.code).toBe(0);
+    expect(skip.stdout).toMatch(/^Skipped .*training\.csv: it was imported before; the project now has 1045 samples\n$/);
+    expect(kps('import', project, training, '--format', 'kaggle-csv', '--on-repeat', 'twice').stderr).toMatch(/unknown --on-repeat "twice": use one of skip, replace-labels, add/);
+  });
+
   it('kps stats --json matches figures computed straight from the CSV', () => {
     const r = kps('stats', project, '--json');
     expect(r.code).toBe(0);

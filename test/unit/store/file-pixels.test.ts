@@ -69,14 +69,16 @@ describe('file-backed pixel statistics', () => {
 
 describe('undoState', () => {
   it('names what undo and redo would act on', () => {
-    store.importSamples([embeddedSample(1), embeddedSample(2)], 'import');
-    expect(store.undoState()).toEqual({ undo: null, redo: null });
+    const imp = store.importSamples([embeddedSample(1), embeddedSample(2)], 'import').actionId!;
+    const importUndo = { actionId: imp, label: expect.stringMatching(/^Import 2 samples from /) as unknown as string };
+    expect(store.undoState()).toEqual({ undo: importUndo, redo: null });
     const a = store.setLabels(1, [{ index: 2, x: 1, y: 1, state: 'labelled' }], 'annotator').actionId;
     const b = store.tagSamples([1, 2], ['reviewed'], [], 'annotator').actionId!;
     expect(store.undoState()).toEqual({ undo: { actionId: b, label: 'Tag reviewed (2 samples)' }, redo: null });
     store.undo();
     expect(store.undoState()).toEqual({ undo: { actionId: a, label: 'Move nose_tip' }, redo: { actionId: b, label: 'Tag reviewed (2 samples)' } });
     store.undo();
-    expect(store.undoState()).toEqual({ undo: null, redo: { actionId: a, label: 'Move nose_tip' } });
+    // The import is the next action undo would revert.
+    expect(store.undoState()).toEqual({ undo: importUndo, redo: { actionId: a, label: 'Move nose_tip' } });
   });
 });

@@ -69,7 +69,7 @@ describe('create and open', () => {
 describe('importSamples', () => {
   it('stores samples, labels with NaN for missing, pixels, and journals the import', () => {
     const res = store.importSamples([embeddedSample(1), embeddedSample(2, [1, 4])], 'import');
-    expect(res).toEqual({ count: 2, firstId: 1, lastId: 2 });
+    expect(res).toMatchObject({ count: 2, firstId: 1, lastId: 2 });
     const s = store.getSample(2);
     expect(s.missingCount).toBe(2);
     expect(s.labelledCount).toBe(3);
@@ -152,7 +152,7 @@ describe('importSamples', () => {
     expect((db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n).toBe(2);
     db.close();
     // The next import gets the next ids: nothing of the failed one is left behind.
-    expect(store.importSamples([embeddedSample(9)], 'import')).toEqual({ count: 1, firstId: 3, lastId: 3 });
+    expect(store.importSamples([embeddedSample(9)], 'import')).toMatchObject({ count: 1, firstId: 3, lastId: 3 });
   });
 });
 
@@ -187,11 +187,18 @@ describe('bulk imports', () => {
     expect(store.sampleCount()).toBe(2);
     expect(journalMode()).toBe('wal');
     const ok = Array.from({ length: 300 }, (_, i) => embeddedSample(i + 3));
-    expect(store.importSamples(ok, 'import')).toEqual({ count: 300, firstId: 3, lastId: 302 });
+    expect(store.importSamples(ok, 'import')).toMatchObject({ count: 300, firstId: 3, lastId: 302 });
     expect(journalMode()).toBe('wal');
     reopen();
     expect(store.sampleCount()).toBe(302);
     expect(store.getSample(302).record).toBe(302);
+    // The large import (written in rollback-journal mode) is one undoable action like any other.
+    expect(store.undo().label).toBe('Import 300 samples from training.csv');
+    expect(store.sampleCount()).toBe(2);
+    expect(() => store.getSample(3)).toThrow(/deleted/);
+    store.redo();
+    expect(store.sampleCount()).toBe(302);
+    expect(store.getSample(3).record).toBe(3);
   });
 
   it('imports in WAL mode when another connection has the project open', () => {
@@ -345,7 +352,7 @@ describe('setLabels, undo and redo', () => {
     expect(() => store.setLabels(2, [{ index: 0, x: 1, y: 1, state: 'labelled' }], '')).toThrow(/actor/);
     expect(store.dataVersion()).toBe(v0);
     expect(store.getSample(2).keypoints[0]).toEqual({ x: 2, y: 4, state: 'labelled', provenance: 'import' });
-    expect(store.undo().actionId).toBeNull();
+    expect(store.undo().label).toMatch(/^Import /); // only the import is left to undo
   });
 
   it('records nothing for an edit that changes no value', () => {
@@ -409,8 +416,12 @@ describe('setLabels, undo and redo', () => {
     expect(store.undo().actionId).toBe(a1);
     expect(x(1, 0)).toBe(1);
     expect(store.getSample(1).keypoints[0].provenance).toBe('import');
-    // Imports are not undoable: nothing more to undo.
+    // The import is undoable too: undo soft-deletes its samples, redo brings them back with their labels.
+    const imp = store.undo();
+    expect(imp.label).toMatch(/^Import 3 samples/);
+    expect(store.sampleCount()).toBe(0);
     expect(store.undo().actionId).toBeNull();
+    expect(store.redo().actionId).toBe(imp.actionId);
     expect(store.getSample(1).keypoints[0].x).toBe(1);
     expect(store.sampleCount()).toBe(3);
 
@@ -433,7 +444,7 @@ describe('setLabels, undo and redo', () => {
     expect(store.undo().actionId).toBe(a1);
     reopen();
     expect(store.getSample(1).keypoints[0].x).toBe(1);
-    expect(store.undo().actionId).toBeNull();
+    expect(store.undo().label).toMatch(/^Import /); // only the import is left to undo
   });
 
   it('undoes a batch, tags, splits and deletes as one action each', () => {
