@@ -50,3 +50,40 @@ export function applyPersonGroups(samples: ImportedSample[], sources: string[], 
   }
   return grouped;
 }
+
+export interface SplitPeopleFigures {
+  /** Test rows with a source person (kaggle-proxy: IMM rows). */
+  test_rows_with_person: number;
+  /** Of those, rows whose person also has a photo among the training rows: the leak a random split allows. */
+  test_rows_person_in_train: number;
+  /** Mean point error (px) of the test rows with a person, and of the others (null when there are none or no errors). */
+  test_mean_error_px_person_rows: number | null;
+  test_mean_error_px_other_rows: number | null;
+}
+
+/**
+ * How a run's split treats people: from its train/val/test side of each sample, each sample's group id, and the
+ * per-sample mean point errors of its predictions.
+ */
+export function splitPeopleFigures(sides: readonly { sampleId: number; split: string }[], groupOf: (sampleId: number) => string | null, errorOf: (sampleId: number) => number | null): SplitPeopleFigures {
+  const trainPeople = new Set<string>();
+  for (const s of sides) {
+    const g = groupOf(s.sampleId);
+    if (s.split === 'train' && g !== null) trainPeople.add(g);
+  }
+  let withPerson = 0;
+  let leaked = 0;
+  const errs = { person: [] as number[], other: [] as number[] };
+  for (const s of sides) {
+    if (s.split !== 'test') continue;
+    const g = groupOf(s.sampleId);
+    if (g !== null) {
+      withPerson++;
+      if (trainPeople.has(g)) leaked++;
+    }
+    const e = errorOf(s.sampleId);
+    if (e !== null && Number.isFinite(e)) (g !== null ? errs.person : errs.other).push(e);
+  }
+  const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return { test_rows_with_person: withPerson, test_rows_person_in_train: leaked, test_mean_error_px_person_rows: mean(errs.person), test_mean_error_px_other_rows: mean(errs.other) };
+}

@@ -1,6 +1,6 @@
 // The person split's mapping: training_sources.csv rows to group ids, and the group split it feeds keeps each IMM person on one side.
 import { describe, expect, it } from 'vitest';
-import { applyPersonGroups, parseSourceRows, personOfSource } from '../../../bench/person-groups.js';
+import { applyPersonGroups, parseSourceRows, personOfSource, splitPeopleFigures } from '../../../bench/person-groups.js';
 import { assignSplits, parseSplit } from '../../../src-main/train/data.js';
 import type { ImportedSample } from '../../../src-main/formats/types.js';
 
@@ -68,5 +68,32 @@ describe('applyPersonGroups', () => {
     expect(sidesPerPerson(group)).toBe(1);
     expect(sidesPerPerson(random)).toBeGreaterThan(1);
     expect(group.filter((s) => s === 'test').length).toBeGreaterThan(10);
+  });
+});
+
+describe('splitPeopleFigures', () => {
+  it('counts test rows whose person is also in train, and averages errors of person rows and the others apart', () => {
+    const groups: Record<number, string | null> = { 1: 'a', 2: 'a', 3: 'b', 4: 'b', 5: null, 6: null, 7: 'c' };
+    const errors: Record<number, number | null> = { 1: 1, 2: 2, 3: 4, 4: 6, 5: 3, 6: null, 7: 8 };
+    const sides = [
+      { sampleId: 1, split: 'train' },
+      { sampleId: 2, split: 'test' }, // a: also in train
+      { sampleId: 3, split: 'val' },
+      { sampleId: 4, split: 'test' }, // b: only in val, not a leak into train
+      { sampleId: 5, split: 'test' },
+      { sampleId: 6, split: 'test' }, // no error: left out of the mean
+      { sampleId: 7, split: 'train' },
+    ];
+    expect(splitPeopleFigures(sides, (id) => groups[id], (id) => errors[id])).toEqual({
+      test_rows_with_person: 2,
+      test_rows_person_in_train: 1,
+      test_mean_error_px_person_rows: 4,
+      test_mean_error_px_other_rows: 3,
+    });
+  });
+
+  it('gives null means when a kind of row is absent from test', () => {
+    const f = splitPeopleFigures([{ sampleId: 1, split: 'test' }], () => null, () => 2);
+    expect(f).toEqual({ test_rows_with_person: 0, test_rows_person_in_train: 0, test_mean_error_px_person_rows: null, test_mean_error_px_other_rows: 2 });
   });
 });
