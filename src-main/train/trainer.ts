@@ -194,8 +194,11 @@ function normalisedMse(predNorm: Float32Array, data: PreparedData, rows: number[
   return c > 0 ? s / c : null;
 }
 
+/** Augments n images and their keypoints (input pixels) in place; keys(i) seeds sample i's draw. */
+export type BatchAugment = (images: Float32Array, coordsPx: Float32Array, n: number, keys: (i: number) => number[]) => void;
+
 /** Optional on-the-fly augmentation: loaded lazily so the trainer runs without it. */
-async function makeAugmenter(config: TrainConfig, schema: KeypointSchema, keypointIndices: number[]): Promise<((images: Float32Array, coordsPx: Float32Array, n: number, keys: (i: number) => number[]) => void) | null> {
+export async function makeAugmenter(config: TrainConfig, schema: KeypointSchema, keypointIndices: number[]): Promise<BatchAugment | null> {
   const spec = config.augment.trim();
   if (spec === '' || spec === 'none') return null;
   const { Augmenter } = await import('../augment/index.js');
@@ -215,6 +218,14 @@ async function makeAugmenter(config: TrainConfig, schema: KeypointSchema, keypoi
   return (images, coords, n, keys) => {
     aug.applyBatch(images, coords, n, S, S, 1, keys);
   };
+}
+
+/** One batch through the augmenter as the training loop does it: targets are normalised, the augmenter works in input pixels. */
+export function augmentNormalised(augment: BatchAugment, x: Float32Array, y: Float32Array, n: number, S: number, keys: (i: number) => number[]): void {
+  // u = 2 (x + 0.5) / S - 1 and back.
+  for (let j = 0; j < y.length; j++) y[j] = ((y[j] + 1) * S) / 2 - 0.5;
+  augment(x, y, n, keys);
+  for (let j = 0; j < y.length; j++) y[j] = (2 * (y[j] + 0.5)) / S - 1;
 }
 
 /** Runs (or resumes) one training job to the end, a time limit, early stopping, or cancellation. */
@@ -344,12 +355,7 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
           x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
           y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
         });
-        if (augment) {
-          // The augmenter works in input pixels; targets are normalised: u = 2 (x + 0.5) / S - 1.
-          for (let j = 0; j < y.length; j++) y[j] = ((y[j] + 1) * S) / 2 - 0.5;
-          augment(x, y, B, (i) => [epoch, data.ids[rows[i]]]);
-          for (let j = 0; j < y.length; j++) y[j] = (2 * (y[j] + 0.5)) / S - 1;
-        }
+        if (augment) augmentNormalised(augment, x, y, B, S, (i) => [epoch, data.ids[rows[i]]]);
         for (let j = 0; j < y.length; j++) {
           const ok = Number.isFinite(y[j]);
           m[j] = ok ? 1 : 0;

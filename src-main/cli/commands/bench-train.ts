@@ -30,7 +30,7 @@ export const benchTrainCommand: CliCommand = {
       .option('--model <name>', `one of ${MODEL_NAMES.join(', ')}`, DEFAULT_MODEL)
       .option('--batch <N>', 'batch size', int('--batch'), 64)
       .option('--steps <N>', 'timed training steps (after one warm-up step)', int('--steps'), 5)
-      .option('--workers <N>', 'training worker threads (default: CPU cores; 1 = no workers)', int('--workers'))
+      .option('--workers <N>', 'training worker threads (default: as kps train, one per core up to 4 on WebAssembly; 1 = no workers)', int('--workers'))
       .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, wasm or cpu (default: auto)')
       .option('--json', 'print one JSON object')
       .action(

@@ -3,6 +3,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
 import { initBackend, type BackendPreference } from '../backend.js';
+import { DEFAULT_CONFIG, resolveWorkers } from '../config.js';
 import { coordLoss } from '../losses.js';
 import { buildModel, DEFAULT_MODEL, isModelName, MODEL_INFO, MODEL_NAMES } from '../models/index.js';
 import { createParallelStepper, parallelTrainStep } from './index.js';
@@ -12,7 +13,7 @@ export interface BenchTrainOptions {
   batch?: number;
   /** Timed training steps (after one warm-up step). */
   steps?: number;
-  /** Worker threads for training; 1 trains on the calling thread. Default: CPU cores. */
+  /** Worker threads for training; 1 trains on the calling thread. Default: what `kps train` uses (config.resolveWorkers). */
   workers?: number;
   /** Timed inference batches (after one warm-up). */
   inferBatches?: number;
@@ -65,11 +66,13 @@ export async function benchTrain(o: BenchTrainOptions = {}): Promise<BenchTrainR
   if (!isModelName(name)) throw new KpsError('bad-input', `unknown model "${name}": choose one of ${MODEL_NAMES.join(', ')}`);
   const batch = positiveInt('--batch', o.batch ?? 64);
   const steps = positiveInt('--steps', o.steps ?? 5);
-  const workers = positiveInt('--workers', o.workers ?? os.availableParallelism());
+  if (o.workers !== undefined) positiveInt('--workers', o.workers);
   const inferBatches = positiveInt('inference batches', o.inferBatches ?? 5);
   const size = o.inputSize ?? 96;
   const k = MODEL_INFO[name].fixedKeypoints ?? 15;
   const be = await initBackend(o.backend);
+  // The same default as training, so the model-step figure describes the configuration `kps train` runs.
+  const workers = o.workers ?? resolveWorkers(DEFAULT_CONFIG.workers, be.name, os.availableParallelism());
   const modelOpts = { inputSize: size, numKeypoints: k, seed: 1 };
   const model = buildModel(name, modelOpts);
   const params = model.countParams();

@@ -1,6 +1,8 @@
 // benchTrain (behind `kps bench-train`): measures real steps on random data and reports the fields scripts rely on.
-import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
 import { benchTrain } from '../../../src-main/train/parallel/bench.js';
+import { MAX_AUTO_WORKERS, resolveWorkers } from '../../../src-main/train/config.js';
 
 describe('benchTrain', () => {
   it('times training through 2 workers and inference, with the JSON fields of kps bench-train --json', async () => {
@@ -20,6 +22,18 @@ describe('benchTrain', () => {
     const r = await benchTrain({ model: 'smallnet', batch: 4, steps: 1, workers: 1, inferBatches: 1, inputSize: 32, backend: 'wasm' });
     expect(r.workers).toBe(1);
     expect(r.train_samples_per_s).toBeGreaterThan(0);
+  });
+
+  it('defaults to the worker count kps train uses (at most MAX_AUTO_WORKERS on WebAssembly), not one per core', async () => {
+    // A machine with more cores than the auto cap: one per core would start 8 workers.
+    const cores = vi.spyOn(os, 'availableParallelism').mockReturnValue(2 * MAX_AUTO_WORKERS);
+    try {
+      const r = await benchTrain({ model: 'smallnet', batch: 8, steps: 1, inferBatches: 1, inputSize: 32, backend: 'wasm' });
+      expect(r.workers).toBe(resolveWorkers(0, 'wasm', 2 * MAX_AUTO_WORKERS));
+      expect(r.workers).toBe(MAX_AUTO_WORKERS);
+    } finally {
+      cores.mockRestore();
+    }
   });
 
   it('rejects an unknown model and a bad batch with clear errors', async () => {
