@@ -8,6 +8,7 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 // Names become CSV column stems (`<name>_x`) and COCO keypoint names: keep them to one safe token.
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const TITLE_MAX = 120;
+const DESCRIPTION_MAX = 300;
 // Control characters (newlines, ESC, NUL, C1, line separators): a name or title goes into CSV headers, files and terminals.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const COLOR_PATTERN = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\))$/;
@@ -61,7 +62,14 @@ export function validateSchema(value: unknown, source = 'schema'): KeypointSchem
     if (typeof k.color !== 'string' || !COLOR_PATTERN.test(k.color)) {
       fail(`${where}.color must be a CSS colour such as "#29b6f6" (got ${got(k.color)})`);
     }
-    defs.push({ name, group: k.group as KeypointGroup, side: k.side as KeypointDef['side'], color: k.color as string });
+    const def: KeypointDef = { name, group: k.group as KeypointGroup, side: k.side as KeypointDef['side'], color: k.color as string };
+    if (k.description !== undefined) {
+      if (typeof k.description !== 'string' || k.description.trim() === '' || k.description.length > DESCRIPTION_MAX || CONTROL_CHARS.test(k.description)) {
+        fail(`${where}.description must be a non-empty string of at most ${DESCRIPTION_MAX} characters on one line (got ${got(k.description)})`);
+      }
+      def.description = k.description as string;
+    }
+    defs.push(def);
   });
 
   const n = defs.length;

@@ -10,6 +10,8 @@ export interface KeypointDef {
   side: 'left' | 'right' | 'center';
   /** CSS colour used to draw the keypoint. */
   color: string;
+  /** What the keypoint is, in words, shown in the editor's reference panel (optional; at most 300 characters). */
+  description?: string;
 }
 
 export interface KeypointSchema {

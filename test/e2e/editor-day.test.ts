@@ -355,6 +355,36 @@ describe("issue 11: an annotator's day without traps", () => {
     expect(layout.scrolls).toBe(false);
   });
 
+  it('a selected keypoint shows what it is in words and where it sits on the mean shape', async () => {
+    const ids = (await studio.api.call('samples.ids', {})).ids;
+    await openEditor(ids[1]);
+    expect(await page.$('[data-testid="kp-reference"]')).toBeNull();
+    const mean = (await studio.api.call('stats.get', {})).meanShape;
+    await selectRow(2);
+    await page.waitForSelector('[data-testid="kp-reference"][data-index="2"] [data-testid="kp-reference-point"]');
+    expect(await page.textContent('[data-testid="kp-reference-text"]')).toContain("Inner corner (towards the nose) of the eye on the subject's left");
+    const at = async (): Promise<{ x: number; y: number }> => ({
+      x: Number(await page.getAttribute('[data-testid="kp-reference-point"]', 'data-mean-x')),
+      y: Number(await page.getAttribute('[data-testid="kp-reference-point"]', 'data-mean-y')),
+    });
+    expect(await at()).toEqual({ x: mean[2]!.x, y: mean[2]!.y });
+    // Another keypoint: its own words and place.
+    await selectRow(10);
+    await page.waitForSelector('[data-testid="kp-reference"][data-index="10"]');
+    expect(await page.textContent('[data-testid="kp-reference-text"]')).toContain('Tip of the nose');
+    expect(await at()).toEqual({ x: mean[10]!.x, y: mean[10]!.y });
+    // A 68-point project gets the 300-W descriptions (point 37 is the right eye's outer corner) and its own mean shape.
+    await openProjectFromHome(paths.red);
+    await openEditor(ids[1]);
+    const redMean = (await studio.api.call('stats.get', {})).meanShape;
+    await selectRow(36);
+    await page.waitForSelector('[data-testid="kp-reference"][data-index="36"] [data-testid="kp-reference-point"]');
+    expect(await page.textContent('[data-testid="kp-reference-text"]')).toContain('Point 37 of the 300-W mark-up. Eye on the subject\'s right');
+    expect(await page.textContent('[data-testid="kp-reference-text"]')).toContain('outer corner');
+    expect(await at()).toEqual({ x: redMean[36]!.x, y: redMean[36]!.y });
+    await openProjectFromHome(paths.kaggle);
+  });
+
   it('an edit still unsent when another project is opened is never written there, and reaches its own project later', async () => {
     const ids = (await studio.api.call('samples.ids', {})).ids;
     const id = ids[4];
