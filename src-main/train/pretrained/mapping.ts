@@ -133,7 +133,7 @@ export function outlierIndices(samples: readonly MappingSample[], K: number): nu
 /** Fewest labelled faces a keypoint needs before it is mapped. */
 export const MIN_SAMPLES = 3;
 /** Penalties tried (relative), chosen by leave-one-out error. */
-export const LAMBDAS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100];
+export const LAMBDAS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 1e3, 1e4, 1e6];
 
 /** Symmetric eigen-decomposition by cyclic Jacobi: a = V diag(d) V^T (a is n x n row-major; destroyed). */
 function eigSym(a: Float64Array, n: number): { d: Float64Array; v: Float64Array } {
