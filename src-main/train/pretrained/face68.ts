@@ -28,8 +28,8 @@ export interface Face68 {
  * detector box (6.3% against 6.6% NME on 41 faces): face-api floors the box, which partly offsets the net's own lean up and left.
  */
 export function predict68(input: PhotoInput, opts: Omit<DetectOptions, 'landmarks'> = {}): Promise<Face68> {
-  // One at a time: overlapping face-api calls were measured to change each other's answers (lfpw-train, 41 faces
-  // detected concurrently: NME 4.76% against 6.26% one by one), so requests from the editor and a job queue up here.
+  // One at a time: detect.ts loads the nets on first use without a guard, and calls that overlap that first load find
+  // no face (8 lfpw-train photos at once, cold: 7 came back empty; once loaded, overlapping calls agree exactly).
   const run = queue.then(() => predict68Now(input, opts));
   queue = run.then(
     () => undefined,
