@@ -5,6 +5,7 @@ import type { ProjectStore, RunRecord } from '../store/types.js';
 import { assignSplits, parseSplit } from '../train/data.js';
 import { crossValidatedPredictions, type CrossValOptions } from './folds.js';
 import { readDismissals } from './persist.js';
+import { isPretrainedId } from '../train/pretrained/id.js';
 import { scoreSamples, type ScoreOptions } from './score.js';
 import type { QcEntry, QcEvidence, QcReport } from './types.js';
 
@@ -20,7 +21,7 @@ export interface QcOptions extends ScoreOptions {
   signal?: AbortSignal;
 }
 
-type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit'>;
+type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit' | 'getExtra'>;
 
 /** The run's held-out samples (test and validation: never in a gradient step): its stored split, else rebuilt from its split settings. */
 function heldOutOfRun(store: QcStore, run: RunRecord): Set<number> {
@@ -79,7 +80,18 @@ export async function runQc(store: QcStore, o: QcOptions = {}): Promise<QcReport
   const evidence: QcEvidence = { shape: true, swap: schema.flipPairs.length > 0, model: 'none', runId: null, folds: null, modelSamples: 0, heldOutRmsePx: null, backend: null, settings: null, notes: [] };
   const predictions = new Map<number, Float64Array>();
   const sourceOf = new Map<number, string>();
-  if (o.runId !== undefined) {
+  if (o.runId !== undefined && isPretrainedId(o.runId)) {
+    // The pretrained net never saw these labels (ibug-68), or its mapping's k-fold held-out predictions (other layouts).
+    const { pretrainedHeldOut } = await import('../train/pretrained/project.js');
+    const held = await pretrainedHeldOut(store, { signal: o.signal, onProgress: o.onProgress });
+    for (const [id, p] of held.predictions) {
+      predictions.set(id, Float64Array.from(p));
+      sourceOf.set(id, 'pretrained net');
+    }
+    evidence.model = 'pretrained';
+    evidence.runId = o.runId;
+    evidence.notes.push(held.note);
+  } else if (o.runId !== undefined) {
     const run = store.getRun(o.runId);
     const held = heldOutOfRun(store, run);
     for (const p of store.getPredictions(run.id, [...held])) {

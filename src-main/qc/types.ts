@@ -68,8 +68,8 @@ export interface QcEntry extends QcItem {
 export interface QcEvidence {
   shape: boolean;
   swap: boolean;
-  /** Where the model evidence came from: cross-validated folds, a run's held-out samples, or none. */
-  model: 'folds' | 'run' | 'none';
+  /** Where the model evidence came from: cross-validated folds, a run's held-out samples, the pretrained net (runId pretrained:face-api-68), or none. */
+  model: 'folds' | 'run' | 'pretrained' | 'none';
   runId: string | null;
   folds: number | null;
   /** Samples that got a held-out prediction. */

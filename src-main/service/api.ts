@@ -1,4 +1,5 @@
 // The one typed table of service operations and events. Electron IPC and HTTP/WebSocket are both generated from it.
+import type { FitMappingRequest, PretrainedInfo } from './pretrained-types.js';
 import type {
   JournalEntry,
   KeypointSchema,
@@ -264,6 +265,13 @@ export interface Ops {
   /** Writes a run's predictions into the missing keypoints of many samples as ONE undoable action (actor `model:<run id>`), tagged for review. */
   'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null }; res: FillBatchResult };
 
+  // The pretrained start (service/pretrained-ops.ts): the face-api 68-point net as the pseudo-run `pretrained:face-api-68`.
+  /** What the pretrained net offers this project: direct (ibug-68) or through a fitted mapping, with its held-out error. */
+  'pretrained.info': { req: Record<string, never>; res: PretrainedInfo };
+  /** Fit the mapping from the net's 68 points to this layout on the labelled samples: a job of kind `pretrained-mapping` (result: PretrainedInfo). */
+  'pretrained.fitMapping': { req: FitMappingRequest; res: JobRef };
+  'pretrained.deleteMapping': { req: Record<string, never>; res: PretrainedInfo };
+
   // Gallery thumbnails (service/thumb-ops.ts).
   /** Raw pixels of many samples at once (at most 512 ids), in the order asked: the gallery draws them without an image request each. */
   'thumbs.batch': { req: { ids: number[] }; res: { items: ThumbItem[] } };
@@ -364,6 +372,9 @@ export const OP_NAMES = [
   'changes.summary',
   'assist.predict',
   'assist.fillBatch',
+  'pretrained.info',
+  'pretrained.fitMapping',
+  'pretrained.deleteMapping',
   'thumbs.batch',
 ] as const satisfies readonly OpName[];
 

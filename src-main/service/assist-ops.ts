@@ -6,6 +6,7 @@ import type { LabelledKeypoint } from '../core/types.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import type { AssistPrediction, FillBatchResult, KeypointEdit } from './api.js';
 import { registerOp } from './service.js';
+import { isPretrainedId } from '../train/pretrained/id.js';
 
 /** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
 export const DEFAULT_FILL_TAG = 'needs review';
@@ -80,6 +81,12 @@ async function greyPixels(store: ProjectStore, sampleId: number, width: number, 
  * saw), the rest inferred now with the run's best model on the same crop training uses. Label-only samples get none.
  */
 export async function predictionsFor(store: ProjectStore, runId: string, sampleIds: number[]): Promise<AssistPrediction[]> {
+  if (isPretrainedId(runId)) {
+    // The pretrained net (directly, or through the project's mapping): computed now, cached per sample for the session.
+    const { pretrainedSampleCoords } = await import('../train/pretrained/project.js');
+    const coords = await pretrainedSampleCoords(store, sampleIds);
+    return sampleIds.filter((id) => coords.has(id)).map((id) => ({ sampleId: id, coords: coords.get(id)!, source: 'computed' }));
+  }
   const run = store.getRun(runId);
   const stored = new Map(store.getPredictions(runId, sampleIds).map((p) => [p.sampleId, p.coords]));
   const out = new Map<number, AssistPrediction>();

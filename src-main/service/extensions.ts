@@ -7,6 +7,7 @@ const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
   { name: 'qc-ops', load: () => import('./qc-ops.js') },
   { name: 'assist-ops', load: () => import('./assist-ops.js') },
   { name: 'thumb-ops', load: () => import('./thumb-ops.js') },
+  { name: 'pretrained-ops', load: () => import('./pretrained-ops.js') },
 ];
 
 let loading: Promise<void> | null = null;

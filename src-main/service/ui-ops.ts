@@ -9,6 +9,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import { registerOp } from './service.js';
+import { PRETRAINED_ID, isPretrainedId } from '../train/pretrained/id.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { MODEL_INFO, MODEL_NAMES, withHeatmapOutput } from '../train/models/index.js';
@@ -121,7 +122,55 @@ function predictionsFile(run: RunRecord, schema: KeypointSchema, images: Predict
   return { run: run.id, schema: schema.id, coordinates: PREDICTION_COORDINATES, images };
 }
 
+/** One photo through the pretrained net (the detector's best face, its 68 points, mapped to the layout unless ibug-68). */
+async function pretrainedPhotoRecord(store: ProjectStore, file: string): Promise<{ photo: { width: number; height: number }; coords: number[] | null; record: PredictedImage; detector: string }> {
+  const [{ loadPhoto }, { pretrainedPhotoCoords }] = await Promise.all([import('../train/infer/index.js'), import('../train/pretrained/project.js')]);
+  const photo = await loadPhoto(file);
+  await ensureBackend();
+  const { face68, coords } = await pretrainedPhotoCoords(store, photo);
+  const b = face68.box;
+  const keypoints = coords ? store.schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x) && Number.isFinite(k.y)) : [];
+  const record: PredictedImage = {
+    file,
+    width: photo.width,
+    height: photo.height,
+    face: b ? { x: b.x, y: b.y, width: b.width, height: b.height, score: b.score } : null,
+    // No face: the net has nothing to look at, so nothing is predicted (no centred-square guess).
+    usedFallback: !b,
+    ...(b ? {} : { fallbackReason: face68.reason ?? 'no face found' }),
+    keypoints,
+  };
+  return { photo, coords, record, detector: b ? 'ssd-mobilenetv1' : 'none' };
+}
+
+function pretrainedFile(store: ProjectStore, images: PredictedImage[]): PredictionsFile {
+  return { run: PRETRAINED_ID, schema: store.schema.id, coordinates: PREDICTION_COORDINATES, images };
+}
+
+async function pretrainedPhotoPredict(store: ProjectStore, path: string): Promise<PhotoPrediction> {
+  const { photo, coords, record, detector } = await pretrainedPhotoRecord(store, path);
+  const scale = Math.min(1, 800 / Math.max(photo.width, photo.height));
+  const jpeg = await sharp(path).rotate().resize(Math.round(photo.width * scale), Math.round(photo.height * scale)).jpeg({ quality: 85 }).toBuffer();
+  const f = record.face ?? { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
+  return {
+    path,
+    width: photo.width,
+    height: photo.height,
+    imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+    scale,
+    face: f,
+    placement: record.face ? 'box' : 'fallback',
+    usedFallback: record.usedFallback,
+    fallbackReason: record.fallbackReason ?? null,
+    detector,
+    coords: coords ?? store.schema.keypoints.flatMap(() => [NaN, NaN]),
+    runId: PRETRAINED_ID,
+    predictions: pretrainedFile(store, [record]),
+  };
+}
+
 export async function photoPredict(store: ProjectStore, path: string, runId: string | undefined): Promise<PhotoPrediction> {
+  if (isPretrainedId(runId)) return pretrainedPhotoPredict(store, path);
   const infer = await import('../train/infer/index.js');
   const run = runId ? store.getRun(runId) : null;
   await ensureBackend();
@@ -183,6 +232,16 @@ interface PredictJobParams {
 
 async function predictJob(p: PredictJobParams, ctx: JobRunContext): Promise<PredictionsFile> {
   const store = ctx.store();
+  if (isPretrainedId(p.runId)) {
+    const images: PredictedImage[] = [];
+    for (const [i, file] of p.files.entries()) {
+      await ctx.checkpoint();
+      ctx.progress(i, p.files.length, basename(file));
+      images.push((await pretrainedPhotoRecord(store, file)).record);
+    }
+    ctx.progress(p.files.length, p.files.length, 'done');
+    return pretrainedFile(store, images);
+  }
   const run = store.getRun(p.runId);
   const infer = await import('../train/infer/index.js');
   await ensureBackend();
@@ -272,9 +331,15 @@ export function registerUiOps(): void {
     }
     if (req.detect !== undefined && typeof req.detect !== 'boolean') throw new KpsError('bad-input', 'photo.predictBatch: detect must be true or false');
     // The run and the files are checked before the job starts: a wrong id or path fails here, named.
-    const run = store.getRun(str(req.runId, 'runId'));
+    const runId = str(req.runId, 'runId');
+    if (isPretrainedId(runId)) {
+      if (req.detect === false) throw new KpsError('bad-input', 'photo.predictBatch: the pretrained net always finds the face (detect: false is for runs)');
+      const { isReady } = await import('../train/pretrained/project.js');
+      if (!isReady(store)) throw new KpsError('bad-input', `the pretrained net predicts 68 iBUG points; this project's layout is ${store.schema.id}: fit the pretrained mapping first`);
+    }
+    const run = isPretrainedId(runId) ? null : store.getRun(runId);
     const files = await expandImages(req.paths);
-    return ctx.startJob('predict', { files, runId: run.id, detect: req.detect ?? true } satisfies PredictJobParams);
+    return ctx.startJob('predict', { files, runId: run?.id ?? runId, detect: req.detect ?? true } satisfies PredictJobParams);
   });
 
   registerOp('photo.upload', async (req, ctx) => {

@@ -1326,6 +1326,17 @@ class SqliteProjectStore implements ProjectStore {
 
   // ---------------------------------------------------------------- runs and predictions
 
+  getExtra(key: string): string | null {
+    const row = this.st('SELECT value FROM meta WHERE key = ?').get(`extra:${key}`) as { value: string } | undefined;
+    return row ? row.value : null;
+  }
+
+  setExtra(key: string, value: string | null): void {
+    if (typeof key !== 'string' || key === '') throw new KpsError('bad-input', 'extra key must be a non-empty string');
+    if (value === null) this.st('DELETE FROM meta WHERE key = ?').run(`extra:${key}`);
+    else this.st('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`extra:${key}`, value);
+  }
+
   saveRun(run: RunRecord): void {
     if (!run || typeof run.id !== 'string' || run.id === '') throw new KpsError('bad-input', 'run must have a non-empty id');
     if (!RUN_STATUSES.includes(run.status)) throw new KpsError('bad-input', `run ${run.id}: unknown status ${JSON.stringify(run.status)}`);

@@ -140,4 +140,9 @@ export interface ProjectStore {
   saveRunSplit(runId: string, entries: RunSplitEntry[]): void;
   /** The run's stored split in sample order; empty when it has none (a run trained before schema version 4). */
   getRunSplit(runId: string): RunSplitEntry[];
+
+  /** A named JSON document kept in the project file (meta table, key `extra:<key>`), e.g. the pretrained mapping; null when absent. */
+  getExtra(key: string): string | null;
+  /** Writes (or with null, removes) a named document; not journaled, not undoable. */
+  setExtra(key: string, value: string | null): void;
 }

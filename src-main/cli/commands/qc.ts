@@ -1,4 +1,5 @@
 // `kps qc <project.kps> [--run <id>] [--json]`: rank the samples by how likely a label is wrong, with scores and reasons.
+import { PRETRAINED_ID } from '../../train/pretrained/id.js';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { QcEntry, QcListResult } from '../../qc/types.js';
@@ -33,6 +34,7 @@ export const qcCommand: CliCommand = {
       .description('label quality: rank samples by how likely a label is wrong (swaps, odd shapes, disagreement with held-out models)')
       .argument('<project.kps>', 'an existing project file')
       .option('--run <id>', "use this run's predictions for the samples it did not train on, instead of training cross-validated folds")
+      .option('--pretrained', 'use the pretrained face-api 68-point net as the model evidence (ibug-68 directly; other layouts through their fitted mapping, held out by folds)')
       .option('--no-model', 'shape and left/right swap tests only (no model training: seconds)')
       .option('--folds <n>', 'cross-validation folds (models trained)', '4')
       .option('--epochs <n>', 'epochs per fold model')
@@ -41,15 +43,17 @@ export const qcCommand: CliCommand = {
       .option('--all', 'include dismissed samples')
       .option('--json', 'print one JSON array in rank order')
       .action(
-        action(async (project: string, opts: { run?: string; model: boolean; folds?: string; epochs?: string; seed?: string; limit?: string; all?: boolean; json?: boolean }) => {
+        action(async (project: string, opts: { run?: string; pretrained?: boolean; model: boolean; folds?: string; epochs?: string; seed?: string; limit?: string; all?: boolean; json?: boolean }) => {
           const folds = int(opts.folds, 'folds', 2);
           const epochs = int(opts.epochs, 'epochs', 1);
           const seed = int(opts.seed, 'seed', 0);
           const limit = int(opts.limit, 'limit', 1);
           if (opts.run !== undefined && opts.model === false) throw new KpsError('bad-input', '--run and --no-model cannot be used together');
+          if (opts.pretrained && (opts.run !== undefined || opts.model === false)) throw new KpsError('bad-input', '--pretrained cannot be used with --run or --no-model');
+          const runId = opts.pretrained ? PRETRAINED_ID : opts.run;
           await withService(async (service) => {
             await openProject(service, project);
-            const { jobId } = await service.call('qc.run', { runId: opts.run, noModel: opts.model === false ? true : undefined, folds, epochs, seed });
+            const { jobId } = await service.call('qc.run', { runId, noModel: opts.model === false ? true : undefined, folds, epochs, seed });
             await waitForJob(service, jobId, 'qc');
             const list: QcListResult = await service.call('qc.list', { includeDismissed: opts.all === true, limit: opts.json ? limit : (limit ?? 30) });
             const info = await service.call('project.info', {});
@@ -59,7 +63,7 @@ export const qcCommand: CliCommand = {
               return;
             }
             const ev = list.report?.evidence;
-            const model = ev?.model === 'folds' ? `${ev.folds} cross-validated folds (held-out RMSE ${ev.heldOutRmsePx?.toFixed(2) ?? '?'} px)` : ev?.model === 'run' ? `run ${ev.runId} (held-out samples only)` : 'none';
+            const model = ev?.model === 'folds' ? `${ev.folds} cross-validated folds (held-out RMSE ${ev.heldOutRmsePx?.toFixed(2) ?? '?'} px)` : ev?.model === 'run' ? `run ${ev.runId} (held-out samples only)` : ev?.model === 'pretrained' ? 'the pretrained face-api 68-point net' : 'none';
             process.stdout.write(`QC of ${list.total} samples (${list.dismissedCount} dismissed); model evidence: ${model}\n`);
             for (const n of ev?.notes ?? []) process.stdout.write(`note: ${n}\n`);
             list.items.forEach((e, i) => {

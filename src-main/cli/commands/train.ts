@@ -1,4 +1,5 @@
 // `kps train | evaluate | predict | submit | runs`: train keypoint models, evaluate them in pixels, predict, and write a Kaggle submission.
+import { PRETRAINED_ID, isPretrainedId } from '../../train/pretrained/id.js';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -141,7 +142,7 @@ async function predict(service: Service, project: string, images: string[], opts
   // As every export: a temporary file renamed into place, so a reader never sees half a predictions file.
   await writeFileAtomic(out, predictionsText(file, predictionsFormatOf(out)));
   if (opts.json) printJson({ run: file.run, images: file.images.length, out });
-  else process.stdout.write(`Predicted ${file.images.length} image(s) with run ${file.run}; wrote ${out}\n`);
+  else process.stdout.write(`Predicted ${file.images.length} image(s) with ${isPretrainedId(file.run) ? 'the pretrained face-api 68-point net' : `run ${file.run}`}; wrote ${out}\n`);
 }
 
 async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }): Promise<void> {
@@ -236,14 +237,18 @@ export const trainCommand: CliCommand = {
       .description('predict keypoints on image files or folders (faces are found and cropped; the points map back to each image)')
       .argument('<project.kps>', 'an existing project file')
       .argument('<images...>', 'image files or folders')
-      .requiredOption('--run <id>', 'the run whose model predicts')
+      .option('--run <id>', 'the run whose model predicts')
+      .option('--pretrained', 'predict with the pretrained face-api 68-point net instead of a run (ibug-68 directly; other layouts through the mapping fitted in the project)')
       .requiredOption('--out <predictions.json|csv>', 'where to write the predictions (CSV when it ends in .csv, else JSON)')
       .option('--no-detect', 'use each whole image instead of finding the face')
       .option('--json', 'print a JSON summary')
       .action(
-        action(async (project: string, images: string[], opts: { run: string; out: string; detect: boolean; json?: boolean }) =>
-          withService((service) => predict(service, project, images, opts)),
-        ),
+        action(async (project: string, images: string[], opts: { run?: string; pretrained?: boolean; out: string; detect: boolean; json?: boolean }) => {
+          if ((opts.run === undefined) === !opts.pretrained) throw new KpsError('bad-input', 'give either --run <id> or --pretrained');
+          if (opts.pretrained && opts.detect === false) throw new KpsError('bad-input', '--pretrained always finds the face: --no-detect is for runs');
+          const run = opts.pretrained ? PRETRAINED_ID : (opts.run as string);
+          return withService((service) => predict(service, project, images, { ...opts, run }));
+        }),
       );
 
     program
