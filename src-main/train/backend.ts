@@ -116,12 +116,21 @@ export function envPreference(env: NodeJS.ProcessEnv = process.env): BackendPref
   return v;
 }
 
+/** Starts of backends run one after another: two at once (eight photos detected together on a cold start) left wasm half set up and failed. */
+let initQueue: Promise<unknown> = Promise.resolve();
+
 /**
  * Activates a backend and says which and why. With 'auto' (the default, or the KPS_BACKEND environment variable)
  * it tries tfjs-node-gpu, tfjs-node, then WebAssembly. 'tensorflow-gpu' is reported only when tfjs-node-gpu runs on
  * a CUDA device. The slow pure-JS 'cpu' backend is used only when asked for: when WebAssembly fails, that is an error.
  */
-export async function initBackend(prefer?: BackendPreference, loaders: BackendLoaders = defaultLoaders): Promise<BackendInfo> {
+export function initBackend(prefer?: BackendPreference, loaders: BackendLoaders = defaultLoaders): Promise<BackendInfo> {
+  const run = initQueue.then(() => startBackend(prefer, loaders));
+  initQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function startBackend(prefer: BackendPreference | undefined, loaders: BackendLoaders): Promise<BackendInfo> {
   const want: BackendPreference = prefer ?? envPreference();
   if (!isBackendPreference(want)) throw new Error(`unknown backend ${JSON.stringify(want)}: use one of ${ACCEPTED}`);
   const notes: string[] = [];

@@ -78,8 +78,11 @@ interface FaceApi {
 // Not named `require`: electron-vite injects a `require` of its own into ES module bundles.
 const nodeRequire = createRequire(import.meta.url);
 let faceApi: FaceApi | null = null;
-/** Nets loaded, as "name@folder". */
-const loaded = new Set<string>();
+/**
+ * Nets loaded or loading, as "name@folder". Calls made while a net is still loading wait for that one load: a second
+ * loadFromDisk of the same net while the first runs left the net half set up, and those calls found no face.
+ */
+const loading = new Map<string, Promise<void>>();
 
 /** Folder of the detector weights inside the npm package. */
 export function detectorModelDir(): string {
@@ -93,10 +96,18 @@ async function ensureDetector(name: DetectorName, landmarks: boolean, dir: strin
     faceApi = nodeRequire('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   }
   const api = faceApi;
-  const load = async (key: string, net: FaceApiNet) => {
-    if (loaded.has(`${key}@${dir}`)) return;
-    await net.loadFromDisk(dir);
-    loaded.add(`${key}@${dir}`);
+  const load = (key: string, net: FaceApiNet): Promise<void> => {
+    const id = `${key}@${dir}`;
+    let p = loading.get(id);
+    if (!p) {
+      p = net.loadFromDisk(dir).catch((err: unknown) => {
+        // Not kept: a missing weight folder may be fixed while the app runs.
+        loading.delete(id);
+        throw err;
+      });
+      loading.set(id, p);
+    }
+    return p;
   };
   await load(name, name === 'ssd-mobilenetv1' ? api.nets.ssdMobilenetv1 : api.nets.tinyFaceDetector);
   if (landmarks) await load('landmarks', api.nets.faceLandmark68Net);
