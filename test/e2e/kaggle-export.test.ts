@@ -195,6 +195,16 @@ describe('Kaggle CSV export: other image sizes and subsets', () => {
     const sel = await exportRows('selection.csv', 'export-only-selection');
     expect(sel.result).toMatchObject({ written: 3, selected: 3, subset: '3 selected ids' });
     await expectRows(sel.rows, picks);
+    // Exporting the selection again to the same file asks first; Replace resends the same subset.
+    await page.check('[data-testid="export-only-selection"]');
+    await page.click('[data-testid="export-run"]');
+    await page.waitForSelector('[data-testid="export-overwrite-confirm"]');
+    await page.uncheck('[data-testid="export-only-selection"]');
+    const before = (await exportJobs()).length;
+    await page.click('[data-testid="export-overwrite-yes"]');
+    await expect.poll(async () => (await exportJobs())[before]?.state, { timeout: 60_000 }).toBe('done');
+    expect((await exportJobs())[before].result).toMatchObject({ written: 3, subset: '3 selected ids' });
+    await expectRows(csvRows(join(s.tmp, 'selection.csv')), picks);
 
     await api.call('samples.setSplit', { ids: [ids[0], ids[2]], split: 'test' });
     await page.check('[data-testid="export-only-split"]');
