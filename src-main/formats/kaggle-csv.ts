@@ -12,6 +12,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { openAtomicFileStream } from './atomic.js';
 import { badNumberProblem, checkKeypointInImage, excerpt, missingKeypoint, parseDecimal, requirePath, throwIfCancelled } from './common.js';
 import { readCsv, type CsvLayout } from './csv-stream.js';
+import { fitToKaggle } from './kaggle-fit.js';
 import type { ExportSample, Exporter, ImportedSample, Importer } from './types.js';
 
 /** Kaggle images are 96x96 grey. */
@@ -154,7 +155,7 @@ export function formatCoordinate(kp: Keypoint, axis: 'x' | 'y'): string {
   return String(v);
 }
 
-function coordinateCells(sample: ExportSample): string {
+function coordinateCells(sample: Pick<ExportSample, 'keypoints'>): string {
   const parts: string[] = new Array(sample.keypoints.length * 2);
   sample.keypoints.forEach((kp, k) => {
     parts[2 * k] = formatCoordinate(kp, 'x');
@@ -186,7 +187,7 @@ function encodePixels(pixels: Uint8Array, prefix: string): Buffer {
 async function kagglePixels(sample: ExportSample): Promise<Uint8Array> {
   const where = `sample ${sample.id} (${sample.source}, record ${sample.record})`;
   if (sample.width !== KAGGLE_SIDE || sample.height !== KAGGLE_SIDE) {
-    throw new KpsError('bad-input', `${where} is ${sample.width}x${sample.height}; the Kaggle CSV layout holds 96x96 grey images only. Export it as COCO or .pts instead`);
+    throw new KpsError('bad-input', `${where} is ${sample.width}x${sample.height}; the Kaggle CSV layout holds 96x96 grey images only. Export with otherSizes "skip" or "crop" (kps export --other-sizes skip|crop), or as COCO or .pts`);
   }
   if (sample.pixels) {
     if (sample.pixels.length !== KAGGLE_PIXELS) throw new KpsError('internal', `${where}: ${sample.pixels.length} embedded pixels, expected ${KAGGLE_PIXELS}`);
@@ -206,30 +207,49 @@ async function kagglePixels(sample: ExportSample): Promise<Uint8Array> {
  * Kaggle training.csv layout: coordinate columns then Image. When no sample has pixels (a labels-only
  * project) the Image column is left out, giving the labels-only layout that `kaggle-labels` reads back.
  */
-export const exportKaggleCsv: Exporter = async (source, out, ctx) => {
+export const exportKaggleCsv: Exporter = async (source, out, ctx, options = {}) => {
   const coords = coordinateColumns(source.schema);
   const total = source.count();
+  const otherSizes = options.otherSizes ?? 'fail';
   const file = await openAtomicFileStream(out);
   let written = 0;
+  let seen = 0;
+  let cropped = 0;
+  const skipped: number[] = [];
   let withImage: boolean | null = null;
   try {
     for (const sample of source.samples()) {
+      seen++;
       const hasPixels = sample.pixels !== null || sample.imagePath !== null;
+      const misfit = hasPixels && (sample.width !== KAGGLE_SIDE || sample.height !== KAGGLE_SIDE);
+      if (misfit && otherSizes === 'skip') {
+        skipped.push(sample.id);
+        continue;
+      }
       if (withImage === null) {
         withImage = hasPixels;
         await file.write((withImage ? [...coords, 'Image'] : coords).join(',') + '\n');
       }
-      const cells = coordinateCells(sample);
-      if (withImage) {
-        await file.write(encodePixels(await kagglePixels(sample), cells + ','));
+      if (withImage && misfit && otherSizes === 'crop') {
+        const fitted = await fitToKaggle(sample);
+        await file.write(encodePixels(fitted.pixels, coordinateCells(fitted) + ','));
+        cropped++;
+        // A crop decodes a whole photo: check for cancel and report after each few.
+        if (cropped % 16 === 0) {
+          throwIfCancelled(ctx);
+          ctx.progress(seen, total, `writing (${cropped} cropped to 96x96)`);
+        }
+      } else if (withImage) {
+        await file.write(encodePixels(await kagglePixels(sample), coordinateCells(sample) + ','));
       } else {
+        const cells = coordinateCells(sample);
         if (hasPixels) throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}) has an image but the first sample has none; a Kaggle CSV is either all with Image or all without`);
         await file.write(cells + '\n');
       }
       written++;
-      if (written % 256 === 0) {
+      if (seen % 256 === 0) {
         throwIfCancelled(ctx);
-        ctx.progress(written, total, 'writing');
+        ctx.progress(seen, total, 'writing');
       }
     }
     if (withImage === null) await file.write([...coords, 'Image'].join(',') + '\n');
@@ -238,7 +258,12 @@ export const exportKaggleCsv: Exporter = async (source, out, ctx) => {
     await file.abort();
     throw err;
   }
-  ctx.progress(written, total, 'done');
-  return { written, files: [out] };
+  ctx.progress(seen, total, 'done');
+  return {
+    written,
+    files: [out],
+    ...(otherSizes === 'skip' ? { skipped: { count: skipped.length, ids: skipped.slice(0, 20) } } : {}),
+    ...(otherSizes === 'crop' ? { cropped } : {}),
+  };
 };
 

@@ -53,4 +53,19 @@ export interface ExportSource {
   samples(): Iterable<ExportSample>;
 }
 
-export type Exporter = (source: ExportSource, out: string, ctx: JobContext) => Promise<{ written: number; files: string[] }>;
+/** Options an exporter may honour; each says which. */
+export interface ExportOptions {
+  /** Kaggle CSV: a sample that is not 96x96 fails the export (default), is left out, or is cropped and resized (formats/kaggle-fit.ts). */
+  otherSizes?: 'fail' | 'skip' | 'crop';
+}
+
+export interface ExportWritten {
+  written: number;
+  files: string[];
+  /** Kaggle CSV with otherSizes 'skip': samples left out because they are not 96x96 (count and the first few ids). */
+  skipped?: { count: number; ids: number[] };
+  /** Kaggle CSV with otherSizes 'crop': samples cropped and resized to 96x96. */
+  cropped?: number;
+}
+
+export type Exporter = (source: ExportSource, out: string, ctx: JobContext, options?: ExportOptions) => Promise<ExportWritten>;

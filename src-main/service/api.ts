@@ -12,6 +12,7 @@ import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/p
 import type { PredictionRecord, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { ChangeSummary } from '../store/types.js';
 import type { QcListResult, QcRunRequest } from '../qc/types.js';
+import type { ExportSubset, OtherSizes } from './export-types.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
@@ -50,6 +51,8 @@ export interface ImportResult {
   unmatched?: number;
   /** The journal action of the import (null when nothing was written); history.undo reverts it. */
   actionId: number | null;
+  /** Said when the import is done but something about it needs attention (e.g. images a Kaggle CSV export cannot hold as they are). */
+  warnings?: string[];
 }
 export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
 
@@ -181,7 +184,8 @@ export interface Ops {
    */
   'import.start': { req: { path: string; format: ImportFormat; onRepeat?: OnRepeat }; res: JobRef };
   /** An existing `out` (a file, or a non-empty folder) is a 'conflict' error naming it unless `overwrite` is true. */
-  'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean }; res: JobRef };
+  /** `subset`: only some samples (export-types.ts); `otherSizes`: what kaggle-csv does with samples not 96x96. The job's result is an ExportResult. */
+  'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean; subset?: ExportSubset; otherSizes?: OtherSizes }; res: JobRef };
   'job.get': { req: JobRef; res: JobStatus };
   'job.list': { req: Record<string, never>; res: JobStatus[] };
   'job.cancel': { req: JobRef; res: JobStatus };

@@ -8,6 +8,7 @@ import { abortable } from '../core/abort.js';
 import { coordinateProblem } from '../core/coordinates.js';
 import { KpsError, RepeatImportError, fromStoreError, quoteExcerpt } from '../core/errors.js';
 import type { ImportedSample } from '../formats/types.js';
+import { kaggleAddWarning } from '../formats/kaggle-fit.js';
 import { validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
@@ -27,6 +28,8 @@ import {
   type ProjectInfo,
 } from './api.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
+import { describeSubset, resolveSubset, subsetSource } from './export-subset.js';
+import type { ExportResult } from './export-types.js';
 import { ImageServer, type ImageBody } from './images.js';
 import { extensionFailures, loadExtensions } from './extensions.js';
 import { JobRunner, type JobRunContext } from './jobs.js';
@@ -401,7 +404,8 @@ export class Service {
           ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
           const written = store.importSamples(samples, actor, key);
           this.changed(null, 'import');
-          return { ...written, path, format: req.format, ...(earlier ? { repeat: 'add' as const } : {}) } satisfies ImportResult;
+          const warning = kaggleAddWarning(store.schema, samples.map((smp, i) => ({ width: smp.image.width, height: smp.image.height, source: smp.source, id: written.firstId + i })));
+          return { ...written, path, format: req.format, ...(earlier ? { repeat: 'add' as const } : {}), ...(warning ? { warnings: [warning] } : {}) } satisfies ImportResult;
         });
         return { jobId: status.jobId };
       },
@@ -411,10 +415,13 @@ export class Service {
         const exporter = deps.exporters[req.format];
         if (!exporter) throw new KpsError('bad-input', `export format "${req.format}" is not available`);
         if (req.overwrite !== true) refuseToReplace(out);
+        // The subset is resolved now, so a bad one is refused by the call itself and later edits do not change it.
+        const ids = resolveSubset(store, req.subset);
+        const source = subsetSource(store.exportSource(), ids);
         const status = this.jobs.start('export', async (ctx: JobRunContext) => {
-          ctx.progress(0, store.sampleCount(), `exporting to ${basename(out)}`);
-          const res = await exporter(store.exportSource(), out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal });
-          return { ...res, out, format: req.format };
+          ctx.progress(0, source.count(), `exporting to ${basename(out)}`);
+          const res = await exporter(source, out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }, { ...(req.otherSizes ? { otherSizes: req.otherSizes } : {}) });
+          return { ...res, out, format: req.format, selected: source.count(), ...(ids ? { subset: describeSubset(req.subset!) } : {}) } satisfies ExportResult;
         });
         return { jobId: status.jobId };
       },

@@ -5,6 +5,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
+import { kaggleAddWarning } from '../formats/kaggle-fit.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
@@ -390,7 +391,8 @@ export function registerUiOps(): void {
       prefilled = edits.length;
     }
     ctx.emit('dataset.changed', { sampleIds: [firstId], reason: 'photo added' });
-    return { sampleId: firstId, prefilled };
+    const warning = kaggleAddWarning(store.schema, [{ width, height, source: path, id: firstId }]);
+    return { sampleId: firstId, prefilled, ...(warning ? { warning } : {}) };
   });
 }
 

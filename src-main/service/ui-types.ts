@@ -99,6 +99,8 @@ export interface PhotoAddResult {
   sampleId: number;
   /** Keypoints written from the model (0 without prefill). */
   prefilled: number;
+  /** Set when the photo does not fit the project's layout (a Kaggle project holds 96x96 grey images): what export will need. */
+  warning?: string;
 }
 
 export interface PhotoUploadRequest {

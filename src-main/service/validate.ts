@@ -1,6 +1,7 @@
 // Request shape checks for every service operation, so a bad call from any transport gets a clear bad-input error.
 import { KpsError } from '../core/errors.js';
 import { ON_REPEAT, type OpName } from './api.js';
+import { validateExportExtras } from './export-subset.js';
 
 type Obj = Record<string, unknown>;
 export type Validator = (req: Obj, op: string) => void;
@@ -109,6 +110,7 @@ export const validators: Partial<Record<OpName, Validator>> = {
     str(r, op, 'out');
     oneOf(r, op, 'format', EXPORT_FORMATS);
     if (r.overwrite !== undefined && typeof r.overwrite !== 'boolean') fail(op, '"overwrite" must be true or false');
+    validateExportExtras(r, op);
   },
   'job.get': jobRef,
   'job.list': none,

@@ -44,6 +44,8 @@ export const importCommand: CliCommand = {
             else if (result.repeat === 'replace-labels') {
               process.stdout.write(`Replaced the labels of ${result.updated ?? 0} samples from ${path} (${result.unmatched ?? 0} records matched no sample); ${total}\n`);
             } else process.stdout.write(`Imported ${result.count} samples from ${path} (${opts.format}); ${total}\n`);
+            // Warnings go to stderr (so --json output stays one object) and never change the exit code.
+            for (const w of result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
           });
         }),
       );
