@@ -2,7 +2,7 @@
 
 export interface Notice {
   id: number;
-  kind: 'error' | 'info';
+  kind: 'error' | 'warning' | 'info';
   text: string;
   /** How many times this same notice was raised while it was showing (shown as ×N when above 1). */
   count: number;
@@ -12,8 +12,8 @@ export interface Notice {
 
 /** At most this many notices are stacked; the oldest go first. */
 export const MAX_NOTICES = 3;
-/** How long a notice shows before it goes by itself (hovering holds it). Errors stay longer: they name a file and a record to read. */
-export const NOTICE_MS: Record<Notice['kind'], number> = { info: 4000, error: 10000 };
+/** How long a notice shows before it goes by itself (hovering holds it). Errors and warnings stay longer: they name a file and a record to read. */
+export const NOTICE_MS: Record<Notice['kind'], number> = { info: 4000, warning: 10000, error: 10000 };
 
 /**
  * The stack after raising `n`: the same kind and text (or the same key) replaces the earlier one and counts the
