@@ -21,7 +21,7 @@ export interface QcOptions extends ScoreOptions {
   signal?: AbortSignal;
 }
 
-type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit' | 'getExtra'>;
+type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'labelsVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit' | 'getExtra'>;
 
 /** The run's held-out samples (test and validation: never in a gradient step): its stored split, else rebuilt from its split settings. */
 function heldOutOfRun(store: QcStore, run: RunRecord): Set<number> {
@@ -128,6 +128,7 @@ export async function runQc(store: QcStore, o: QcOptions = {}): Promise<QcReport
   return {
     createdAt: new Date().toISOString(),
     dataVersion: store.dataVersion(),
+    labelsVersion: store.labelsVersion(),
     seconds: (Date.now() - t0) / 1000,
     evidence,
     items: items.map((it) => ({ ...it, sample: it.sampleId, ...(meta.get(it.sampleId) as { source: string; record: number }), dismissed: dismissed.has(it.sampleId) })),

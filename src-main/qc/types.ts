@@ -83,6 +83,8 @@ export interface QcEvidence {
 export interface QcReport {
   createdAt: string;
   dataVersion: number;
+  /** The store's labelsVersion() when the report was made (absent in reports written before it existed). */
+  labelsVersion?: string;
   seconds: number;
   evidence: QcEvidence;
   /** Every assessable sample, most suspect first (dismissed ones included, flagged). */

@@ -74,7 +74,8 @@ export function registerQcOps(): void {
       return {
         report: { createdAt: report.createdAt, dataVersion: report.dataVersion, seconds: report.seconds, evidence: report.evidence },
         // Labels edited since the report: scores may be out of date (the edited samples especially).
-        stale: report.dataVersion !== store.dataVersion(),
+        // Tags, splits and review marks do not change what QC ranked; older reports only know the data version.
+        stale: report.labelsVersion !== undefined ? report.labelsVersion !== store.labelsVersion() : report.dataVersion !== store.dataVersion(),
         total: shown.length,
         dismissedCount: dismissed.size,
         items: shown.slice(offset, offset + limit),

@@ -395,6 +395,13 @@ class SqliteProjectStore implements ProjectStore {
     return (this.st('SELECT count(*) AS n FROM samples WHERE deleted = 0').get() as { n: number }).n;
   }
 
+  labelsVersion(): string {
+    // Undo and redo append their own journal rows, so the last keypoint or delete row moves with them too.
+    const j = this.st("SELECT coalesce(max(id), 0) AS j FROM journal WHERE kind IN ('keypoint', 'delete')").get() as { j: number };
+    const s = this.st('SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM samples WHERE deleted = 0').get() as { m: number; n: number };
+    return `${j.j}:${s.m}:${s.n}`;
+  }
+
   // ---------------------------------------------------------------- writing helpers
 
   /** Called inside a transaction: records an action and bumps the data version; an edit drops the redo stack. */

@@ -72,6 +72,11 @@ export interface ProjectStore {
   readonly readOnly?: boolean;
   /** Bumped on every change to samples or labels: a run records the version it trained on. */
   dataVersion(): number;
+  /**
+   * Changes when keypoints or the set of live samples change (edits, fills, imports, deletes, their undo and redo),
+   * not when only tags, splits or review marks do: what a QC report was computed from.
+   */
+  labelsVersion(): string;
   sampleCount(): number;
   close(): void;
 

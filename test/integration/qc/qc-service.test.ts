@@ -102,6 +102,13 @@ describe('qc through the service', () => {
 
   it('an edit after the report marks the queue stale; changes.summary counts edits, fills and removals by provenance', async () => {
     const id = (await service.call('samples.list', { minMissing: 1, limit: 1 })).items[0].id;
+    // Tags, review marks and splits change no label: the report still ranks what is stored.
+    await service.call('samples.tag', { ids: [id], add: ['reviewed', 'needs review'] });
+    await service.call('samples.setSplit', { ids: [id], split: 'test' });
+    const tagged = await service.call('sample.get', { id });
+    expect(tagged.tags).toEqual(expect.arrayContaining(['reviewed', 'needs review']));
+    expect(tagged.split).toBe('test');
+    expect((await service.call('qc.list', { limit: 1 })).stale).toBe(false);
     const sample = await service.call('sample.get', { id });
     const missing = sample.keypoints.findIndex((k) => k.state === 'missing');
     const present = sample.keypoints.findIndex((k) => k.state !== 'missing');
