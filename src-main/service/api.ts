@@ -121,6 +121,8 @@ export interface DatasetStats {
   /** Mean position of each keypoint over the samples where it is labelled (null where never labelled). */
   meanShape: ({ x: number; y: number } | null)[];
   splits: Record<Split, number>;
+  /** Face detector results (the crop rule of photo samples): found, none found, not looked at yet. */
+  faces?: { found: number; none: number; pending: number };
 }
 
 export interface SampleQuery {
@@ -135,6 +137,8 @@ export interface SampleQuery {
   tag?: string;
   /** Substring of the source name. */
   text?: string;
+  /** Face detector result: a face found, none found (the sample uses the fallback crop), or not looked at yet. */
+  face?: 'found' | 'none' | 'pending';
   /** Sort order; `error` needs `runId`. */
   sort?: 'id' | 'missing-desc' | 'missing-asc' | 'source' | 'error-desc';
   runId?: string;

@@ -1,4 +1,5 @@
 // The contract of a project store; store/project.ts implements it over one SQLite file.
+import type { StoredFace } from './faces.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
 import type { ImportedSample, ExportSource } from '../formats/types.js';
 import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
@@ -140,4 +141,8 @@ export interface ProjectStore {
   saveRunSplit(runId: string, entries: RunSplitEntry[]): void;
   /** The run's stored split in sample order; empty when it has none (a run trained before schema version 4). */
   getRunSplit(runId: string): RunSplitEntry[];
+  /** Face detector results (store/faces.ts): replaced per sample. */
+  saveFaces(faces: StoredFace[]): void;
+  /** Detector results of the given samples (all when omitted); samples never looked at are absent. */
+  getFaces(sampleIds?: number[]): StoredFace[];
 }
