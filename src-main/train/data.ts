@@ -3,7 +3,7 @@ import type { KeypointSchema, Split } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { KpsError } from '../core/errors.js';
 import { Rng, subSeed } from './rng.js';
-import { FACE_CROP_RULE, type CropPlacement, type FaceBoxLike } from './facecrop.js';
+import { FACE_CROP_RULE, type BoxJitter, type CropPlacement, type FaceBoxLike } from './facecrop.js';
 
 /**
  * What the trainer reads from a project: a narrow slice of the store, so tests can give a small fake. A source with
@@ -288,4 +288,33 @@ export function predictionsToPixels(pred: Float32Array, rows: number[], boxes: F
     }
   });
   return out;
+}
+
+/**
+ * Bounding-box jitter for one photo sample: cuts the S x S crop whose centre is shifted by (dx, dy) crop sides and whose
+ * side is scaled by `scale` out of the sample's context square (bilinear), and moves its normalised targets to match:
+ * u' = (u - 2 dx) / scale. `targets` (2K values, NaN = missing) are changed in place.
+ */
+export function jitteredCrop(context: NonNullable<PreparedData['context']>, contextRow: number, S: number, j: BoxJitter, out: Float32Array, offset: number, targets: Float32Array): void {
+  const C = context.size;
+  const ratio = FACE_CROP_RULE.context;
+  const base = contextRow * C * C;
+  const img = context.images;
+  for (let r = 0; r < S; r++) {
+    const vBase = 2 * j.dy + j.scale * ((2 * (r + 0.5)) / S - 1);
+    const py = Math.min(C - 1, Math.max(0, ((vBase / ratio + 1) * C) / 2 - 0.5));
+    const y0 = Math.floor(py), y1 = Math.min(C - 1, y0 + 1), fy = py - y0;
+    for (let c = 0; c < S; c++) {
+      const uBase = 2 * j.dx + j.scale * ((2 * (c + 0.5)) / S - 1);
+      const px = Math.min(C - 1, Math.max(0, ((uBase / ratio + 1) * C) / 2 - 0.5));
+      const x0 = Math.floor(px), x1 = Math.min(C - 1, x0 + 1), fx = px - x0;
+      const a = img[base + y0 * C + x0], b = img[base + y0 * C + x1];
+      const d = img[base + y1 * C + x0], e = img[base + y1 * C + x1];
+      out[offset + r * S + c] = (a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy;
+    }
+  }
+  for (let i = 0; i < targets.length; i += 2) {
+    if (Number.isFinite(targets[i])) targets[i] = (targets[i] - 2 * j.dx) / j.scale;
+    if (Number.isFinite(targets[i + 1])) targets[i + 1] = (targets[i + 1] - 2 * j.dy) / j.scale;
+  }
 }
