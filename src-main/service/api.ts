@@ -234,6 +234,8 @@ export interface Ops {
   'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
   /** The run's own train / val / test side of each sample it used, stored when its training started. */
   'runs.split': { req: { id: string }; res: RunSplit };
+  /** Finds the face of every photo sample without a stored detector result (train/faces.ts); the job's result counts them. */
+  'faces.detect': { req: { inputSize?: number }; res: JobRef };
 
   /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
@@ -353,6 +355,7 @@ export const OP_NAMES = [
   'runs.evaluate',
   'predictions.get',
   'runs.split',
+  'faces.detect',
   'augment.preview',
   'train.options',
   'runs.filters',
