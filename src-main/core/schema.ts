@@ -126,3 +126,42 @@ export function flipPermutation(schema: KeypointSchema): number[] {
   }
   return perm;
 }
+
+/**
+ * How a layout's face-alignment errors are normalised (train/evaluate.ts), in schema indices.
+ * `outer`: the outer eye corners (the 300-W convention); for ibug-68 points 36 and 45, for kaggle-15 the
+ * `*_eye_outer_corner` points, for other layouts with eye contours each eye's point farthest from the other eye's centre
+ * (`farthest`, chosen per face from the labels). `pupil`: the inter-pupil distance, from named pupils or eye centres,
+ * else the centres of the eye contours. `headline`: the figure a run is judged by; Kaggle 96x96 keeps its pixel RMSE.
+ */
+export interface FaceNormalisers {
+  outer: { kind: 'points'; left: number; right: number } | { kind: 'farthest'; left: number[]; right: number[] } | null;
+  pupil: { left: number[]; right: number[] } | null;
+  headline: 'nme_outer' | 'rmse_px';
+}
+
+export function faceNormalisers(schema: KeypointSchema): FaceNormalisers {
+  const eye = (side: 'left' | 'right') => schema.keypoints.map((k, i) => ({ k, i })).filter(({ k }) => k.group === 'eye' && k.side === side);
+  const left = eye('left');
+  const right = eye('right');
+  const named = (list: typeof left, re: RegExp) => list.filter(({ k }) => re.test(k.name)).map(({ i }) => i);
+  let outer: FaceNormalisers['outer'] = null;
+  let pupil: FaceNormalisers['pupil'] = null;
+  if (schema.id === 'ibug-68' && schema.keypoints.length === 68) {
+    outer = { kind: 'points', left: 45, right: 36 };
+    pupil = { left: [42, 43, 44, 45, 46, 47], right: [36, 37, 38, 39, 40, 41] };
+  } else if (left.length > 0 && right.length > 0) {
+    const lo = named(left, /outer_corner/);
+    const ro = named(right, /outer_corner/);
+    const centre = /pupil|eye_cent(er|re)/;
+    const contour = (list: typeof left) => list.filter(({ k }) => !centre.test(k.name) && !/corner/.test(k.name)).map(({ i }) => i);
+    if (lo.length === 1 && ro.length === 1) outer = { kind: 'points', left: lo[0], right: ro[0] };
+    else if (contour(left).length >= 3 && contour(right).length >= 3) outer = { kind: 'farthest', left: contour(left), right: contour(right) };
+    const lp = named(left, centre);
+    const rp = named(right, centre);
+    if (lp.length > 0 && rp.length > 0) pupil = { left: lp, right: rp };
+    else if (contour(left).length >= 3 && contour(right).length >= 3) pupil = { left: contour(left), right: contour(right) };
+  }
+  const headline = schema.id === 'kaggle-15' || outer === null ? 'rmse_px' : 'nme_outer';
+  return { outer, pupil, headline };
+}

@@ -125,6 +125,8 @@ export interface DatasetStats {
   /** Mean position of each keypoint over the samples where it is labelled (null where never labelled). */
   meanShape: ({ x: number; y: number } | null)[];
   splits: Record<Split, number>;
+  /** Face detector results (the crop rule of photo samples): found, none found, not looked at yet. */
+  faces?: { found: number; none: number; pending: number };
 }
 
 export interface SampleQuery {
@@ -139,6 +141,8 @@ export interface SampleQuery {
   tag?: string;
   /** Substring of the source name. */
   text?: string;
+  /** Face detector result: a face found, none found (the sample uses the fallback crop), or not looked at yet. */
+  face?: 'found' | 'none' | 'pending';
   /** Sort order; `error` needs `runId`. */
   sort?: 'id' | 'missing-desc' | 'missing-asc' | 'source' | 'error-desc';
   runId?: string;
@@ -235,6 +239,8 @@ export interface Ops {
   'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
   /** The run's own train / val / test side of each sample it used, stored when its training started. */
   'runs.split': { req: { id: string }; res: RunSplit };
+  /** Finds the face of every photo sample without a stored detector result (train/faces.ts); the job's result counts them. */
+  'faces.detect': { req: { inputSize?: number }; res: JobRef };
 
   /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
@@ -361,6 +367,7 @@ export const OP_NAMES = [
   'runs.evaluate',
   'predictions.get',
   'runs.split',
+  'faces.detect',
   'augment.preview',
   'train.options',
   'runs.filters',

@@ -97,20 +97,18 @@ export async function predictionsFor(store: ProjectStore, runId: string, sampleI
     else todo.push(id);
   }
   if (todo.length > 0) {
-    const [{ predictImages, runConfigOf }, { cropBoxFor }] = await Promise.all([import('../train/runs.js'), import('../train/data.js')]);
+    const [{ predictImages, runConfigOf }, { sampleCrop }] = await Promise.all([import('../train/runs.js'), import('../train/faces.js')]);
     const cfg = runConfigOf(run);
     const model = await modelFor(run);
     // In chunks, so thousands of file-backed photos are never all decoded at once.
     for (let i = 0; i < todo.length; i += 256) {
-      const images: { id: number; pixels: Uint8Array; width: number; height: number; box: ReturnType<typeof cropBoxFor> }[] = [];
+      const images: { id: number; pixels: Uint8Array; width: number; height: number; box: Awaited<ReturnType<typeof sampleCrop>> }[] = [];
       for (const id of todo.slice(i, i + 256)) {
         const s = store.getSample(id);
         const img = await greyPixels(store, id, s.width, s.height);
         if (!img) continue;
-        // The crop training uses: small images whole, large ones around the labelled keypoints (whole when none).
-        const labelled: number[] = [];
-        for (const k of s.keypoints) if (k.state !== 'missing' && Number.isFinite(k.x) && Number.isFinite(k.y)) labelled.push(k.x, k.y);
-        images.push({ id, ...img, box: cropBoxFor(img.width, img.height, labelled.length >= 4 ? labelled : null, cfg.inputSize, cfg.cropMargin) });
+        // The crop training uses: the face-crop rule from the sample's stored face box (found now if missing), never its labels.
+        images.push({ id, ...img, box: await sampleCrop(store, id, img.width, img.height, cfg.inputSize, cfg.cropMargin) });
       }
       const preds = await predictImages(run, store.schema, images, model);
       preds.forEach((p, j) => out.set(images[j].id, { sampleId: images[j].id, coords: p.coords, source: 'computed' }));

@@ -158,6 +158,16 @@ export function registerTrainOps(): void {
     return evaluateRun(ctx.store(), p.id, { signal: ctx.signal, onLoad: (d, t) => ctx.progress(d, t, 'loading samples') });
   });
   setBackendProvider(() => lastBackend);
+  registerJobKind<{ inputSize?: number }, import('../train/faces.js').EnsureFacesResult>('faces.detect', async (p, ctx) => {
+    ctx.progress(0, 0, 'finding faces');
+    const { ensureFaces } = await import('../train/faces.js');
+    return ensureFaces(ctx.store(), { inputSize: p.inputSize, signal: ctx.signal, progress: (d, t) => ctx.progress(d, t, 'finding faces') });
+  });
+  registerOp('faces.detect', (req, ctx) => {
+    if (req.inputSize !== undefined && !(Number.isInteger(req.inputSize) && req.inputSize >= 8)) throw new KpsError('bad-input', `faces.detect: inputSize must be an integer of at least 8, got ${JSON.stringify(req.inputSize)}`);
+    ctx.store();
+    return ctx.startJob('faces.detect', { inputSize: req.inputSize });
+  });
 
   registerOp(
     'train.start',

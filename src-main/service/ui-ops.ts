@@ -18,7 +18,8 @@ import { OPTIMIZER_NAMES } from '../train/optim.js';
 import { LOSS_NAMES } from '../train/losses.js';
 import { AUGMENT_PRESET_NAMES } from '../augment/params.js';
 import { loadRunModel, predictCrops, runConfigOf } from '../train/runs.js';
-import { cropBoxFor, cropResize } from '../train/data.js';
+import { cropResize, decodeGreyFile } from '../train/data.js';
+import { FACE_CROP_RULE } from '../train/facecrop.js';
 import type { ConvFilter, PhotoPrediction, RunFilters, RunHeatmap } from './ui-types.js';
 
 async function ensureBackend(): Promise<void> {
@@ -99,6 +100,7 @@ export async function predictPhotoFile(
 ): Promise<PhotoResult> {
   const size = withRun ? runConfigOf(withRun.run).inputSize : 96;
   const photo = await infer.loadPhoto(file);
+  if (withRun && detect && usesFaceCropRule(withRun.run) && FACE_CROP_RULE.needsFace(photo.width, photo.height, size)) return predictByRule(infer, schema, file, photo, withRun);
   const whole = !detect || (photo.width === size && photo.height === size);
   const prepared = whole ? null : await infer.preparePhoto(photo, { size });
   const crop = prepared ? prepared.crop : infer.cropForModel(photo, { cx: photo.width / 2 - 0.5, cy: photo.height / 2 - 0.5, side: Math.max(photo.width, photo.height) }, size);
@@ -114,6 +116,55 @@ export async function predictPhotoFile(
     face,
     usedFallback: prepared?.usedFallback ?? false,
     ...(prepared?.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}),
+    keypoints,
+  };
+  return { photo, prepared, coords, record };
+}
+
+/** Runs trained since the face-crop rule (train/facecrop.ts) record its id; older runs were trained on landmark-box crops. */
+function usesFaceCropRule(run: RunRecord): boolean {
+  return runConfigOf(run).faceCrop === FACE_CROP_RULE.id;
+}
+
+/**
+ * A photo predicted as training and evaluation crop it: the rule's detector box (train/faces.ts detectRuleFace), the
+ * rule's crop (FACE_CROP_RULE.cropBox, the whole-image fallback when no face is found) and the same grey decoding and
+ * resampling (decodeGreyFile, cropResize inside predictImages).
+ */
+async function predictByRule(infer: Infer, schema: KeypointSchema, file: string, photo: import('../train/infer/index.js').PhotoImage, withRun: { run: RunRecord; model: tf.LayersModel }): Promise<PhotoResult> {
+  const { detectRuleFace } = await import('../train/faces.js');
+  const { predictImages } = await import('../train/runs.js');
+  const size = runConfigOf(withRun.run).inputSize;
+  const found = await detectRuleFace(photo);
+  const grey = await decodeGreyFile(file);
+  if (grey.width !== photo.width || grey.height !== photo.height) {
+    throw new KpsError('bad-input', `${file}: the photo has an EXIF rotation (${photo.width} x ${photo.height} upright, ${grey.width} x ${grey.height} stored); rotate the file itself before predicting`, { file });
+  }
+  const [pred] = await predictImages(withRun.run, schema, [{ ...grey, face: found.face }], withRun.model);
+  const coords = pred.coords;
+  const box = pred.box;
+  const square = { cx: box.x0 + box.side / 2 - 0.5, cy: box.y0 + box.side / 2 - 0.5, side: box.side };
+  const x = new Float32Array(size * size);
+  cropResize(grey.pixels, grey.width, grey.height, box, size, x, 0);
+  const fallbackBox = { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
+  const prepared: import('../train/infer/index.js').PreparedPhoto = {
+    width: photo.width,
+    height: photo.height,
+    detection: found.detection,
+    face: found.face ?? fallbackBox,
+    placement: found.face ? 'box' : 'fallback',
+    usedFallback: found.face === null,
+    ...(found.reason ? { fallbackReason: `${found.reason}; cropped ${FACE_CROP_RULE.fallback}` } : {}),
+    crop: { pixels: x, size, transform: infer.cropTransform(square, size, photo.width, photo.height) },
+  };
+  const keypoints = schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x) && Number.isFinite(k.y));
+  const record: PredictedImage = {
+    file,
+    width: photo.width,
+    height: photo.height,
+    face: found.face,
+    usedFallback: prepared.usedFallback,
+    ...(prepared.fallbackReason ? { fallbackReason: prepared.fallbackReason } : {}),
     keypoints,
   };
   return { photo, prepared, coords, record };
@@ -289,8 +340,9 @@ export function registerUiOps(): void {
     if (t < 0) throw new KpsError('bad-input', `run ${run.id} does not predict keypoint ${req.keypoint}`);
     const img = await samplePixels(store, req.sampleId);
     const S = cfg.inputSize;
-    // The same whole-image crop predictImages uses, so the heatmap lines up with the stored predictions' frame.
-    const box = cropBoxFor(img.width, img.height, null, S, cfg.cropMargin);
+    // The crop predictImages and training use (the face-crop rule), so the heatmap lines up with the stored predictions' frame.
+    const { sampleCrop } = await import('../train/faces.js');
+    const box = await sampleCrop(store, req.sampleId, img.width, img.height, S, cfg.cropMargin);
     const x = new Float32Array(S * S);
     cropResize(img.pixels, img.width, img.height, box, S, x, 0);
     await ensureBackend();

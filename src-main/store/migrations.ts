@@ -181,6 +181,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'face detector boxes per sample',
+    up(db) {
+      // One row per sample the face detector has looked at (store/faces.ts): found = 0 keeps "no face" so it is not
+      // looked for again; the box is then NULL and `reason` says why. `detector` names the detector and threshold.
+      db.exec(`
+        CREATE TABLE faces (
+          sample_id INTEGER PRIMARY KEY REFERENCES samples(id),
+          detector TEXT NOT NULL,
+          found INTEGER NOT NULL CHECK (found IN (0, 1)),
+          x REAL, y REAL, width REAL, height REAL, score REAL,
+          reason TEXT,
+          ms REAL NOT NULL,
+          detected_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -20,6 +20,7 @@ import type { DatasetStats, KeypointEdit, PerKeypointStats, RepeatedImport, Samp
 import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
 import { getRunSplit, saveRunSplit } from './run-splits.js';
+import { FACE_FILTERS, faceCounts, faceFilterSql, getFaces, saveFaces, type StoredFace } from './faces.js';
 import type { ChangeSummary, ImportSourceKey, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
 
 type Db = Database.Database;
@@ -838,6 +839,10 @@ class SqliteProjectStore implements ProjectStore {
       conds.push("s.source LIKE ? ESCAPE '\\'");
       params.push(`%${String(q.text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
+    if (q.face !== undefined && q.face !== null) {
+      if (!FACE_FILTERS.includes(q.face)) throw new KpsError('bad-input', `query.face must be one of ${FACE_FILTERS.join(', ')}`);
+      conds.push(faceFilterSql(q.face));
+    }
     const sort = q.sort ?? 'id';
     if (!SORTS.includes(sort)) throw new KpsError('bad-input', `query.sort must be one of ${SORTS.join(', ')}`);
     let join = '';
@@ -1246,10 +1251,11 @@ class SqliteProjectStore implements ProjectStore {
 
   stats(): DatasetStats {
     const version = this.dataVersion();
-    if (this.statsCache && this.statsCache.version === version) return structuredClone(this.statsCache.stats);
+    // Face counts change without a data version (detection is not a label edit): read them each time.
+    if (this.statsCache && this.statsCache.version === version) return { ...structuredClone(this.statsCache.stats), faces: faceCounts(this.db) };
     const stats = this.computeStats();
     this.statsCache = { version, stats };
-    return structuredClone(stats);
+    return { ...structuredClone(stats), faces: faceCounts(this.db) };
   }
 
   private computeStats(): DatasetStats {
@@ -1447,5 +1453,13 @@ class SqliteProjectStore implements ProjectStore {
 
   getRunSplit(runId: string): RunSplitEntry[] {
     return getRunSplit(this.db, runId);
+  }
+
+  saveFaces(faces: StoredFace[]): void {
+    saveFaces(this.db, faces);
+  }
+
+  getFaces(sampleIds?: number[]): StoredFace[] {
+    return getFaces(this.db, sampleIds);
   }
 }

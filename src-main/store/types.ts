@@ -1,4 +1,5 @@
 // The contract of a project store; store/project.ts implements it over one SQLite file.
+import type { StoredFace } from './faces.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
 import type { ImportedSample, ExportSource } from '../formats/types.js';
 import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
@@ -150,4 +151,9 @@ export interface ProjectStore {
   getExtra(key: string): string | null;
   /** Writes (or with null, removes) a named document; not journaled, not undoable. */
   setExtra(key: string, value: string | null): void;
+
+  /** Face detector results (store/faces.ts): replaced per sample. */
+  saveFaces(faces: StoredFace[]): void;
+  /** Detector results of the given samples (all when omitted); samples never looked at are absent. */
+  getFaces(sampleIds?: number[]): StoredFace[];
 }

@@ -2,6 +2,7 @@
 import { KpsError } from '../core/errors.js';
 import { DEFAULT_MODEL, isModelName, MODEL_INFO, type ModelName } from './models/index.js';
 import { isLossName, type LossName } from './losses.js';
+import { FACE_CROP_RULE } from './facecrop.js';
 import { isOptimizerName, parseSchedule, type OptimizerName } from './optim.js';
 
 export interface TrainConfig {
@@ -38,8 +39,10 @@ export interface TrainConfig {
   keypoints: number[] | null;
   /** Width multiplier for kpnet / unet. */
   width: number;
-  /** Margin around the landmark box when photos are cropped, as a fraction of the box side. */
+  /** Margin around the face square when photos are cropped by the face-crop rule (train/facecrop.ts), as a fraction of its side. */
   cropMargin: number;
+  /** Bounding-box jitter of photo crops in training (shift and scale, FACE_CROP_RULE.jitter); off for faces used whole. */
+  boxJitter: boolean;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -68,7 +71,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   inputSize: null,
   keypoints: null,
   width: 1,
-  cropMargin: 0.25,
+  cropMargin: FACE_CROP_RULE.margin,
+  boxJitter: true,
 };
 
 const KEYS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
@@ -150,6 +154,10 @@ export function resolveConfig(input: Partial<Record<keyof TrainConfig, unknown>>
   }
   if (v.width !== undefined) c.width = posNum(where, 'width', v.width, false);
   if (v.cropMargin !== undefined) c.cropMargin = posNum(where, 'cropMargin', v.cropMargin, false, true);
+  if (v.boxJitter !== undefined) {
+    if (typeof v.boxJitter !== 'boolean') throw bad(where, `boxJitter must be true or false, got ${JSON.stringify(v.boxJitter)}`);
+    c.boxJitter = v.boxJitter;
+  }
   if (c.loss === 'heatmap' && !MODEL_INFO[c.model].heatmaps) throw bad(where, `the heatmap loss needs a heatmap model (unet), not ${c.model}`);
   return c;
 }

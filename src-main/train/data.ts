@@ -3,9 +3,14 @@ import type { KeypointSchema, Split } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { KpsError } from '../core/errors.js';
 import { Rng, subSeed } from './rng.js';
+import { FACE_CROP_RULE, type BoxJitter, type CropPlacement, type FaceBoxLike } from './facecrop.js';
 
-/** What the trainer reads from a project: a narrow slice of the store, so tests can give a small fake. */
-export type TrainSource = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath'>;
+/**
+ * What the trainer reads from a project: a narrow slice of the store, so tests can give a small fake. A source with
+ * photo samples (images larger than the model input) needs the stored face boxes (getFaces; saveFaces to find missing ones).
+ */
+export type TrainSource = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath'> &
+  Partial<Pick<ProjectStore, 'getFaces' | 'saveFaces'>>;
 
 /**
  * A square crop of the original image in continuous coordinates (the top-left pixel covers [0, 1)):
@@ -41,6 +46,13 @@ export interface PreparedData {
   truthPx: Float32Array;
   /** N x 3: x0, y0, side of each sample's crop. */
   boxes: Float32Array;
+  /** How each sample's crop was placed by the face-crop rule (train/facecrop.ts). */
+  placements?: CropPlacement[];
+  /**
+   * Photo samples' context squares (the crop scaled by FACE_CROP_RULE.context about its centre, at `size` px), which
+   * training cuts bounding-box-jittered crops from; `rows[i]` is sample i's index here, -1 for samples used whole.
+   */
+  context?: { size: number; rows: Int32Array; images: Float32Array };
 }
 
 export interface SplitSpec {
@@ -117,28 +129,6 @@ export function selectKeypoints(schema: KeypointSchema, requested: number[] | nu
   const pick = nose >= 0 ? nose : schema.keypoints.findIndex((k) => k.group === 'nose');
   if (pick < 0) throw new KpsError('bad-input', `schema "${schema.id}" has no nose keypoint for smallnet: choose one with keypoints`);
   return [pick];
-}
-
-/** Where to crop: the whole image (padded to a square) for small images or when no labels are given, else the landmark box with a margin. */
-export function cropBoxFor(width: number, height: number, labelledXY: number[] | null, inputSize: number, margin: number): CropBox {
-  // Images already at the model size (Kaggle 96x96) are used as they are: the labels' frame is the image frame.
-  if (width === inputSize && height === inputSize) return { x0: 0, y0: 0, side: inputSize };
-  // Small images (at most twice the input: Kaggle faces, pre-cropped faces) are used whole, so that the crop
-  // never depends on which keypoints happen to be labelled; only large photos are cropped around the face.
-  const small = Math.max(width, height) <= 2 * inputSize;
-  if (!small && labelledXY && labelledXY.length >= 4) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i < labelledXY.length; i += 2) {
-      minX = Math.min(minX, labelledXY[i]);
-      maxX = Math.max(maxX, labelledXY[i]);
-      minY = Math.min(minY, labelledXY[i + 1]);
-      maxY = Math.max(maxY, labelledXY[i + 1]);
-    }
-    const side = Math.max(8, Math.max(maxX - minX, maxY - minY) * (1 + 2 * margin));
-    return { x0: (minX + maxX + 1) / 2 - side / 2, y0: (minY + maxY + 1) / 2 - side / 2, side };
-  }
-  const side = Math.max(width, height);
-  return { x0: (width - side) / 2, y0: (height - side) / 2, side };
 }
 
 /**
@@ -227,25 +217,33 @@ export async function prepareData(source: TrainSource, opts: PrepareOptions): Pr
   const S = opts.inputSize;
   const K = opts.keypointIndices.length;
   const all = source.sampleIds({});
-  const keep: { id: number; split: Split; group: string | null; truth: number[]; box: CropBox; pixels: Uint8Array; w: number; h: number }[] = [];
+  // The face of each photo sample, found once per image and stored (train/faces.ts): looked for now where missing.
+  let faces = new Map<number, FaceBoxLike | null>();
+  if (source.getFaces) {
+    const { ensureFaces, storedFaceBoxes } = await import('./faces.js');
+    if (source.saveFaces) await ensureFaces(source as Parameters<typeof ensureFaces>[0], { inputSize: S, sampleIds: all, signal: opts.signal });
+    faces = storedFaceBoxes(source as Parameters<typeof storedFaceBoxes>[0], all);
+  }
+  const keep: { id: number; split: Split; group: string | null; truth: number[]; box: CropBox; placement: CropPlacement; pixels: Uint8Array; w: number; h: number }[] = [];
   let done = 0;
   for (const id of all) {
     if (opts.signal?.aborted) throw new KpsError('cancelled', 'cancelled while loading samples');
     done += 1;
     const s = source.getSample(id);
     const truth: number[] = [];
-    const labelled: number[] = [];
     for (const k of opts.keypointIndices) {
       const kp = s.keypoints[k];
       const ok = kp && kp.state !== 'missing' && Number.isFinite(kp.x) && Number.isFinite(kp.y);
       truth.push(ok ? kp.x : NaN, ok ? kp.y : NaN);
     }
-    for (const kp of s.keypoints) if (kp.state !== 'missing' && Number.isFinite(kp.x) && Number.isFinite(kp.y)) labelled.push(kp.x, kp.y);
     if (!truth.some((v) => Number.isFinite(v))) continue;
     const img = await loadGrey(source, id);
     if (!img) continue;
-    const box = cropBoxFor(img.width, img.height, labelled, S, opts.cropMargin);
-    keep.push({ id, split: s.split, group: s.groupId, truth, box, pixels: img.pixels, w: img.width, h: img.height });
+    // The crop comes from the stored face box, never from the labels (the same rule evaluation and prediction use).
+    const needs = FACE_CROP_RULE.needsFace(img.width, img.height, S);
+    if (needs && !faces.has(id)) throw new KpsError('bad-input', `sample ${id} (${s.source}): no face detection stored for this photo; run faces.detect first`);
+    const { placement, ...box } = FACE_CROP_RULE.cropBox(img.width, img.height, needs ? (faces.get(id) ?? null) : null, S, opts.cropMargin);
+    keep.push({ id, split: s.split, group: s.groupId, truth, box, placement, pixels: img.pixels, w: img.width, h: img.height });
     if (opts.progress && done % 100 === 0) opts.progress(done, all.length);
   }
   if (keep.length === 0) throw new KpsError('bad-input', `project ${source.path}: no sample has both pixels and a labelled keypoint to train on`);
@@ -254,8 +252,16 @@ export async function prepareData(source: TrainSource, opts: PrepareOptions): Pr
   const targets = new Float32Array(n * 2 * K);
   const truthPx = new Float32Array(n * 2 * K);
   const boxes = new Float32Array(n * 3);
+  const photoRows = keep.filter((k) => k.placement !== 'whole').length;
+  const C = Math.round(S * FACE_CROP_RULE.context);
+  const context = photoRows > 0 ? { size: C, rows: new Int32Array(n).fill(-1), images: new Float32Array(photoRows * C * C) } : undefined;
+  let ci = 0;
   keep.forEach((k, i) => {
     cropResize(k.pixels, k.w, k.h, k.box, S, images, i * S * S);
+    if (context && k.placement !== 'whole') {
+      cropResize(k.pixels, k.w, k.h, FACE_CROP_RULE.contextBox(k.box), C, context.images, ci * C * C);
+      context.rows[i] = ci++;
+    }
     boxes.set([k.box.x0, k.box.y0, k.box.side], i * 3);
     for (let j = 0; j < K; j++) {
       const x = k.truth[2 * j], y = k.truth[2 * j + 1];
@@ -268,7 +274,7 @@ export async function prepareData(source: TrainSource, opts: PrepareOptions): Pr
   const ids = keep.map((k) => k.id);
   const splits = assignSplits(ids, keep.map((k) => k.group), keep.map((k) => k.split), opts.split, opts.seed);
   opts.progress?.(all.length, all.length);
-  return { inputSize: S, keypointIndices: opts.keypointIndices, ids, splits, images, targets, truthPx, boxes };
+  return { inputSize: S, keypointIndices: opts.keypointIndices, ids, splits, images, targets, truthPx, boxes, placements: keep.map((k) => k.placement), ...(context ? { context } : {}) };
 }
 
 /** Maps normalised predictions [N x 2K] of the given rows back to original-image pixels. */
@@ -282,4 +288,33 @@ export function predictionsToPixels(pred: Float32Array, rows: number[], boxes: F
     }
   });
   return out;
+}
+
+/**
+ * Bounding-box jitter for one photo sample: cuts the S x S crop whose centre is shifted by (dx, dy) crop sides and whose
+ * side is scaled by `scale` out of the sample's context square (bilinear), and moves its normalised targets to match:
+ * u' = (u - 2 dx) / scale. `targets` (2K values, NaN = missing) are changed in place.
+ */
+export function jitteredCrop(context: NonNullable<PreparedData['context']>, contextRow: number, S: number, j: BoxJitter, out: Float32Array, offset: number, targets: Float32Array): void {
+  const C = context.size;
+  const ratio = FACE_CROP_RULE.context;
+  const base = contextRow * C * C;
+  const img = context.images;
+  for (let r = 0; r < S; r++) {
+    const vBase = 2 * j.dy + j.scale * ((2 * (r + 0.5)) / S - 1);
+    const py = Math.min(C - 1, Math.max(0, ((vBase / ratio + 1) * C) / 2 - 0.5));
+    const y0 = Math.floor(py), y1 = Math.min(C - 1, y0 + 1), fy = py - y0;
+    for (let c = 0; c < S; c++) {
+      const uBase = 2 * j.dx + j.scale * ((2 * (c + 0.5)) / S - 1);
+      const px = Math.min(C - 1, Math.max(0, ((uBase / ratio + 1) * C) / 2 - 0.5));
+      const x0 = Math.floor(px), x1 = Math.min(C - 1, x0 + 1), fx = px - x0;
+      const a = img[base + y0 * C + x0], b = img[base + y0 * C + x1];
+      const d = img[base + y1 * C + x0], e = img[base + y1 * C + x1];
+      out[offset + r * S + c] = (a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy;
+    }
+  }
+  for (let i = 0; i < targets.length; i += 2) {
+    if (Number.isFinite(targets[i])) targets[i] = (targets[i] - 2 * j.dx) / j.scale;
+    if (Number.isFinite(targets[i + 1])) targets[i + 1] = (targets[i + 1] - 2 * j.dy) / j.scale;
+  }
 }

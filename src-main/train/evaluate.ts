@@ -1,5 +1,6 @@
 // Evaluation in pixels of the original image: RMSE overall and per keypoint, NME, PCK, worst samples, bias/variance reading.
 import type { KeypointSchema } from '../core/types.js';
+import { faceNormalisers } from '../core/schema.js';
 
 export interface KeypointMetric {
   index: number;
@@ -24,6 +25,46 @@ export interface EvalMetrics {
   /** Fraction of labelled points within t pixels. */
   pck_px: Record<string, number | null>;
   worst: { sampleId: number; mean_error_px: number }[];
+  /** Face-alignment figures (300-W conventions); null when the layout has no eyes to normalise by. Absent in runs from before them. */
+  face?: FaceAlignmentMetrics | null;
+  /** The figure this layout is judged by: NME by the outer eye corners for face layouts, pixel RMSE for Kaggle 96x96. */
+  headline?: { metric: 'nme_outer' | 'rmse_px'; value: number | null };
+}
+
+export interface FaceAlignmentMetrics {
+  /** Samples with both outer eye corners labelled (the NME, failure rate and CED are over these). */
+  samples: number;
+  /** Mean over samples of (mean point error / outer-eye-corner distance): the 300-W NME. */
+  nme_outer: number | null;
+  /** The same normalised by the inter-pupil distance (eye-contour centres, or labelled pupils / eye centres). */
+  nme_pupil: number | null;
+  /** Fraction of samples whose outer-corner NME is above FAILURE_NME (0.10). */
+  failure_rate: number | null;
+  /** Area under the CED from 0 to AUC_LIMIT (0.08), divided by 0.08: 1 = every face perfect. */
+  auc: number | null;
+  /** Cumulative error distribution: fraction[i] of samples with outer-corner NME <= nme[i]. */
+  ced: { nme: number[]; fraction: number[] } | null;
+  /** Mean normalised point error (outer corners) per keypoint group of the schema. */
+  groups: { group: string; nme: number | null; points: number }[];
+}
+
+export const FAILURE_NME = 0.1;
+export const AUC_LIMIT = 0.08;
+/** CED thresholds: 0 to 0.15 in steps of 0.0025. */
+export const CED_THRESHOLDS = Array.from({ length: 61 }, (_, i) => Math.round(i * 25) / 10000);
+
+/** Area under the CED of these per-sample NMEs from 0 to `limit`, over `limit` (exact for the step function). */
+export function cedAuc(nmes: readonly number[], limit = AUC_LIMIT): number | null {
+  if (nmes.length === 0) return null;
+  let s = 0;
+  for (const e of nmes) s += Math.max(0, limit - e);
+  return s / (nmes.length * limit);
+}
+
+/** Fraction of samples with NME <= each threshold. */
+export function cedCurve(nmes: readonly number[], thresholds: readonly number[] = CED_THRESHOLDS): { nme: number[]; fraction: number[] } | null {
+  if (nmes.length === 0) return null;
+  return { nme: [...thresholds], fraction: thresholds.map((t) => nmes.filter((e) => e <= t).length / nmes.length) };
 }
 
 export const PCK_THRESHOLDS = [0.05, 0.1, 0.2];
@@ -55,6 +96,45 @@ function meanPoint(xy: Float32Array, base: number, idx: number[]): [number, numb
   return [sx / idx.length, sy / idx.length];
 }
 
+type Pt = [number, number];
+
+/** Per-sample normalising distances (outer eye corners, pupils) from the labels; null where they cannot be measured. */
+function faceDistances(schema: KeypointSchema, keypointIndices: number[]) {
+  const norms = faceNormalisers(schema);
+  const pos = new Map(keypointIndices.map((k, j) => [k, j]));
+  const all = (idx: number[]) => (idx.every((k) => pos.has(k)) ? idx.map((k) => pos.get(k) as number) : null);
+  const point = (xy: Float32Array, base: number, j: number): Pt | null => {
+    const x = xy[base + 2 * j], y = xy[base + 2 * j + 1];
+    return Number.isFinite(x) && Number.isFinite(y) ? [x, y] : null;
+  };
+  const centre = (xy: Float32Array, base: number, idx: number[]): Pt | null => {
+    const pts = idx.map((j) => point(xy, base, j));
+    if (pts.some((p) => p === null)) return null;
+    return [pts.reduce((a, p) => a + (p as Pt)[0], 0) / pts.length, pts.reduce((a, p) => a + (p as Pt)[1], 0) / pts.length];
+  };
+  const o = norms.outer;
+  const outerIdx = o ? (o.kind === 'points' ? all([o.left, o.right]) : all([...o.left, ...o.right])) : null;
+  const pupilL = norms.pupil ? all(norms.pupil.left) : null;
+  const pupilR = norms.pupil ? all(norms.pupil.right) : null;
+  const dist = (a: Pt | null, b: Pt | null) => (a && b ? Math.hypot(a[0] - b[0], a[1] - b[1]) : null);
+  return {
+    headline: norms.headline,
+    outer(truth: Float32Array, base: number): number | null {
+      if (!o || !outerIdx) return null;
+      if (o.kind === 'points') return dist(point(truth, base, outerIdx[0]), point(truth, base, outerIdx[1]));
+      const l = outerIdx.slice(0, o.left.length), r = outerIdx.slice(o.left.length);
+      const lc = centre(truth, base, l), rc = centre(truth, base, r);
+      if (!lc || !rc) return null;
+      // Each eye's outer corner: its contour point farthest from the other eye's centre.
+      const far = (idx: number[], other: Pt): Pt => idx.map((j) => point(truth, base, j) as Pt).reduce((best, p) => (Math.hypot(p[0] - other[0], p[1] - other[1]) > Math.hypot(best[0] - other[0], best[1] - other[1]) ? p : best));
+      return dist(far(l, rc), far(r, lc));
+    },
+    pupil(truth: Float32Array, base: number): number | null {
+      return pupilL && pupilR ? dist(centre(truth, base, pupilL), centre(truth, base, pupilR)) : null;
+    },
+  };
+}
+
 /** Compares predictions with labels, both N x 2K in original pixels (NaN = missing label). */
 export function evaluatePredictions(pred: Float32Array, truth: Float32Array, sampleIds: number[], schema: KeypointSchema, keypointIndices: number[], worstCount = 10): EvalMetrics {
   const n = sampleIds.length;
@@ -68,8 +148,18 @@ export function evaluatePredictions(pred: Float32Array, truth: Float32Array, sam
   let pckTotal = 0;
   const pxHits = PCK_PX_THRESHOLDS.map(() => 0);
   const perSample: { sampleId: number; mean_error_px: number }[] = [];
+  const fd = faceDistances(schema, keypointIndices);
+  const groupOf = keypointIndices.map((ki) => schema.keypoints[ki].group);
+  const groupNames = [...new Set(groupOf)];
+  const groupSum = new Map(groupNames.map((g) => [g, 0]));
+  const groupCount = new Map(groupNames.map((g) => [g, 0]));
+  const nmeOuter: number[] = [];
+  const nmePupil: number[] = [];
   for (let i = 0; i < n; i++) {
     const base = i * 2 * k;
+    const dOuter = fd.outer(truth, base);
+    const dPupil = fd.pupil(truth, base);
+    const outerOk = dOuter !== null && dOuter > 0;
     let iod: number | null = null;
     if (eyes) {
       const l = meanPoint(truth, base, eyes.left), r = meanPoint(truth, base, eyes.right);
@@ -94,6 +184,10 @@ export function evaluatePredictions(pred: Float32Array, truth: Float32Array, sam
         const d = Math.hypot(px - tx, py - ty);
         sDist += d;
         sPts += 1;
+        if (outerOk) {
+          groupSum.set(groupOf[j], (groupSum.get(groupOf[j]) as number) + d / (dOuter as number));
+          groupCount.set(groupOf[j], (groupCount.get(groupOf[j]) as number) + 1);
+        }
         PCK_PX_THRESHOLDS.forEach((t, ti) => (pxHits[ti] += d <= t ? 1 : 0));
         if (iod !== null) {
           pckTotal += 1;
@@ -105,6 +199,8 @@ export function evaluatePredictions(pred: Float32Array, truth: Float32Array, sam
       sumDist += sDist;
       points += sPts;
       perSample.push({ sampleId: sampleIds[i], mean_error_px: sDist / sPts });
+      if (outerOk) nmeOuter.push(sDist / sPts / (dOuter as number));
+      if (dPupil !== null && dPupil > 0) nmePupil.push(sDist / sPts / dPupil);
       if (iod !== null) {
         nmeSum += sDist / sPts / iod;
         nmeCount += 1;
@@ -120,16 +216,32 @@ export function evaluatePredictions(pred: Float32Array, truth: Float32Array, sam
   PCK_THRESHOLDS.forEach((t, ti) => (pck[String(t)] = pckTotal > 0 ? pckHits[ti] / pckTotal : null));
   const pck_px: Record<string, number | null> = {};
   PCK_PX_THRESHOLDS.forEach((t, ti) => (pck_px[String(t)] = points > 0 ? pxHits[ti] / points : null));
+  const mean = (v: number[]) => (v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const face: FaceAlignmentMetrics | null =
+    fd.headline === 'rmse_px' && nmeOuter.length === 0 && nmePupil.length === 0
+      ? null
+      : {
+          samples: nmeOuter.length,
+          nme_outer: mean(nmeOuter),
+          nme_pupil: mean(nmePupil),
+          failure_rate: nmeOuter.length > 0 ? nmeOuter.filter((e) => e > FAILURE_NME).length / nmeOuter.length : null,
+          auc: cedAuc(nmeOuter),
+          ced: cedCurve(nmeOuter),
+          groups: groupNames.map((g) => ({ group: g, nme: (groupCount.get(g) as number) > 0 ? (groupSum.get(g) as number) / (groupCount.get(g) as number) : null, points: groupCount.get(g) as number })),
+        };
+  const rmse = values > 0 ? Math.sqrt(sumSq / values) : null;
   return {
     samples: n,
     values,
-    rmse_px: values > 0 ? Math.sqrt(sumSq / values) : null,
+    rmse_px: rmse,
     mean_error_px: points > 0 ? sumDist / points : null,
     perKeypoint: keypointIndices.map((ki, j) => ({ index: ki, name: schema.keypoints[ki].name, rmse_px: cnt[j] > 0 ? Math.sqrt(sq[j] / cnt[j]) : null, labelled: cnt[j] / 2 })),
     nme: nmeCount > 0 ? nmeSum / nmeCount : null,
     pck,
     pck_px,
     worst: perSample.slice(0, worstCount),
+    face,
+    headline: { metric: fd.headline, value: fd.headline === 'nme_outer' ? (face?.nme_outer ?? null) : rmse },
   };
 }
 

@@ -85,7 +85,7 @@ export function startTrainingJob(job: TrainJob, hooks: HostHooks = {}, opts: { b
       reject(err);
     });
   });
-  const transfer = [job.data.images.buffer, job.data.targets.buffer, job.data.truthPx.buffer, job.data.boxes.buffer] as ArrayBuffer[];
+  const transfer = [job.data.images.buffer, job.data.targets.buffer, job.data.truthPx.buffer, job.data.boxes.buffer, ...(job.data.context ? [job.data.context.images.buffer] : [])] as ArrayBuffer[];
   worker.postMessage({ type: 'start', job, backend: backendPref } satisfies HostToWorker, transfer);
   const control = (state: 'run' | 'pause' | 'cancel') => worker.postMessage({ type: 'control', state } satisfies HostToWorker);
   return {

@@ -9,7 +9,8 @@ import type { KeypointSchema } from '../core/types.js';
 import type { PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { BackendPreference } from './backend.js';
 import { effectiveInputSize, resolveConfig, type TrainConfig } from './config.js';
-import { cropBoxFor, cropResize, fromNormalised, parseSplit, predictionsToPixels, prepareData, selectKeypoints, type CropBox, type PreparedData, type TrainSource } from './data.js';
+import { cropResize, fromNormalised, parseSplit, predictionsToPixels, prepareData, selectKeypoints, type CropBox, type PreparedData, type TrainSource } from './data.js';
+import { FACE_CROP_RULE, type FaceBoxLike } from './facecrop.js';
 import { biasVarianceReading, evaluatePredictions, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
 import { startTrainingJob, type TrainHandle } from './host.js';
 import { loadModel } from './modelfile.js';
@@ -25,6 +26,8 @@ export interface RunConfig extends TrainConfig {
   keypointIndices: number[];
   schemaId: string;
   backendReason?: string;
+  /** The face-crop rule the run was trained with (FACE_CROP_RULE.id); absent for runs trained on landmark-box crops before it. */
+  faceCrop?: string;
 }
 
 /** Where a project's run folders live: beside the project file. */
@@ -201,7 +204,7 @@ export function createRun(store: RunStore, input: Partial<Record<keyof TrainConf
   const config = resolveConfig(input, 'training config');
   const info = MODEL_INFO[config.model];
   const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);
-  const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id };
+  const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id, faceCrop: FACE_CROP_RULE.id };
   const id = opts.id ?? newRunId();
   const run: RunRecord = {
     id,
@@ -371,8 +374,11 @@ export interface ImagePrediction {
   box: CropBox;
 }
 
-/** Predicts keypoints for raw grey images with a run's model; `boxes[i]` (e.g. from a face detector) or the whole image. */
-export async function predictImages(run: RunRecord, schema: KeypointSchema, images: { pixels: Uint8Array; width: number; height: number; box?: CropBox | null }[], model?: tf.LayersModel): Promise<ImagePrediction[]> {
+/**
+ * Predicts keypoints for raw grey images with a run's model, each cropped by the face-crop rule (FACE_CROP_RULE.cropBox)
+ * from its face box (`face`: the detector's, null when none was found), or by an explicit `box` when given.
+ */
+export async function predictImages(run: RunRecord, schema: KeypointSchema, images: { pixels: Uint8Array; width: number; height: number; face?: FaceBoxLike | null; box?: CropBox | null }[], model?: tf.LayersModel): Promise<ImagePrediction[]> {
   const cfg = runConfigOf(run);
   const S = cfg.inputSize;
   const K = cfg.keypointIndices.length;
@@ -384,7 +390,10 @@ export async function predictImages(run: RunRecord, schema: KeypointSchema, imag
       const part = images.slice(i, i + chunk);
       const x = new Float32Array(part.length * S * S);
       const boxes = part.map((img, j) => {
-        const box = img.box ?? cropBoxFor(img.width, img.height, null, S, cfg.cropMargin);
+        if (img.face === undefined && !img.box && FACE_CROP_RULE.needsFace(img.width, img.height, S)) {
+          throw new KpsError('bad-input', `image ${i + j} (${img.width} x ${img.height}) is larger than the model input: give its face box (or null when none was found)`);
+        }
+        const box = img.box ?? FACE_CROP_RULE.cropBox(img.width, img.height, img.face ?? null, S, cfg.cropMargin);
         cropResize(img.pixels, img.width, img.height, box, S, x, j * S * S);
         return box;
       });

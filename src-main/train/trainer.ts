@@ -9,7 +9,8 @@ import { KpsError } from '../core/errors.js';
 import { resolveWorkers, type TrainConfig } from './config.js';
 import { currentBackend } from './backend.js';
 import type { PreparedData } from './data.js';
-import { predictionsToPixels } from './data.js';
+import { jitteredCrop, predictionsToPixels } from './data.js';
+import { FACE_CROP_RULE } from './facecrop.js';
 import { buildModel, MODEL_INFO, withHeatmapOutput } from './models/index.js';
 import { coordLoss, heatmapLoss } from './losses.js';
 import {
@@ -352,8 +353,14 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
         const y = yBuf.subarray(0, B * K2);
         const m = mBuf.subarray(0, B * K2);
         rows.forEach((r, i) => {
-          x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
           y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
+          const ctxRow = config.boxJitter !== false && data.context ? data.context.rows[r] : -1;
+          if (ctxRow >= 0 && data.context) {
+            // Bounding-box jitter (photo crops only): the model learns to tolerate the detector's variance.
+            const rng = new Rng(subSeed(config.seed, 300, epoch, data.ids[r]));
+            const j = FACE_CROP_RULE.drawJitter(rng.next(), rng.next(), rng.next());
+            jitteredCrop(data.context, ctxRow, S, j, x, i * S * S, y.subarray(i * K2, (i + 1) * K2));
+          } else x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
         });
         if (augment) augmentNormalised(augment, x, y, B, S, (i) => [epoch, data.ids[rows[i]]]);
         for (let j = 0; j < y.length; j++) {

@@ -18,6 +18,8 @@ export interface GalleryFilter {
   sort: NonNullable<SampleQuery['sort']>;
   /** Run whose prediction error the `error-desc` sort uses. */
   runId: string | null;
+  /** Face detector result: found, none found (fallback crop), not looked at yet; null: any. */
+  face: NonNullable<SampleQuery['face']> | null;
 }
 
 export const defaultFilter = (): GalleryFilter => ({
@@ -30,6 +32,7 @@ export const defaultFilter = (): GalleryFilter => ({
   text: '',
   sort: 'id',
   runId: null,
+  face: null,
 });
 
 /**
@@ -42,6 +45,7 @@ export function toQuery(f: GalleryFilter): SampleQuery {
   if (f.maxMissing !== null) q.maxMissing = f.maxMissing;
   if (f.missingKeypoint !== null) q.missingKeypoint = f.missingKeypoint;
   if (f.split) q.split = f.split;
+  if (f.face) q.face = f.face;
   const tag = f.review ?? f.tag;
   if (tag) q.tag = tag;
   const text = f.text.trim();
@@ -54,7 +58,7 @@ export function toQuery(f: GalleryFilter): SampleQuery {
 }
 
 export function filterIsActive(f: GalleryFilter): boolean {
-  return f.minMissing !== null || f.maxMissing !== null || f.missingKeypoint !== null || f.split !== null || f.tag !== null || f.review !== null || f.text.trim() !== '';
+  return f.minMissing !== null || f.maxMissing !== null || f.missingKeypoint !== null || f.split !== null || f.tag !== null || f.review !== null || f.face !== null || f.text.trim() !== '';
 }
 
 /** Reads a filter saved in sessionStorage, field by field, so a reload keeps the gallery's order for the editor. */
@@ -82,5 +86,6 @@ export function parseFilter(text: string | null): GalleryFilter {
     text: typeof o.text === 'string' ? o.text : '',
     sort: sorts.includes(o.sort as GalleryFilter['sort']) ? (o.sort as GalleryFilter['sort']) : 'id',
     runId: typeof o.runId === 'string' ? o.runId : null,
+    face: o.face === 'found' || o.face === 'none' || o.face === 'pending' ? o.face : null,
   };
 }

@@ -1,6 +1,7 @@
 // Shared helpers of the training views: typed access to a run's epochs and final metrics, colours, formatting.
 import type { RunRecord } from '../../src-main/store/types.js';
 import type { EpochMetrics, FinalMetrics, TrainProgress } from '../../src-main/train/trainer.js';
+import type { FaceAlignmentMetrics } from '../../src-main/train/evaluate.js';
 
 export type { EpochMetrics, FinalMetrics, TrainProgress };
 
@@ -86,4 +87,25 @@ export interface TrainDetail extends Partial<TrainProgress> {
 export function trainDetail(status: unknown): TrainDetail | null {
   const d = (status as { detail?: unknown } | null)?.detail;
   return d && typeof d === 'object' ? (d as TrainDetail) : null;
+}
+
+/** A run's face-alignment figures on one split (test by default), when its layout has them (runs since the face metrics). */
+export function faceOf(run: RunRecord, split: 'train' | 'val' | 'test' = 'test'): FaceAlignmentMetrics | null {
+  return finalOf(run)?.[split]?.face ?? null;
+}
+
+/** The cumulative error distribution of a split as chart points (x: NME by outer eye corners, y: fraction of faces). */
+export function cedPoints(run: RunRecord, split: 'train' | 'val' | 'test' = 'test'): { x: number; y: number }[] {
+  const ced = faceOf(run, split)?.ced;
+  return ced ? ced.nme.map((x, i) => ({ x, y: ced.fraction[i] })) : [];
+}
+
+export function fmtPct(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(2)}%`;
+}
+
+/** One line of face-alignment figures: NME (outer corners, inter-pupil), failure rate at 10%, AUC at 0.08. */
+export function faceLine(f: FaceAlignmentMetrics | null): string {
+  if (!f) return '';
+  return `NME ${fmtPct(f.nme_outer)} (outer eye corners) · ${fmtPct(f.nme_pupil)} (inter-pupil) · failures @10% ${fmtPct(f.failure_rate)} · AUC@0.08 ${f.auc === null ? '–' : f.auc.toFixed(3)} · ${f.samples} faces`;
 }

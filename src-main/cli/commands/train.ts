@@ -119,6 +119,14 @@ function formatReport(r: EvaluationReport): string {
   lines.push('', `mean-shape baseline: val ${num(r.baseline.val_rmse_px)} px, test ${num(r.baseline.test_rmse_px)} px`);
   lines.push(`train-vs-validation gap: ${num(r.gap_px)} px: ${r.reading}`, '', 'per keypoint RMSE (px), test:');
   for (const k of r.test.perKeypoint) lines.push(`  ${k.name.padEnd(28)} ${num(k.rmse_px).padStart(8)}  (${k.labelled} labelled)`);
+  const f = r.test.face;
+  if (f) {
+    const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
+    lines.push('', `face alignment, test (${f.samples} faces, crops from the face detector as kps predict makes them):`);
+    lines.push(`  NME outer eye corners ${pct(f.nme_outer)}, inter-pupil ${pct(f.nme_pupil)}, failure rate @10% ${pct(f.failure_rate)}, CED AUC@0.08 ${num(f.auc, 4)}`);
+    lines.push(`  per group (NME): ${f.groups.map((g) => `${g.group} ${pct(g.nme)}`).join(', ')}`);
+  }
+  if (r.test.headline) lines.push(`headline (${r.test.headline.metric}): ${r.test.headline.metric === 'rmse_px' ? `${num(r.test.headline.value)} px` : `${num(r.test.headline.value === null ? null : r.test.headline.value * 100, 2)}%`}`);
   lines.push('', 'worst test samples (mean error px):');
   for (const w of r.test.worst) lines.push(`  sample ${w.sampleId}: ${num(w.mean_error_px)}`);
   return lines.join('\n') + '\n';

@@ -90,6 +90,13 @@ describe('filter to query', () => {
     expect(filterIsActive(f)).toBe(true);
   });
 
+  it('filters by the face detector result, and reads it back from a saved filter', () => {
+    expect(toQuery({ ...defaultFilter(), face: 'none' })).toEqual({ sort: 'id', face: 'none' });
+    expect(filterIsActive({ ...defaultFilter(), face: 'found' })).toBe(true);
+    expect(parseFilter(JSON.stringify({ face: 'pending' })).face).toBe('pending');
+    expect(parseFilter(JSON.stringify({ face: 'maybe' })).face).toBeNull();
+  });
+
   it('uses the review state as the tag filter, and needs a run to sort by error', () => {
     expect(toQuery({ ...defaultFilter(), tag: 'blurry', review: 'needs review' }).tag).toBe('needs review');
     expect(toQuery({ ...defaultFilter(), sort: 'error-desc' })).toEqual({ sort: 'id' });

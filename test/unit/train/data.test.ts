@@ -1,7 +1,8 @@
 // Data pipeline: coordinate normalisation, crops, resampling and seeded splits (random and by group).
 import { describe, expect, it } from 'vitest';
-import { assignSplits, cropBoxFor, cropResize, fromNormalised, parseSplit, toNormalised, selectKeypoints } from '../../../src-main/train/data.js';
+import { assignSplits, cropResize, fromNormalised, parseSplit, toNormalised, selectKeypoints } from '../../../src-main/train/data.js';
 import type { KeypointSchema, Split } from '../../../src-main/core/types.js';
+import { FACE_CROP_RULE } from '../../../src-main/train/facecrop.js';
 
 describe('coordinates', () => {
   it('maps pixel centres to [-1, 1] edges and back exactly', () => {
@@ -14,17 +15,19 @@ describe('coordinates', () => {
 
 describe('crops', () => {
   it('uses a model-sized image as it is', () => {
-    expect(cropBoxFor(96, 96, [10, 10, 50, 50], 96, 0.25)).toEqual({ x0: 0, y0: 0, side: 96 });
+    expect(FACE_CROP_RULE.cropBox(96, 96, null, 96)).toEqual({ x0: 0, y0: 0, side: 96, placement: 'whole' });
   });
-  it('uses small images whole (padded to a square), whatever is labelled', () => {
-    expect(cropBoxFor(160, 120, [10, 10, 50, 50], 96, 0.25)).toEqual({ x0: 0, y0: -20, side: 160 });
+  it('crops a photo around the detector box: the calibrated face square grown by the margin', () => {
+    // Box edges at x 100..300 (x = 99.5 in pixel-centre convention), width 200: face centre 100 + 0.51 * 200.
+    const b = FACE_CROP_RULE.cropBox(640, 480, { x: 99.5, y: 49.5, width: 200, height: 230 }, 96, 0.25);
+    expect(b.placement).toBe('detector');
+    expect(b.side).toBeCloseTo(0.954 * 200 * 1.5, 9);
+    expect(b.x0 + b.side / 2).toBeCloseTo(100 + 0.51 * 200, 9);
+    expect(b.y0 + b.side / 2).toBeCloseTo(50 + 0.71 * 200, 9);
+    expect(FACE_CROP_RULE.cropBox(640, 480, { x: 99.5, y: 49.5, width: 200, height: 230 }, 96, 0).side).toBeCloseTo(0.954 * 200, 9);
   });
-  it('crops large photos around the landmark box with the margin', () => {
-    // Box 100..200 x 150..250 (pixel centres): edges 100..201, side 100 * 1.5.
-    const b = cropBoxFor(640, 480, [100, 150, 200, 250], 96, 0.25);
-    expect(b.side).toBe(150);
-    expect(b.x0 + b.side / 2).toBe(150.5);
-    expect(b.y0 + b.side / 2).toBe(200.5);
+  it('falls back to the whole photo padded to a square when no face was found', () => {
+    expect(FACE_CROP_RULE.cropBox(160, 120, null, 96)).toEqual({ x0: 0, y0: -20, side: 160, placement: 'fallback' });
   });
   it('resamples a crop so that a bright pixel lands where the transform says', () => {
     const W = 200, H = 200;
