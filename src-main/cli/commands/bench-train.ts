@@ -36,7 +36,7 @@ export const benchTrainCommand: CliCommand = {
       .action(
         action(async (opts: Opts) => {
           // TensorFlow.js loads with these: only when the command runs.
-          const [{ isBackendPreference }, { benchTrain }] = await Promise.all([import('../../train/backend.js'), import('../../train/parallel/bench.js')]);
+          const [{ isBackendPreference }, { benchTrain }] = await Promise.all([import('../../train/backend.js'), import('../../train/parallel/step-timing.js')]);
           if (opts.backend !== undefined && !isBackendPreference(opts.backend)) {
             throw new KpsError('bad-input', `--backend must be auto, tensorflow-gpu, tensorflow, wasm or cpu, got "${opts.backend}"`);
           }

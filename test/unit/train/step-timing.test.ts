@@ -1,7 +1,7 @@
 // benchTrain (behind `kps bench-train`): measures real steps on random data and reports the fields scripts rely on.
 import os from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { benchTrain } from '../../../src-main/train/parallel/bench.js';
+import { benchTrain } from '../../../src-main/train/parallel/step-timing.js';
 import { MAX_AUTO_WORKERS, resolveWorkers } from '../../../src-main/train/config.js';
 
 describe('benchTrain', () => {

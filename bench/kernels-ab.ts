@@ -1,9 +1,9 @@
-// Times each of our wasm kernels against the stock one on training-sized inputs, alternating runs (run: node --import tsx src-main/train/kernels/ab.ts).
+// Times each of our wasm kernels against the stock one on training-sized inputs, alternating runs (run: node --import tsx bench/kernels-ab.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { initBackend } from '../backend.js';
-import { WASM_KERNELS } from './index.js';
-import { runWasmKernel } from './wasm-util.js';
+import { initBackend } from '../src-main/train/backend.js';
+import { WASM_KERNELS } from '../src-main/train/kernels/index.js';
+import { runWasmKernel } from '../src-main/train/kernels/wasm-util.js';
 
 interface AbCase {
   kernel: string;

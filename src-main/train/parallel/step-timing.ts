@@ -1,4 +1,4 @@
-// Measures training and inference samples/s of a zoo model on random 96x96 data (behind `kps bench-train` and bench/train-speed).
+// Times training and inference samples/s of a zoo model on one fixed random 96x96 batch: the user-facing `kps bench-train` command (so it stays in src-main; the dev-only A/B scripts live in bench/), also used by bench/train-speed.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
