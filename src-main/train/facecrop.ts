@@ -31,7 +31,7 @@ export interface BoxJitter {
  * 0.954 box widths (SSD boxes include the forehead and stop near the chin). The crop is that face square grown by
  * `margin` of its side on each side, as the old landmark-box crop was, so a model sees the face at the same scale.
  *
- * Images at most the model input on both sides (Kaggle 96 x 96, small pre-cropped faces) are used whole. When the
+ * Images no larger than the model input or 96 px on both sides (Kaggle 96 x 96 faces) are used whole. When the
  * detector finds no face, the crop falls back to the whole image padded to a square about its centre, and the sample
  * says so (`faces.found = 0` in the store; the gallery's "no face" filter; the statistics' face counts).
  */
@@ -47,9 +47,12 @@ export const FACE_CROP_RULE = Object.freeze({
   context: 1.3,
   fallback: 'the whole image, padded to a square about its centre',
 
-  /** True when the image is cropped around a detected face (larger than the model input on some side). */
+  /** Images at most this size (and at most the model input) are face crops already (Kaggle 96 x 96): used whole. */
+  faceCropMax: 96,
+
+  /** True when the image is cropped around a detected face: larger than the model input and than faceCropMax on some side. */
   needsFace(width: number, height: number, inputSize: number): boolean {
-    return width > inputSize || height > inputSize;
+    return Math.max(width, height) > Math.max(inputSize, FACE_CROP_RULE.faceCropMax);
   },
 
   /**
