@@ -1,8 +1,10 @@
 // What an export request may add to "format and output": which samples, and (Kaggle CSV) what to do with other image sizes.
 import type { Split } from '../core/types.js';
-import type { OtherSizes } from '../formats/kaggle-fit.js';
 
-export type { OtherSizes };
+/** What a Kaggle CSV export does with samples that are not 96x96 (formats/kaggle-fit.ts does the cropping). Here, not
+ * beside the crop code, so that `kps export --help` does not load sharp. */
+export type OtherSizes = 'fail' | 'skip' | 'crop';
+export const OTHER_SIZES: readonly OtherSizes[] = ['fail', 'skip', 'crop'];
 
 /**
  * Which samples an export writes; every criterion given must hold (they combine with AND). Without a subset, or with
