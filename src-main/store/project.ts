@@ -16,7 +16,7 @@ import type {
   Split,
 } from '../core/types.js';
 import type { ExportSample, ExportSource, ImportedSample } from '../formats/types.js';
-import type { DatasetStats, KeypointEdit, PerKeypointStats, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
+import type { DatasetStats, KeypointEdit, PerKeypointStats, RepeatedImport, SampleQuery, UndoResult } from '../api/ops.js';
 import { acquireProjectLock, type ProjectLock } from './lock.js';
 import { LATEST_VERSION, migrate, readSchemaVersion, summarisePixels } from './migrations.js';
 import { getRunSplit, saveRunSplit } from './run-splits.js';

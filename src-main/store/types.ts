@@ -2,7 +2,7 @@
 import type { StoredFace } from './faces.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
 import type { ImportedSample, ExportSource } from '../formats/types.js';
-import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
+import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../api/ops.js';
 
 /** What identifies an import's source for repeat detection (store/FORMAT.md, table import_sources). */
 export interface ImportSourceKey {

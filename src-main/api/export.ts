@@ -1,8 +1,9 @@
 // What an export request may add to "format and output": which samples, and (Kaggle CSV) what to do with other image sizes.
 import type { Split } from '../core/types.js';
-import type { OtherSizes } from '../formats/kaggle-fit.js';
 
-export type { OtherSizes };
+/** What the Kaggle CSV export does with a sample that is not 96x96: fail naming it, leave it out, or crop and resize it. */
+export type OtherSizes = 'fail' | 'skip' | 'crop';
+export const OTHER_SIZES: readonly OtherSizes[] = ['fail', 'skip', 'crop'];
 
 /**
  * Which samples an export writes; every criterion given must hold (they combine with AND). Without a subset, or with
