@@ -10,9 +10,9 @@ import type {
   SampleSummary,
   Split,
 } from '../core/types.js';
-import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/preview-types.js';
-import type { PredictionRecord, RunRecord, RunSplitEntry } from '../store/types.js';
-import type { ChangeSummary } from '../store/types.js';
+import type { AugmentPreviewRequest, AugmentPreviewResponse } from './augment-preview.js';
+import type { PredictionRecord, RunRecord, RunSplitEntry } from './records.js';
+import type { ChangeSummary } from './records.js';
 import type { QcListResult, QcRunRequest } from './qc.js';
 import type { ExportSubset, OtherSizes } from './export.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './train-photo.js';
