@@ -7,21 +7,8 @@ import { addGaussianNoise, adjustTone, gaussianBlur, quantizeGamma } from './pho
 import { AugmentRng } from './prng.js';
 import { type ImageBuffer, type PixelArray, warpAffine } from './warp.js';
 
-/** The amounts drawn for one sample; neutral values (0, 1, false) mean the transform did not fire. */
-export interface AugmentDraw {
-  flip: boolean;
-  rotateDeg: number;
-  /** Pixels. */
-  translateX: number;
-  translateY: number;
-  scale: number;
-  shearDeg: number;
-  brightness: number;
-  contrast: number;
-  gamma: number;
-  noiseSigma: number;
-  blurSigma: number;
-}
+import type { AugmentDraw } from '../api/augment-preview.js';
+export type { AugmentDraw };
 
 export const NEUTRAL_DRAW: Readonly<AugmentDraw> = Object.freeze({
   flip: false,

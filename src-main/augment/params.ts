@@ -1,38 +1,9 @@
 // Augmentation parameters: probabilities and ranges, named presets (`none`, `light`, `default`, `strong`), and validation.
 import { KpsError } from '../core/errors.js';
 
-/** Each transform is applied with probability `p`; its amount is drawn uniformly within its range. */
-export interface AugmentParams {
-  /** Rotation about the image centre, uniform in [-maxDeg, maxDeg]. */
-  rotate: { p: number; maxDeg: number };
-  /** Translation, uniform in [-max, max] times the image width (x) and height (y), drawn independently. */
-  translate: { p: number; max: number };
-  /** Zoom about the image centre (bounding-box jitter): factor uniform in [1 - max, 1 + max]; max in [0, 0.5], the issue's range is 0 to 0.2. */
-  scale: { p: number; max: number };
-  /** Horizontal shear, uniform in [-maxDeg, maxDeg]. */
-  shear: { p: number; maxDeg: number };
-  /** Horizontal mirror; the schema's flip pairs swap so that "left" stays the subject's left. */
-  flip: { p: number };
-  /** Added to every pixel (image in [0, 1]), uniform in [-max, max]. */
-  brightness: { p: number; max: number };
-  /** Scales deviations from the image mean by a factor uniform in [1 - max, 1 + max]. */
-  contrast: { p: number; max: number };
-  /** v -> v^g with log(g) uniform in [-log(1 + max), log(1 + max)]. */
-  gamma: { p: number; max: number };
-  /** Additive Gaussian noise with sigma uniform in [0, maxSigma] (image in [0, 1]). */
-  noise: { p: number; maxSigma: number };
-  /** Separable Gaussian blur with sigma uniform in [min(0.3, maxSigma), maxSigma] pixels. */
-  blur: { p: number; maxSigma: number };
-  /** What the warp shows where it looks outside the source image. */
-  border: 'edge' | 'reflect' | 'constant';
-  /** Grey level in [0, 1] for border `constant`. */
-  fillValue: number;
-}
-
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
-
-/** What callers may pass: a preset name, or a preset (default `default`) with some fields overridden. */
-export type AugmentParamsInput = string | (DeepPartial<AugmentParams> & { preset?: string });
+// The parameter types are part of the contract (api/augment-preview.ts).
+import type { AugmentParams, AugmentParamsInput } from '../api/augment-preview.js';
+export type { AugmentParams, AugmentParamsInput };
 
 const OFF = { p: 0 };
 

@@ -5,9 +5,9 @@ import type { Keypoint } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { Augmenter } from './augment.js';
 import { resolveAugmentParams } from './params.js';
-import type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from './preview-types.js';
+import type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from '../api/augment-preview.js';
 
-export type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from './preview-types.js';
+export type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from '../api/augment-preview.js';
 import { mixSeed } from './prng.js';
 
 /** The part of the project store the preview reads. */

@@ -1,7 +1,7 @@
 // Shared plumbing of the `kps` commands: the service, one-line errors, progress bars, JSON output.
 import type { SingleBar } from 'cli-progress';
 import { KpsError } from '../core/errors.js';
-import type { JobStatus, ServiceErrorShape } from '../service/api.js';
+import type { JobStatus, ServiceErrorShape } from '../api/ops.js';
 import type { Service } from '../service/service.js';
 
 /** A command module: adds itself to the program. The list lives in commands/index.ts. */

@@ -1,5 +1,33 @@
 // Typed errors that cross the service border with a message a user can act on.
-import type { RepeatedImport, ServiceErrorShape } from '../service/api.js';
+
+// The error shape at the service border, and what it carries about a repeated import (re-exported by api/ops.ts).
+/** The earlier, still live import a repeated import matched (carried by the 'conflict' error). */
+export interface RepeatedImport {
+  actionId: number;
+  /** ISO time of the earlier import. */
+  at: string;
+  path: string;
+  format: string;
+  sampleCount: number;
+  /** What matched: the file's path and content hash, or the set of image files. */
+  match: 'content' | 'images';
+}
+
+/** Errors cross the service border as this shape: a code, a message a user can act on, and where. */
+export interface ServiceErrorShape {
+  /** busy: another process holds the project file's lock for the moment; the same call may succeed if retried. */
+  code: 'bad-input' | 'not-found' | 'no-project' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized' | 'busy';
+  message: string;
+  /** True when retrying the same call later may succeed (busy); transports and the save queue retry such errors. */
+  retryable?: boolean;
+  /** With retryable: how long to wait before retrying. */
+  retryAfterMs?: number;
+  file?: string;
+  /** 1-based line or record number in `file`, where known. */
+  record?: number;
+  /** import.start on a source imported before, without onRepeat: the earlier import, so the caller can ask. */
+  repeat?: RepeatedImport;
+}
 
 /** Longest message an error carries: a 50 MB CSV cell must not become a 50 MB line in a job status or on the wire. */
 export const MESSAGE_MAX = 1000;

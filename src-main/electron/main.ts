@@ -5,10 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KpsError, toErrorShape } from '../core/errors.js';
-import type { ExportFormat, ImportFormat } from '../service/api.js';
+import type { ExportFormat, ImportFormat } from '../api/ops.js';
 import { Service } from '../service/service.js';
 import { bindIpc, DEFAULT_ALLOWED_ORIGINS } from '../transport/ipc.js';
-import { IMAGE_SCHEME, type FileDialogOptions } from '../transport/ipc-channels.js';
+import { IMAGE_SCHEME, type FileDialogOptions } from '../api/ipc.js';
 import { errorStatus } from '../transport/http.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 // The preload bridge: exposes only `window.kps` (call, on, imageUrl, openFileDialog, mode) to the sandboxed renderer.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_NAMES, OP_NAMES, type EventName } from '../service/api.js';
-import { electronImageUrl, IPC_CALL, IPC_DIALOG, IPC_EVENT, type FileDialogOptions, type IpcEventMessage, type IpcReply } from '../transport/ipc-channels.js';
+import { EVENT_NAMES, OP_NAMES, type EventName } from '../api/ops.js';
+import { electronImageUrl, IPC_CALL, IPC_DIALOG, IPC_EVENT, type FileDialogOptions, type IpcEventMessage, type IpcReply } from '../api/ipc.js';
 
 const listeners = new Map<string, Set<(payload: unknown) => void>>();
 

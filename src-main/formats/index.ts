@@ -1,5 +1,5 @@
 // The format registry: every importer and exporter by its command-line name, plus the Kaggle submission writer.
-import type { ExportFormat, ImportFormat } from '../service/api.js';
+import type { ExportFormat, ImportFormat } from '../api/ops.js';
 import { importAsf } from './asf.js';
 import { exportCoco, importCoco } from './coco.js';
 import { exportKaggleCsv, importKaggleCsv, importKaggleLabels, importKaggleTestCsv } from './kaggle-csv.js';

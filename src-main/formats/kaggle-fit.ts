@@ -20,8 +20,9 @@ export const KAGGLE_FIT_MARGIN = 0.25;
 /** Schemas whose projects are "Kaggle projects": adding a sample of another size to them warns. */
 export const KAGGLE_SCHEMA_IDS: readonly string[] = ['kaggle-15'];
 
-/** What the Kaggle CSV export does with a sample that is not 96x96: fail naming it, leave it out, or crop and resize it. */
-export { OTHER_SIZES, type OtherSizes } from '../service/export-types.js';
+// OtherSizes lives in the contract (api/export.ts); re-exported here for the exporters.
+import { OTHER_SIZES, type OtherSizes } from '../api/export.js';
+export { OTHER_SIZES, type OtherSizes };
 
 export function fitsKaggle(width: number, height: number): boolean {
   return width === KAGGLE_FIT_SIDE && height === KAGGLE_FIT_SIDE;

@@ -7,7 +7,7 @@ import { crossValidatedPredictions, type CrossValOptions } from './folds.js';
 import { readDismissals } from './persist.js';
 import { isPretrainedId } from '../train/pretrained/id.js';
 import { scoreSamples, type ScoreOptions } from './score.js';
-import type { QcEntry, QcEvidence, QcReport } from './types.js';
+import type { QcEntry, QcEvidence, QcReport } from '../api/qc.js';
 
 export type { QcEntry, QcEvidence, QcReport };
 

@@ -1,7 +1,7 @@
 // Label-quality scoring: combines shape evidence, model disagreement and left/right swap tests into one ranked queue with reasons.
 // Pure (no I/O): the pipeline (qc/pipeline.ts) gathers the shapes and the cross-validated predictions.
 import type { KeypointSchema } from '../core/types.js';
-import type { KeypointBlame, QcItem, QcKind, QcMove, QcSwap } from './types.js';
+import type { KeypointBlame, QcItem, QcKind, QcMove, QcSwap } from '../api/qc.js';
 import { labelledIndices, mahal2, robustCov2, ShapePopulation, swapChanges, swapPairs, type Cov2, type LooResult } from './shape.js';
 
 export interface QcInputSample {

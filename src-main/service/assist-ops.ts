@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 import type { LabelledKeypoint } from '../core/types.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
-import type { AssistPrediction, FillBatchResult, KeypointEdit } from './api.js';
+import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops.js';
 import { registerOp } from './service.js';
 import { isPretrainedId } from '../train/pretrained/id.js';
 

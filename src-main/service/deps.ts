@@ -2,7 +2,7 @@
 import type { KeypointSchema } from '../core/types.js';
 import type { Exporter, Importer } from '../formats/types.js';
 import type { ProjectStore } from '../store/types.js';
-import type { ExportFormat, ImportFormat } from './api.js';
+import type { ExportFormat, ImportFormat } from '../api/ops.js';
 
 export interface ServiceDeps {
   createProject(path: string, schema: KeypointSchema): ProjectStore | Promise<ProjectStore>;

@@ -3,7 +3,7 @@ import { KpsError } from '../core/errors.js';
 import { OTHER_SIZES } from '../formats/kaggle-fit.js';
 import type { ExportSource } from '../formats/types.js';
 import type { ProjectStore } from '../store/types.js';
-import type { ExportSubset } from './export-types.js';
+import type { ExportSubset } from '../api/export.js';
 
 /** The tag the editor's "Mark reviewed" sets (src-renderer/editor/tags.ts TAG_REVIEWED). */
 export const REVIEWED_TAG = 'reviewed';

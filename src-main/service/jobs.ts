@@ -17,7 +17,7 @@
 // Throwing a KpsError from a job ends it `failed` with that error's shape; cancellation ends it `cancelled`.
 import { randomUUID } from 'node:crypto';
 import { KpsError, toErrorShape } from '../core/errors.js';
-import type { JobStatus, ServiceErrorShape } from './api.js';
+import type { JobStatus, ServiceErrorShape } from '../api/ops.js';
 import type { ProjectStore } from '../store/types.js';
 
 /** What a running job gets. */

@@ -3,7 +3,7 @@
 import { KpsError } from '../core/errors.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { registerOp } from './service.js';
-import type { FitMappingRequest, PretrainedInfo } from './pretrained-types.js';
+import type { FitMappingRequest, PretrainedInfo } from '../api/pretrained.js';
 
 /** What a finished `pretrained-mapping` job returns: the project's pretrained info with the new mapping. */
 export type FitMappingResult = PretrainedInfo;

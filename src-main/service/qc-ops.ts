@@ -2,7 +2,7 @@
 import { KpsError } from '../core/errors.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { registerOp } from './service.js';
-import type { QcListResult, QcRunRequest } from '../qc/types.js';
+import type { QcListResult, QcRunRequest } from '../api/qc.js';
 import { runQc, type QcReport } from '../qc/pipeline.js';
 import { loadReport, readDismissals, saveReport, updateDismissals } from '../qc/persist.js';
 

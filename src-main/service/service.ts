@@ -26,10 +26,10 @@ import {
   type OpResponse,
   type Ops,
   type ProjectInfo,
-} from './api.js';
+} from '../api/ops.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
 import { describeSubset, resolveSubset, subsetSource } from './export-subset.js';
-import type { ExportResult } from './export-types.js';
+import type { ExportResult } from '../api/export.js';
 import { ImageServer, type ImageBody } from './images.js';
 import { extensionFailures, loadExtensions } from './extensions.js';
 import { JobRunner, type JobRunContext } from './jobs.js';

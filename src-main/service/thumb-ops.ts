@@ -1,6 +1,6 @@
 // Batched gallery thumbnails (thumbs.batch): many embedded samples' pixels in one call as tiny uncompressed BMPs, so a scrolling gallery needs no request or PNG per image.
 import { KpsError } from '../core/errors.js';
-import type { ThumbItem } from './api.js';
+import type { ThumbItem } from '../api/ops.js';
 import { registerOp } from './service.js';
 
 /**

@@ -3,7 +3,7 @@ import { KpsError } from '../core/errors.js';
 import type { RunRecord } from '../store/types.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { registerOp, setBackendProvider, type ServiceContext } from './service.js';
-import type { TrainSettings } from './api.js';
+import type { TrainSettings } from '../api/ops.js';
 import type { BackendPreference } from '../train/backend.js';
 import type { EvaluationReport, RunSession } from '../train/runs.js';
 import type { EpochMetrics, FinalMetrics, TrainProgress } from '../train/trainer.js';

@@ -20,7 +20,7 @@ import { AUGMENT_PRESET_NAMES } from '../augment/params.js';
 import { loadRunModel, predictCrops, runConfigOf } from '../train/runs.js';
 import { cropResize, decodeGreyFile } from '../train/data.js';
 import { FACE_CROP_RULE } from '../train/facecrop.js';
-import type { ConvFilter, PhotoPrediction, RunFilters, RunHeatmap } from './ui-types.js';
+import type { ConvFilter, PhotoPrediction, RunFilters, RunHeatmap } from '../api/train-photo.js';
 
 async function ensureBackend(): Promise<void> {
   // Inference on this thread: use the fast backend, not tf's pure-JS default.

@@ -1,6 +1,6 @@
 // Request shape checks for every service operation, so a bad call from any transport gets a clear bad-input error.
 import { KpsError } from '../core/errors.js';
-import { ON_REPEAT, type OpName } from './api.js';
+import { ON_REPEAT, type OpName } from '../api/ops.js';
 import { validateExportExtras } from './export-subset.js';
 
 type Obj = Record<string, unknown>;

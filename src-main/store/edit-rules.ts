@@ -1,7 +1,7 @@
 // The rules every label edit is checked by before the store writes it, and the undo label it gets. Pure.
 import { KpsError } from '../core/errors.js';
 import type { KeypointSchema } from '../core/types.js';
-import type { KeypointEdit } from '../service/api.js';
+import type { KeypointEdit } from '../api/ops.js';
 import { STATES, type StoredKeypoint } from './rows.js';
 
 export function checkActor(actor: string): void {

@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { ImportError } from '../core/errors.js';
 import type { ImportedSample } from '../formats/types.js';
-import type { RepeatedImport } from '../service/api.js';
+import type { RepeatedImport } from '../api/ops.js';
 import { summarisePixels } from './migrations.js';
 import { SPLITS, STATES, type StoredKeypoint, type StoreCtx } from './rows.js';
 import type { ImportSourceKey } from './types.js';

@@ -1,7 +1,7 @@
 // Sample queries: the gallery's filters and sorts as SQL, and pages of sample summaries (labels and tags in two queries).
 import { KpsError } from '../core/errors.js';
 import type { ImageRef, Keypoint, KeypointState, SampleDetail, SampleSummary } from '../core/types.js';
-import type { SampleQuery } from '../service/api.js';
+import type { SampleQuery } from '../api/ops.js';
 import { FACE_FILTERS, faceFilterSql } from './faces.js';
 import { fromNullable, liveSample, readLabels, SAMPLE_COLUMNS, storedToKeypoint, SORTS, SPLITS, type SampleRow, type StoreCtx } from './rows.js';
 

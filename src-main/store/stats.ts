@@ -1,7 +1,7 @@
 // Dataset statistics in a few aggregate queries: shapes, pixel range, per-keypoint counts and ranges, histogram, mean shape.
 import { COORDINATE_MARGIN } from '../core/coordinates.js';
 import type { Split } from '../core/types.js';
-import type { DatasetStats, PerKeypointStats } from '../service/api.js';
+import type { DatasetStats, PerKeypointStats } from '../api/ops.js';
 import { liveSampleCount, type StoreCtx } from './rows.js';
 
 export function computeStats(ctx: StoreCtx): DatasetStats {

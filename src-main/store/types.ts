@@ -2,7 +2,7 @@
 import type { StoredFace } from './faces.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
 import type { ImportedSample, ExportSource } from '../formats/types.js';
-import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../service/api.js';
+import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../api/ops.js';
 
 /** What identifies an import's source for repeat detection (store/FORMAT.md, table import_sources). */
 export interface ImportSourceKey {
@@ -15,54 +15,9 @@ export interface ImportSourceKey {
   imageSetHash: string | null;
 }
 
-export interface RunRecord {
-  id: string;
-  name: string;
-  model: string;
-  config: unknown;
-  backend: string;
-  dataVersion: number;
-  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-  createdAt: string;
-  endedAt: string | null;
-  notes: string;
-  /** Per-epoch metrics, appended as training goes. */
-  epochs: unknown[];
-  final: unknown | null;
-  /** Folder holding this run's checkpoints (last and best). */
-  checkpointDir: string | null;
-}
-
-export interface PredictionRecord {
-  runId: string;
-  sampleId: number;
-  /** Flat [x0, y0, x1, y1, ...] in image pixels of the stored image; NaN where not predicted. */
-  coords: number[];
-  /** Mean error in pixels against the labels at prediction time, where labels exist. */
-  error: number | null;
-}
-
-/** One sample's side in a run's own split (only the samples the run used: pixels and a labelled keypoint). */
-export interface RunSplitEntry {
-  sampleId: number;
-  split: 'train' | 'val' | 'test';
-}
-
-/** What changed in the labels since they were imported (for the export-after-review summary). */
-export interface ChangeSummary {
-  /** Live samples with at least one keypoint that differs from its imported value. */
-  samplesChanged: number;
-  /** Keypoints present at import and now, at another position or state (labelled / occluded). */
-  edited: number;
-  /** Keypoints missing at import and present now. */
-  filled: number;
-  /** Keypoints present at import and missing now. */
-  madeMissing: number;
-  /** The same counts by the provenance of the current value (`annotator:alice`, `model:<run id>`, ...). */
-  byProvenance: Record<string, { edited: number; filled: number; madeMissing: number }>;
-  /** Samples deleted since import (their changes are not counted above). */
-  deletedSamples: number;
-}
+// Run and prediction records and the change summary are part of the contract (api/records.ts).
+export type { ChangeSummary, PredictionRecord, RunRecord, RunSplitEntry } from '../api/records.js';
+import type { ChangeSummary, PredictionRecord, RunRecord, RunSplitEntry } from '../api/records.js';
 
 export interface ProjectStore {
   readonly path: string;

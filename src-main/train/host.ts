@@ -1,7 +1,7 @@
 // Runs a training job in a worker thread (so the main process never blocks), or in-process for tests and fallbacks.
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
-import type { ServiceErrorShape } from '../service/api.js';
+import type { ServiceErrorShape } from '../api/ops.js';
 import type { BackendInfo, BackendPreference } from './backend.js';
 import { spawnTrainWorker } from './worker-files.js';
 import { runTraining, type EpochMetrics, type TrainJob, type TrainOutcome, type TrainProgress } from './trainer.js';

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { jsonSyntaxProblem, KpsError, quoteExcerpt, toErrorShape } from '../core/errors.js';
-import { decodeWire, encodeWire, EVENT_NAMES, OP_NAMES, type ServiceErrorShape } from '../service/api.js';
+import { decodeWire, encodeWire, EVENT_NAMES, OP_NAMES, type ServiceErrorShape } from '../api/ops.js';
 import type { Service } from '../service/service.js';
 
 export interface HttpServerOptions {

@@ -2,7 +2,7 @@
 // Free of an `electron` import so tests can drive it with a fake ipcMain; electron/main.ts passes the real one.
 import { KpsError, toErrorShape } from '../core/errors.js';
 import type { Service } from '../service/service.js';
-import { IPC_CALL, IPC_DIALOG, IPC_EVENT, type FileDialogOptions, type IpcEventMessage, type IpcReply } from './ipc-channels.js';
+import { IPC_CALL, IPC_DIALOG, IPC_EVENT, type FileDialogOptions, type IpcEventMessage, type IpcReply } from '../api/ipc.js';
 
 export interface WebContentsLike {
   readonly id: number;

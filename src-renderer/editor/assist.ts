@@ -1,7 +1,7 @@
 // Model-assisted labelling in the editor: which predictions show as ghosts, the edits that accept them, which runs qualify.
 import type { LabelledKeypoint } from '../../src-main/core/types.js';
-import type { KeypointEdit } from '../../src-main/service/api.js';
-import type { RunRecord } from '../../src-main/store/types.js';
+import type { KeypointEdit } from '../../src-main/api/ops.js';
+import type { RunRecord } from '../../src-main/api/records.js';
 
 /** A model's prediction shown as a ghost for a missing keypoint (image pixels). */
 export interface GhostPoint {

@@ -1,6 +1,6 @@
 // Keypoint edits the editor makes (move, nudge, delete, occlude, place), as pure functions producing service edits.
 import type { Keypoint, KeypointState } from '../../src-main/core/types.js';
-import type { KeypointEdit } from '../../src-main/service/api.js';
+import type { KeypointEdit } from '../../src-main/api/ops.js';
 import { roundCoord, type Size } from './transform.js';
 
 export const NUDGE_SMALL = 0.5;

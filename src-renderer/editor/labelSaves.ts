@@ -1,5 +1,5 @@
 // The editor's label saves for the whole page session: one ordered queue, mirrored in storage, each save naming its project.
-import type { ApiClient } from '../../src-main/service/api.js';
+import type { ApiClient } from '../../src-main/api/ops.js';
 import type { KeyValueStorage } from './hotkeys.js';
 import type { NudgeLink } from './nudgeRun.js';
 import { isOtherProjectError, isPendingSave, loadPending, savePending, type PendingSave } from './pendingSaves.js';

@@ -1,5 +1,5 @@
 // Unsent label saves written to localStorage, so a reload or a crash while the service is unreachable loses no edit.
-import type { KeypointEdit } from '../../src-main/service/api.js';
+import type { KeypointEdit } from '../../src-main/api/ops.js';
 import type { KeyValueStorage } from './hotkeys.js';
 
 export interface PendingSave {

@@ -1,6 +1,6 @@
 // Caches of sample details and decoded images around the current sample, so opening the next one needs no round trip.
 import type { KeypointSchema, SampleDetail } from '../../src-main/core/types.js';
-import type { ApiClient } from '../../src-main/service/api.js';
+import type { ApiClient } from '../../src-main/api/ops.js';
 
 export interface LoadedSample<TImage> {
   detail: SampleDetail;

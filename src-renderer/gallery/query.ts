@@ -1,5 +1,5 @@
 // The gallery's filter and sort controls, and their translation into the service's SampleQuery.
-import type { SampleQuery } from '../../src-main/service/api.js';
+import type { SampleQuery } from '../../src-main/api/ops.js';
 import type { Split } from '../../src-main/core/types.js';
 
 export const REVIEW_TAGS = { needs: 'needs review', done: 'reviewed' } as const;

@@ -1,5 +1,5 @@
 // Gallery thumbnail URLs: fetched in batches (thumbs.batch) as tiny uncompressed BMPs shown through data: URLs, kept in a bounded LRU.
-import type { ThumbItem } from '../../src-main/service/api.js';
+import type { ThumbItem } from '../../src-main/api/ops.js';
 
 export interface ThumbCacheOptions {
   /** One thumbs.batch call. */

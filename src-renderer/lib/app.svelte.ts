@@ -1,5 +1,5 @@
 // App-wide reactive state: the open project, the current view (kept in the URL hash), jobs, notices and settings.
-import type { JobStatus, ProjectInfo } from '../../src-main/service/api.js';
+import type { JobStatus, ProjectInfo } from '../../src-main/api/ops.js';
 import { api, errorMessage, ServiceError, setImageScope } from './api.js';
 import { gallery } from '../gallery/model.svelte.js';
 import { loadSettings, rememberProject, saveSettings, type Settings, type Theme } from './settings.js';

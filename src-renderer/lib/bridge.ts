@@ -1,5 +1,5 @@
 // The Electron side of the renderer's API client: the preload bridge's shape, its ApiClient, errors, and the web token helper.
-import { type ApiClient, type EventName, type Events, type OpName, type OpRequest, type OpResponse, type ServiceErrorShape } from '../../src-main/service/api.js';
+import { type ApiClient, type EventName, type Events, type OpName, type OpRequest, type OpResponse, type ServiceErrorShape } from '../../src-main/api/ops.js';
 
 /** File dialog options the Electron preload accepts (a subset of Electron's OpenDialogOptions). */
 export interface FileDialogOptions {

@@ -1,5 +1,5 @@
 // Shared helpers of the training views: typed access to a run's epochs and final metrics, colours, formatting.
-import type { RunRecord } from '../../src-main/store/types.js';
+import type { RunRecord } from '../../src-main/api/records.js';
 import type { EpochMetrics, FinalMetrics, TrainProgress } from '../../src-main/train/trainer.js';
 import type { FaceAlignmentMetrics } from '../../src-main/train/evaluate.js';
 

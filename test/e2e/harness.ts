@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import type { ImportFormat } from '../../src-main/service/api.js';
+import type { ImportFormat } from '../../src-main/api/ops.js';
 import { createWebClient, type WebClient, type WebSocketCtor } from '../../src-main/transport/web-client.js';
 import { repoRoot } from '../helpers/data.js';
 

@@ -5,8 +5,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { ImportResult, JobStatus } from '../../src-main/service/api.js';
-import type { ExportResult } from '../../src-main/service/export-types.js';
+import type { ImportResult, JobStatus } from '../../src-main/api/ops.js';
+import type { ExportResult } from '../../src-main/api/export.js';
 import { requireDataDir } from '../helpers/data.js';
 import { startStudio, type Studio } from './harness.js';
 

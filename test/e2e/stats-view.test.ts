@@ -1,7 +1,7 @@
 // End to end (issue 11 item 13): the statistics view's histogram has labelled axes, tick values and a count on each bar equal to stats.get; the mean shape names its keypoints on hover and all at once, without overlaps.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetStats } from '../../src-main/service/api.js';
+import type { DatasetStats } from '../../src-main/api/ops.js';
 import { requireDataDir } from '../helpers/data.js';
 import { startStudio, type Studio } from './harness.js';
 

@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { Split } from '../../core/types.js';
-import type { ExportFormat } from '../../service/api.js';
-import { OTHER_SIZES, type OtherSizes } from '../../service/export-types.js';
-import type { ExportResult, ExportSubset } from '../../service/export-types.js';
+import type { ExportFormat } from '../../api/ops.js';
+import { OTHER_SIZES, type OtherSizes } from '../../api/export.js';
+import type { ExportResult, ExportSubset } from '../../api/export.js';
 import { action, openProjectToRead, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 import { changesLine } from './qc.js';
 

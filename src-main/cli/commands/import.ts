@@ -1,6 +1,6 @@
 // `kps import <project.kps> <path> --format <f>`: validate and import a dataset file or folder into a project.
 import type { Command } from 'commander';
-import { ON_REPEAT, type ImportFormat, type ImportResult, type OnRepeat } from '../../service/api.js';
+import { ON_REPEAT, type ImportFormat, type ImportResult, type OnRepeat } from '../../api/ops.js';
 import { KpsError } from '../../core/errors.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 

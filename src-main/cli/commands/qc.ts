@@ -2,8 +2,8 @@
 import { PRETRAINED_ID } from '../../train/pretrained/id.js';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
-import type { QcEntry, QcListResult } from '../../qc/types.js';
-import type { ChangeSummary } from '../../store/types.js';
+import type { QcEntry, QcListResult } from '../../api/qc.js';
+import type { ChangeSummary } from '../../api/records.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 
 function int(v: string | undefined, name: string, min: number): number | undefined {

@@ -1,6 +1,6 @@
 // `kps stats <project.kps> [--json]`: the data inspection figures (image shape, pixels, per-keypoint counts and ranges).
 import type { Command } from 'commander';
-import type { DatasetStats } from '../../service/api.js';
+import type { DatasetStats } from '../../api/ops.js';
 import { action, openProjectToRead, printJson, withService, type CliCommand } from '../context.js';
 
 function num(v: number | null, digits = 2): string {

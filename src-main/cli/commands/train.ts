@@ -7,7 +7,7 @@ import { KpsError } from '../../core/errors.js';
 import { predictionsFormatOf, predictionsText, type PredictionsFile } from '../../core/predictions.js';
 import { writeFileAtomic } from '../../formats/atomic.js';
 import type { KeypointSchema } from '../../core/types.js';
-import type { RunRecord } from '../../store/types.js';
+import type { RunRecord } from '../../api/records.js';
 import type { Service } from '../../service/service.js';
 import type { summarise as Summarise, TrainJobResult } from '../../service/train-ops.js';
 import type { EpochMetrics } from '../../train/trainer.js';

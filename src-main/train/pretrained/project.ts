@@ -2,7 +2,7 @@
 import { KpsError } from '../../core/errors.js';
 import type { ProjectStore } from '../../store/types.js';
 import { loadMapping, saveMapping, type StoredMapping } from '../../store/mapping.js';
-import type { PretrainedInfo } from '../../service/pretrained-types.js';
+import type { PretrainedInfo } from '../../api/pretrained.js';
 import { DIRECT_SCHEMA, predict68, sample68, type Face68 } from './face68.js';
 import { PRETRAINED_ID, PRETRAINED_NAME } from './id.js';
 import { applyMapping, crossValidate, fitMapping, type MappingSample } from './mapping.js';

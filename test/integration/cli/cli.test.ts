@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
-import type { DatasetStats, ProjectInfo } from '../../../src-main/service/api.js';
+import type { DatasetStats, ProjectInfo } from '../../../src-main/api/ops.js';
 import { buildProgram } from '../../../src-main/cli/main.js';
 
 const MAIN = join(repoRoot, 'src-main', 'cli', 'main.ts');

@@ -5,7 +5,7 @@ import { alignTo, mirrorX, procrustesMean, swapPairs, type Point2 } from '../../
 import { quietContext } from '../../../src-main/formats/common.js';
 import { importers } from '../../../src-main/formats/index.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
-import type { ImportFormat } from '../../../src-main/service/api.js';
+import type { ImportFormat } from '../../../src-main/api/ops.js';
 import { requireDataDir } from '../../helpers/data.js';
 
 const layouts: { schema: string; format: ImportFormat; path: string; minFaces: number }[] = [

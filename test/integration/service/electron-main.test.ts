@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { requireDataDir } from '../../helpers/data.js';
-import type { IpcReply } from '../../../src-main/transport/ipc-channels.js';
-import type { JobStatus, ProjectInfo } from '../../../src-main/service/api.js';
+import type { IpcReply } from '../../../src-main/api/ipc.js';
+import type { JobStatus, ProjectInfo } from '../../../src-main/api/ops.js';
 import { Service } from '../../../src-main/service/service.js';
 
 type Listener = (...args: unknown[]) => unknown;

@@ -10,7 +10,7 @@ import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
 import type { PredictionsFile } from '../../../src-main/core/predictions.js';
-import type { PretrainedInfo } from '../../../src-main/service/pretrained-types.js';
+import type { PretrainedInfo } from '../../../src-main/api/pretrained.js';
 import { PRETRAINED_ID } from '../../../src-main/train/pretrained/id.js';
 import { predict68 } from '../../../src-main/train/pretrained/face68.js';
 import { eyeKeypoints, faceFrame, fromFrame, meanShapeInFrame, outerEyeDistance, sampleNme } from '../../../src-main/train/pretrained/mapping.js';

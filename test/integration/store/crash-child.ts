@@ -1,7 +1,7 @@
 // Child process of the crash test: applies label edits one by one and prints "ack <i>" once each is acknowledged.
 // Usage: node --import tsx crash-child.ts <store|service|import> <project.kps> <edits or samples>
 import { openProject } from '../../../src-main/store/project.js';
-import type { KeypointEdit } from '../../../src-main/service/api.js';
+import type { KeypointEdit } from '../../../src-main/api/ops.js';
 import type { ImportedSample } from '../../../src-main/formats/types.js';
 
 const [mode, path, countText] = process.argv.slice(2);

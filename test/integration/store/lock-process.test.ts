@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../helpers/data.js';
 import { createProject, openProject } from '../../../src-main/store/project.js';
 import { KpsError } from '../../../src-main/core/errors.js';
-import type { DatasetStats } from '../../../src-main/service/api.js';
+import type { DatasetStats } from '../../../src-main/api/ops.js';
 import { embeddedSample, schema5, tempDir } from '../../unit/store/fixtures.js';
 
 const MAIN = join(repoRoot, 'src-main', 'cli', 'main.ts');

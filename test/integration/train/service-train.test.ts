@@ -7,7 +7,7 @@ import { requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
 import type { TrainJobResult } from '../../../src-main/service/train-ops.js';
 import '../../../src-main/service/train-ops.js';
-import type { JobStatus } from '../../../src-main/service/api.js';
+import type { JobStatus } from '../../../src-main/api/ops.js';
 
 let dir: string;
 let service: Service;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Service } from '../../../src-main/service/service.js';
 import { bindIpc, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../src-main/transport/ipc.js';
-import { IPC_CALL, IPC_DIALOG, IPC_EVENT, type IpcEventMessage, type IpcReply } from '../../../src-main/transport/ipc-channels.js';
+import { IPC_CALL, IPC_DIALOG, IPC_EVENT, type IpcEventMessage, type IpcReply } from '../../../src-main/api/ipc.js';
 import { fakeDeps, tempDir } from '../../unit/service/fakes.js';
 
 class FakeIpcMain implements IpcMainLike {

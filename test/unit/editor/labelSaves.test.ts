@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiClient, OpName, OpRequest, OpResponse } from '../../../src-main/service/api.js';
+import type { ApiClient, OpName, OpRequest, OpResponse } from '../../../src-main/api/ops.js';
 import type { KeyValueStorage } from '../../../src-renderer/editor/hotkeys.js';
 import { LabelSaves, NOT_SENT } from '../../../src-renderer/editor/labelSaves.js';
 import { NudgeRuns } from '../../../src-renderer/editor/nudgeRun.js';

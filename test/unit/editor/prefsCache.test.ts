@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleDetail } from '../../../src-main/core/types.js';
-import type { ApiClient, OpName, OpRequest, OpResponse } from '../../../src-main/service/api.js';
+import type { ApiClient, OpName, OpRequest, OpResponse } from '../../../src-main/api/ops.js';
 import { MAX_ZOOMS, PREFS_STORAGE_KEY, defaultPrefs, loadPrefs, savePrefs, withZoom, zoomFor } from '../../../src-renderer/editor/prefs.js';
 import { SampleCache } from '../../../src-renderer/editor/sampleCache.js';
 import type { KeyValueStorage } from '../../../src-renderer/editor/hotkeys.js';

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { KeypointSchema } from '../../../src-main/core/types.js';
 import { importers } from '../../../src-main/formats/index.js';
 import { listBuiltinSchemas, loadBuiltinSchema, resolveSchema } from '../../../src-main/formats/schemas.js';
-import type { ImportFormat } from '../../../src-main/service/api.js';
+import type { ImportFormat } from '../../../src-main/api/ops.js';
 import { Service } from '../../../src-main/service/service.js';
 import { createProject, openProject } from '../../../src-main/store/project.js';
 import type { ProjectStore } from '../../../src-main/store/types.js';

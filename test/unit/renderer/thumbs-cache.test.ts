@@ -1,6 +1,6 @@
 // Unit tests of the gallery's thumbnail cache: batching, newest wishes first, LRU bound, fallbacks when a batch fails or leaves ids out.
 import { describe, expect, it } from 'vitest';
-import type { ThumbItem } from '../../../src-main/service/api.js';
+import type { ThumbItem } from '../../../src-main/api/ops.js';
 import { ThumbCache, type ThumbCacheOptions } from '../../../src-renderer/gallery/thumbCache.js';
 
 interface Call {

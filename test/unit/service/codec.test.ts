@@ -1,6 +1,6 @@
 // The JSON wire codec of api.ts: NaN and infinities survive, everything else is plain JSON.
 import { describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire } from '../../../src-main/service/api.js';
+import { decodeWire, encodeWire } from '../../../src-main/api/ops.js';
 
 describe('wire codec', () => {
   it('round-trips NaN and infinities anywhere in a value', () => {

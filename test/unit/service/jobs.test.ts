@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { registerJobKind } from '../../../src-main/service/jobs.js';
 import { registerOp, Service } from '../../../src-main/service/service.js';
-import type { JobStatus } from '../../../src-main/service/api.js';
+import type { JobStatus } from '../../../src-main/api/ops.js';
 import { fakeDeps, tempDir } from './fakes.js';
 
 let tmp: ReturnType<typeof tempDir>;

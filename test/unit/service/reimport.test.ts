@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Service } from '../../../src-main/service/service.js';
-import type { ImportResult, JobStatus, OnRepeat } from '../../../src-main/service/api.js';
+import type { ImportResult, JobStatus, OnRepeat } from '../../../src-main/api/ops.js';
 import { importers } from '../../../src-main/formats/index.js';
 import { listBuiltinSchemas, resolveSchema } from '../../../src-main/formats/schemas.js';
 import { fakeDeps, tempDir } from './fakes.js';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Service } from '../../../src-main/service/service.js';
-import type { EventName, JobStatus } from '../../../src-main/service/api.js';
+import type { EventName, JobStatus } from '../../../src-main/api/ops.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { fakeDeps, H, tempDir, W } from './fakes.js';
 

@@ -1,5 +1,7 @@
 // The one typed table of service operations and events. Electron IPC and HTTP/WebSocket are both generated from it.
-import type { FitMappingRequest, PretrainedInfo } from './pretrained-types.js';
+import type { RepeatedImport, ServiceErrorShape } from '../core/errors.js';
+export type { RepeatedImport, ServiceErrorShape };
+import type { FitMappingRequest, PretrainedInfo } from './pretrained.js';
 import type {
   JournalEntry,
   KeypointSchema,
@@ -8,12 +10,12 @@ import type {
   SampleSummary,
   Split,
 } from '../core/types.js';
-import type { AugmentPreviewRequest, AugmentPreviewResponse } from '../augment/preview-types.js';
-import type { PredictionRecord, RunRecord, RunSplitEntry } from '../store/types.js';
-import type { ChangeSummary } from '../store/types.js';
-import type { QcListResult, QcRunRequest } from '../qc/types.js';
-import type { ExportSubset, OtherSizes } from './export-types.js';
-import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './ui-types.js';
+import type { AugmentPreviewRequest, AugmentPreviewResponse } from './augment-preview.js';
+import type { PredictionRecord, RunRecord, RunSplitEntry } from './records.js';
+import type { ChangeSummary } from './records.js';
+import type { QcListResult, QcRunRequest } from './qc.js';
+import type { ExportSubset, OtherSizes } from './export.js';
+import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './train-photo.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
 
@@ -25,17 +27,6 @@ export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 
 export type OnRepeat = 'skip' | 'replace-labels' | 'add';
 export const ON_REPEAT: readonly OnRepeat[] = ['skip', 'replace-labels', 'add'];
 
-/** The earlier, still live import a repeated import matched (carried by the 'conflict' error). */
-export interface RepeatedImport {
-  actionId: number;
-  /** ISO time of the earlier import. */
-  at: string;
-  path: string;
-  format: string;
-  sampleCount: number;
-  /** What matched: the file's path and content hash, or the set of image files. */
-  match: 'content' | 'images';
-}
 
 /** The result of an import job. */
 export interface ImportResult {
@@ -83,21 +74,6 @@ export interface JobStatus {
   error?: ServiceErrorShape;
 }
 
-/** Errors cross the service border as this shape: a code, a message a user can act on, and where. */
-export interface ServiceErrorShape {
-  /** busy: another process holds the project file's lock for the moment; the same call may succeed if retried. */
-  code: 'bad-input' | 'not-found' | 'no-project' | 'conflict' | 'cancelled' | 'internal' | 'unauthorized' | 'busy';
-  message: string;
-  /** True when retrying the same call later may succeed (busy); transports and the save queue retry such errors. */
-  retryable?: boolean;
-  /** With retryable: how long to wait before retrying. */
-  retryAfterMs?: number;
-  file?: string;
-  /** 1-based line or record number in `file`, where known. */
-  record?: number;
-  /** import.start on a source imported before, without onRepeat: the earlier import, so the caller can ask. */
-  repeat?: RepeatedImport;
-}
 
 export interface PerKeypointStats {
   name: string;

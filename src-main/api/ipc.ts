@@ -1,5 +1,5 @@
 // Electron IPC channel names and message shapes, shared by the main process binding and the preload (no Node, no electron).
-import type { EventName, Events, OpName, OpRequest, OpResponse, ServiceErrorShape } from '../service/api.js';
+import type { EventName, Events, OpName, OpRequest, OpResponse, ServiceErrorShape } from './ops.js';
 
 /** Renderer -> main: `{ op, req }`, answered with an IpcReply. */
 export const IPC_CALL = 'kps:call';
