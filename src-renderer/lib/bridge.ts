@@ -1,24 +1,9 @@
 // The Electron side of the renderer's API client: the preload bridge's shape, its ApiClient, errors, and the web token helper.
 import { type ApiClient, type EventName, type Events, type OpName, type OpRequest, type OpResponse, type ServiceErrorShape } from '../../src-main/api/ops.js';
 
-/** File dialog options the Electron preload accepts (a subset of Electron's OpenDialogOptions). */
-export interface FileDialogOptions {
-  title?: string;
-  /** 'file' picks one file, 'folder' one directory, 'save' a path to write. */
-  kind?: 'file' | 'folder' | 'save';
-  filters?: { name: string; extensions: string[] }[];
-  defaultPath?: string;
-}
-
-/** What the Electron preload exposes as `window.kps` (contextBridge); nothing else crosses into the page. */
-export interface KpsBridge {
-  mode: 'electron';
-  call(op: string, req: unknown): Promise<unknown>;
-  on(event: string, listener: (payload: unknown) => void): () => void;
-  imageUrl(sampleId: number): string;
-  openFileDialog?(options: FileDialogOptions): Promise<string | null>;
-}
-
+// The preload bridge's shape is the contract's (src-main/api/ipc.ts): one KpsBridge for the preload and the renderer.
+import type { KpsBridge } from '../../src-main/api/ipc.js';
+export type { FileDialogOptions, KpsBridge } from '../../src-main/api/ipc.js';
 
 /** An error thrown by `api.call`: the service's error shape, kept whole so views can show file and record. */
 export class ServiceError extends Error {

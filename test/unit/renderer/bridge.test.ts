@@ -6,14 +6,16 @@ function fakeBridge(reply: (op: string, req: unknown) => Promise<unknown>): KpsB
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   return {
     mode: 'electron',
-    call: reply,
+    call: reply as KpsBridge['call'],
     on(event, l) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
-      set.add(l);
-      return () => set.delete(l);
+      const each = l as (p: unknown) => void;
+      set.add(each);
+      return () => set.delete(each);
     },
     imageUrl: (id) => `kps-image://sample/${id}`,
+    openFileDialog: async () => null,
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(payload);
     },
