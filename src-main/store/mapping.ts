@@ -1,5 +1,6 @@
 // The fitted pretrained mapping (68 points -> the project's keypoints), kept in the project file under meta `extra:pretrained-mapping`.
 import { KpsError } from '../core/errors.js';
+import type { PretrainedHeldOut } from '../api/pretrained.js';
 import type { Mapping } from '../train/pretrained/mapping.js';
 import type { ProjectStore } from './types.js';
 
@@ -18,17 +19,7 @@ export interface StoredMapping {
   samples: number;
   /** Labelled samples skipped because the detector found no face. */
   noFace: number;
-  heldOut: {
-    folds: number;
-    samples: number;
-    /** Mean NME (outer-eye-corner distance) of the map on held-out faces. */
-    nme: number;
-    /** The mean shape placed by the net's 68-point frame, same faces. */
-    meanShapeNme: number;
-    /** The mean shape placed by the detector box alone, same faces. */
-    meanShapeBoxNme: number | null;
-    directNme: number | null;
-  } | null;
+  heldOut: PretrainedHeldOut | null;
   mapping: Mapping;
 }
 

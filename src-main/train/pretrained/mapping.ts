@@ -5,6 +5,7 @@
 // y in the same frame is a ridge regression on them with an unpenalised intercept (its mean), so with a large penalty the
 // map falls back to the mean shape placed by the 68 points. The penalty is chosen by exact leave-one-out error.
 import { KpsError } from '../../core/errors.js';
+import type { PretrainedHeldOut } from '../../api/pretrained.js';
 
 /** What the map needs of a schema: its keypoints' names. */
 export interface NamedKeypoints {
@@ -423,18 +424,8 @@ export function sampleNme(pred: ArrayLike<number>, target: ArrayLike<number>, no
   return n > 0 && norm > 0 ? sum / n / norm : NaN;
 }
 
-export interface HeldOutReport {
-  folds: number;
-  /** Faces scored (each held out once). */
-  samples: number;
-  /** Mean NME (outer eye corners) of the map on held-out faces. */
-  nme: number;
-  /** The same faces, the training folds' mean shape placed by the 68-point frame. */
-  meanShapeNme: number;
-  /** The same faces, the mean shape placed by the detector box (no landmarks at all); null without boxes. */
-  meanShapeBoxNme: number | null;
-  /** The same faces, the net's own 68 points unmapped (only for the net's own layout, ibug-68); else null. */
-  directNme: number | null;
+/** The held-out figures the service reports (api/pretrained.ts), with the predictions behind them. */
+export interface HeldOutReport extends PretrainedHeldOut {
   /** Held-out predictions (photo pixels) per sample id. */
   predictions: Map<number, number[]>;
 }
