@@ -199,17 +199,19 @@ function pretrainedFile(store: ProjectStore, images: PredictedImage[]): Predicti
   return { run: PRETRAINED_ID, schema: store.schema.id, coordinates: PREDICTION_COORDINATES, images };
 }
 
-async function pretrainedPhotoPredict(store: ProjectStore, path: string): Promise<PhotoPrediction> {
-  const { photo, coords, record, detector } = await pretrainedPhotoRecord(store, path);
+/** The photo as the Photos view shows it: size, and a JPEG data URL scaled so its longer side is at most 800 px. */
+async function photoPreview(path: string, photo: { width: number; height: number }): Promise<Pick<PhotoPrediction, 'width' | 'height' | 'imageUrl' | 'scale'>> {
   const scale = Math.min(1, 800 / Math.max(photo.width, photo.height));
   const jpeg = await sharp(path).rotate().resize(Math.round(photo.width * scale), Math.round(photo.height * scale)).jpeg({ quality: 85 }).toBuffer();
+  return { width: photo.width, height: photo.height, imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`, scale };
+}
+
+async function pretrainedPhotoPredict(store: ProjectStore, path: string): Promise<PhotoPrediction> {
+  const { photo, coords, record, detector } = await pretrainedPhotoRecord(store, path);
   const f = record.face ?? { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
   return {
     path,
-    width: photo.width,
-    height: photo.height,
-    imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
-    scale,
+    ...(await photoPreview(path, photo)),
     face: f,
     placement: record.face ? 'box' : 'fallback',
     usedFallback: record.usedFallback,
@@ -234,15 +236,10 @@ export async function photoPredict(store: ProjectStore, path: string, runId: str
     model?.dispose();
   }
   const { photo, prepared, coords } = res;
-  const scale = Math.min(1, 800 / Math.max(photo.width, photo.height));
-  const jpeg = await sharp(path).rotate().resize(Math.round(photo.width * scale), Math.round(photo.height * scale)).jpeg({ quality: 85 }).toBuffer();
   const f = prepared?.face ?? { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
   return {
     path,
-    width: photo.width,
-    height: photo.height,
-    imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
-    scale,
+    ...(await photoPreview(path, photo)),
     face: { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score },
     placement: prepared?.placement ?? 'whole',
     usedFallback: prepared?.usedFallback ?? false,
