@@ -218,7 +218,7 @@ export interface Ops {
   /** Finds the face of every photo sample without a stored detector result (train/faces.ts); the job's result counts them. */
   'faces.detect': { req: { inputSize?: number }; res: JobRef };
 
-  /** N augmented samples of the open project with their keypoints (train view preview grid); handler: augment/preview-op.ts. */
+  /** N augmented samples of the open project with their keypoints (train view preview grid); handler: service/handlers/augment.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
 
   // Training UI (ui-ops.ts): model choices, first-layer filters, heatmaps, own photos.

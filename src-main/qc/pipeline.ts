@@ -5,7 +5,7 @@ import type { ProjectStore, RunRecord } from '../store/types.js';
 import { assignSplits, parseSplit } from '../train/data.js';
 import { crossValidatedPredictions, type CrossValOptions } from './folds.js';
 import { readDismissals } from './persist.js';
-import { isPretrainedId } from '../train/pretrained/id.js';
+import { isPretrainedId } from '../api/pretrained-id.js';
 import { scoreSamples, type ScoreOptions } from './score.js';
 import type { QcEntry, QcEvidence, QcReport } from '../api/qc.js';
 

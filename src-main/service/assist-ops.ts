@@ -6,7 +6,7 @@ import type { LabelledKeypoint } from '../core/types.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops.js';
 import { registerOp } from './service.js';
-import { isPretrainedId } from '../train/pretrained/id.js';
+import { isPretrainedId } from '../api/pretrained-id.js';
 
 /** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
 export const DEFAULT_FILL_TAG = 'needs review';

@@ -2,7 +2,7 @@
 // Each module registers its ops and job kinds at load (registerOp, registerJobKind). Add a module here with one line.
 const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
   { name: 'train-ops', load: () => import('./train-ops.js') },
-  { name: 'augment-preview', load: () => import('../augment/preview-register.js') },
+  { name: 'augment-preview', load: () => import('./handlers/augment.js') },
   { name: 'ui-ops', load: () => import('./ui-ops.js') },
   { name: 'qc-ops', load: () => import('./qc-ops.js') },
   { name: 'assist-ops', load: () => import('./assist-ops.js') },

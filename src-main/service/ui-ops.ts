@@ -10,7 +10,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import { registerOp } from './service.js';
-import { PRETRAINED_ID, isPretrainedId } from '../train/pretrained/id.js';
+import { PRETRAINED_ID, isPretrainedId } from '../api/pretrained-id.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { MODEL_INFO, MODEL_NAMES, withHeatmapOutput } from '../train/models/index.js';

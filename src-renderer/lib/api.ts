@@ -1,6 +1,6 @@
 // The renderer's one API client: Electron IPC through the preload bridge when present, else HTTP + WebSocket (web mode).
 import type { ApiClient, ServiceErrorShape } from '../../src-main/api/ops.js';
-import { createWebClient } from '../../src-main/transport/web-client.js';
+import { createWebClient } from '../../src-main/api/web-client.js';
 import { createElectronClient, pageToken, ServiceError, type FileDialogOptions, type KpsBridge } from './bridge.js';
 
 export { ServiceError };

@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import type { ImportFormat } from '../../src-main/api/ops.js';
-import { createWebClient, type WebClient, type WebSocketCtor } from '../../src-main/transport/web-client.js';
+import { createWebClient, type WebClient, type WebSocketCtor } from '../../src-main/api/web-client.js';
 import { repoRoot } from '../helpers/data.js';
 
 export const CHROMIUM_PATH = process.env.KPS_CHROMIUM ?? '/usr/bin/chromium';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDataDir } from '../helpers/data.js';
-import { PRETRAINED_ID } from '../../src-main/train/pretrained/id.js';
+import { PRETRAINED_ID } from '../../src-main/api/pretrained-id.js';
 import { startStudio, type Studio } from './harness.js';
 
 interface PageGlobals {

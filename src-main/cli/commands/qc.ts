@@ -1,5 +1,5 @@
 // `kps qc <project.kps> [--run <id>] [--json]`: rank the samples by how likely a label is wrong, with scores and reasons.
-import { PRETRAINED_ID } from '../../train/pretrained/id.js';
+import { PRETRAINED_ID } from '../../api/pretrained-id.js';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { QcEntry, QcListResult } from '../../api/qc.js';

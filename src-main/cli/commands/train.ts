@@ -1,5 +1,5 @@
 // `kps train | evaluate | predict | submit | runs`: train keypoint models, evaluate them in pixels, predict, and write a Kaggle submission.
-import { PRETRAINED_ID, isPretrainedId } from '../../train/pretrained/id.js';
+import { PRETRAINED_ID, isPretrainedId } from '../../api/pretrained-id.js';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -4,7 +4,7 @@ import { KpsError } from '../../core/errors.js';
 import { detectFaces, type DetectOptions, type FaceBox } from '../infer/detect.js';
 import { loadPhoto, type PhotoImage, type PhotoInput } from '../infer/photo.js';
 
-export { PRETRAINED_ID, PRETRAINED_NAME, isPretrainedId } from './id.js';
+export { PRETRAINED_ID, PRETRAINED_NAME, isPretrainedId } from '../../api/pretrained-id.js';
 
 /** The schema the net predicts directly; every other layout goes through a fitted mapping (mapping.ts). */
 export const DIRECT_SCHEMA = 'ibug-68';

@@ -4,7 +4,7 @@ import type { ProjectStore } from '../../store/types.js';
 import { loadMapping, saveMapping, type StoredMapping } from '../../store/mapping.js';
 import type { PretrainedInfo } from '../../api/pretrained.js';
 import { DIRECT_SCHEMA, predict68, sample68, type Face68 } from './face68.js';
-import { PRETRAINED_ID, PRETRAINED_NAME } from './id.js';
+import { PRETRAINED_ID, PRETRAINED_NAME } from '../../api/pretrained-id.js';
 import { applyMapping, crossValidate, fitMapping, type MappingSample } from './mapping.js';
 import type { PhotoInput } from '../infer/photo.js';
 

@@ -11,7 +11,7 @@ import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
 import type { PredictionsFile } from '../../../src-main/core/predictions.js';
 import type { PretrainedInfo } from '../../../src-main/api/pretrained.js';
-import { PRETRAINED_ID } from '../../../src-main/train/pretrained/id.js';
+import { PRETRAINED_ID } from '../../../src-main/api/pretrained-id.js';
 import { predict68 } from '../../../src-main/train/pretrained/face68.js';
 import { eyeKeypoints, faceFrame, fromFrame, meanShapeInFrame, outerEyeDistance, sampleNme } from '../../../src-main/train/pretrained/mapping.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Service } from '../../../src-main/service/service.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src-main/transport/http.js';
-import { createWebClient, type WebSocketCtor, type WebClient } from '../../../src-main/transport/web-client.js';
+import { createWebClient, type WebSocketCtor, type WebClient } from '../../../src-main/api/web-client.js';
 import type { JobStatus } from '../../../src-main/api/ops.js';
 import { MESSAGE_MAX } from '../../../src-main/core/errors.js';
 import { tempDir } from '../../unit/service/fakes.js';

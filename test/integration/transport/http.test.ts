@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { Service } from '../../../src-main/service/service.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src-main/transport/http.js';
-import { createWebClient, ApiCallError, type WebSocketCtor } from '../../../src-main/transport/web-client.js';
+import { createWebClient, ApiCallError, type WebSocketCtor } from '../../../src-main/api/web-client.js';
 import { decodeWire, encodeWire } from '../../../src-main/api/ops.js';
 import { fakeDeps, tempDir } from '../../unit/service/fakes.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { KeypointSchema, LabelledKeypoint, SampleDetail } from '../../../src-main/core/types.js';
-import { augmentPreview, type PreviewStore } from '../../../src-main/augment/preview-op.js';
+import { augmentPreview, type PreviewStore } from '../../../src-main/service/augment-preview.js';
 import { KpsError } from '../../../src-main/core/errors.js';
 import { centroidNear, dotImage } from './dots.js';
 import { schema5 } from '../store/fixtures.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
-import '../../../src-main/augment/preview-register.js';
+import '../../../src-main/service/handlers/augment.js';
 import { centroidNear, dotImage } from './dots.js';
 
 /** Kaggle-15 mean positions: every row has all 15 keypoints, each drawn as a dot. */

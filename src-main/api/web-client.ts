@@ -9,7 +9,7 @@ import {
   type OpRequest,
   type OpResponse,
   type ServiceErrorShape,
-} from '../api/ops.js';
+} from './ops.js';
 
 /** The subset of the WebSocket API the client needs (browser WebSocket and the `ws` package both fit). */
 export interface WebSocketLike {

@@ -3,12 +3,12 @@ import sharp from 'sharp';
 import { KpsError } from '../core/errors.js';
 import type { Keypoint } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
-import { Augmenter } from './augment.js';
-import { resolveAugmentParams } from './params.js';
+import { Augmenter } from '../augment/augment.js';
+import { resolveAugmentParams } from '../augment/params.js';
 import type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from '../api/augment-preview.js';
 
 export type { AugmentPreviewRequest, AugmentPreviewResponse, AugmentPreviewSample } from '../api/augment-preview.js';
-import { mixSeed } from './prng.js';
+import { mixSeed } from '../augment/prng.js';
 
 /** The part of the project store the preview reads. */
 export type PreviewStore = Pick<ProjectStore, 'schema' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath'>;
