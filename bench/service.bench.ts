@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Service } from '../src-main/service/service.js';
 import { startHttpServer } from '../src-main/transport/http.js';
-import { createWebClient } from '../src-main/transport/web-client.js';
+import { createWebClient } from '../src-main/api/web-client.js';
 import type { ApiClient } from '../src-main/api/ops.js';
 import { requireDataDir } from '../test/helpers/data.js';
 import { median, percentile, report } from './util.js';
