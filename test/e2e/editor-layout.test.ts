@@ -52,6 +52,8 @@ describe('custom keypoint layouts', () => {
     await page.click('[data-testid="schema-submit"]');
     await page.waitForSelector('[data-testid="project-new-form-schema"]');
     await page.click('[data-testid="project-new"]');
+    // The page goes to the import view once it has the created project: navigating before that races its own move there.
+    await page.waitForSelector('[data-testid="import-path"]');
 
     await expect.poll(async () => (await studio.api.call('project.info', {}))?.path, { timeout: 20_000 }).toBe(projectPath);
     const schema = (await studio.api.call('project.info', {}))!.schema;
