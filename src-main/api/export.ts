@@ -7,6 +7,14 @@ export type OtherSizes = 'fail' | 'skip' | 'crop';
 export const OTHER_SIZES: readonly OtherSizes[] = ['fail', 'skip', 'crop'];
 
 /**
+ * What an export does with predicted, unconfirmed keypoints (a model's values no person has confirmed): written like
+ * labels (include, the default), left out as missing (exclude), or written and marked (flag: COCO only, which carries
+ * `keypoint_predicted` and `keypoint_scores` per annotation; CSV and .pts have no place for a mark).
+ */
+export type PredictedExport = 'include' | 'exclude' | 'flag';
+export const PREDICTED_EXPORTS: readonly PredictedExport[] = ['include', 'exclude', 'flag'];
+
+/**
  * Which samples an export writes; every criterion given must hold (they combine with AND). Without a subset, or with
  * an empty one, every sample is written. A subset that matches no sample is refused (nothing is written).
  */
@@ -37,4 +45,6 @@ export interface ExportResult {
   skipped?: { count: number; ids: number[] };
   /** Kaggle CSV, otherSizes 'crop': samples cropped and resized to 96x96 grey. */
   cropped?: number;
+  /** How predicted, unconfirmed keypoints were written; with 'exclude', how many were left out (null: not counted). */
+  predicted?: { mode: PredictedExport; keypoints: number | null };
 }

@@ -14,7 +14,7 @@ import type { AugmentPreviewRequest, AugmentPreviewResponse } from './augment-pr
 import type { PredictionRecord, RunRecord, RunSplitEntry } from './records.js';
 import type { ChangeSummary } from './records.js';
 import type { QcListResult, QcRunRequest } from './qc.js';
-import type { ExportSubset, OtherSizes } from './export.js';
+import type { ExportSubset, OtherSizes, PredictedExport } from './export.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './train-photo.js';
 
 export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
@@ -80,6 +80,8 @@ export interface PerKeypointStats {
   labelled: number;
   missing: number;
   occluded: number;
+  /** Of the present values (labelled or occluded), those a model filled and no person confirmed yet. */
+  predicted: number;
   xMin: number | null;
   xMax: number | null;
   xMean: number | null;
@@ -103,6 +105,8 @@ export interface DatasetStats {
   splits: Record<Split, number>;
   /** Face detector results (the crop rule of photo samples): found, none found, not looked at yet. */
   faces?: { found: number; none: number; pending: number };
+  /** Predicted, unconfirmed keypoints in all, and the samples holding at least one. */
+  predicted: { keypoints: number; samples: number };
 }
 
 export interface SampleQuery {
@@ -119,6 +123,8 @@ export interface SampleQuery {
   text?: string;
   /** Face detector result: a face found, none found (the sample uses the fallback crop), or not looked at yet. */
   face?: 'found' | 'none' | 'pending';
+  /** true: only samples with a predicted, unconfirmed keypoint; false: only samples without one. */
+  predicted?: boolean;
   /** Sort order; `error` needs `runId`. */
   sort?: 'id' | 'missing-desc' | 'missing-asc' | 'source' | 'error-desc';
   runId?: string;
@@ -129,6 +135,8 @@ export interface KeypointEdit {
   x: number;
   y: number;
   state: KeypointState;
+  /** With a model's actor only: the model's confidence in [0, 1] for this value, kept while it stays unconfirmed. */
+  confidence?: number;
 }
 
 export interface UndoResult {
@@ -165,7 +173,7 @@ export interface Ops {
   'import.start': { req: { path: string; format: ImportFormat; onRepeat?: OnRepeat }; res: JobRef };
   /** An existing `out` (a file, or a non-empty folder) is a 'conflict' error naming it unless `overwrite` is true. */
   /** `subset`: only some samples (export-types.ts); `otherSizes`: what kaggle-csv does with samples not 96x96. The job's result is an ExportResult. */
-  'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean; subset?: ExportSubset; otherSizes?: OtherSizes }; res: JobRef };
+  'export.start': { req: { out: string; format: ExportFormat; overwrite?: boolean; subset?: ExportSubset; otherSizes?: OtherSizes; predicted?: PredictedExport }; res: JobRef };
   'job.get': { req: JobRef; res: JobStatus };
   'job.list': { req: Record<string, never>; res: JobStatus[] };
   'job.cancel': { req: JobRef; res: JobStatus };
@@ -194,6 +202,12 @@ export interface Ops {
    * (code `conflict`, `file` = that path), so a retried save never lands on the same sample id of another project.
    */
   'labels.set': { req: { sampleId: number; edits: KeypointEdit[]; actor?: string; label?: string; mergeInto?: number; project?: string }; res: { revision: number; actionId: number } };
+  /**
+   * Confirms predicted, unconfirmed keypoints (provenance `model:...`) as they are: the values become the actor's
+   * (default `annotator`) in ONE undoable action. `ids`: these samples (default: every sample holding one);
+   * `keypoints`: only these keypoint indices.
+   */
+  'labels.confirm': { req: { ids?: number[]; keypoints?: number[]; actor?: string }; res: ConfirmResult };
   'samples.tag': { req: { ids: number[]; add?: string[]; remove?: string[]; actor?: string }; res: { actionId: number | null } };
   'samples.setSplit': { req: { ids: number[]; split: Split; actor?: string }; res: { actionId: number | null } };
   'samples.delete': { req: { ids: number[]; actor?: string }; res: { actionId: number | null } };
@@ -249,7 +263,7 @@ export interface Ops {
   /** A run's predictions for samples: the stored ones, else computed now with the run's best model. */
   'assist.predict': { req: { runId: string; sampleIds: number[] }; res: { runId: string; items: AssistPrediction[] } };
   /** Writes a run's predictions into the missing keypoints of many samples as ONE undoable action (actor `model:<run id>`), tagged for review. */
-  'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null }; res: FillBatchResult };
+  'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null; minConfidence?: number }; res: FillBatchResult };
 
   // The pretrained start (service/pretrained-ops.ts): the face-api 68-point net as the pseudo-run `pretrained:face-api-68`.
   /** What the pretrained net offers this project: direct (ibug-68) or through a fitted mapping, with its held-out error. */
@@ -288,6 +302,8 @@ export interface AssistPrediction {
   coords: number[];
   /** `stored`: written by training or evaluation; `computed`: inferred for this request. */
   source: 'stored' | 'computed';
+  /** Per schema keypoint, the model's confidence in [0, 1] where it gives one (heatmap models), else null. */
+  confidence?: (number | null)[];
 }
 
 export interface FillBatchResult {
@@ -299,6 +315,15 @@ export interface FillBatchResult {
   /** Samples with nothing to fill (no missing keypoint the run predicts, or no pixels). */
   skipped: number;
   tag: string | null;
+  /** With minConfidence: missing keypoints the run predicted below the threshold (left missing). */
+  belowThreshold?: number;
+}
+
+/** What labels.confirm did: one undoable action making predicted values a person's. */
+export interface ConfirmResult {
+  actionId: number | null;
+  samples: number[];
+  keypoints: number;
 }
 
 export type OpName = keyof Ops;
@@ -327,6 +352,7 @@ export const OP_NAMES = [
   'sample.get',
   'sample.history',
   'labels.set',
+  'labels.confirm',
   'samples.tag',
   'samples.setSplit',
   'samples.delete',

@@ -42,6 +42,8 @@ export interface Keypoint {
 
 export interface LabelledKeypoint extends Keypoint {
   provenance: Provenance;
+  /** The model's confidence in [0, 1] for a predicted, unconfirmed value, where the model gave one (core/provenance.ts). */
+  confidence?: number;
 }
 
 export type Split = 'train' | 'val' | 'test' | 'unassigned';
@@ -66,6 +68,8 @@ export interface SampleSummary {
   labelledCount: number;
   missingCount: number;
   occludedCount: number;
+  /** Keypoints a model filled that no person has confirmed or changed yet (provenance `model:...`, not missing). */
+  predictedCount: number;
   /** One entry per schema keypoint, in schema order. */
   keypoints: Keypoint[];
 }

@@ -225,6 +225,7 @@ async function buildCocoDoc(
   source: ExportSource,
   ctx: JobContext,
   place: (sample: ExportSample, stem: string) => Promise<string | null>,
+  flagPredicted = false,
 ): Promise<{ doc: Record<string, unknown>; written: number }> {
   const schema = source.schema;
   const total = source.count();
@@ -249,6 +250,13 @@ async function buildCocoDoc(
       bbox,
       area: bbox[2] * bbox[3],
       iscrowd: 0,
+      // Extra fields (pycocotools ignores them): which values a model predicted and no person confirmed, and its confidence.
+      ...(flagPredicted
+        ? {
+            keypoint_predicted: sample.keypoints.map((k, i) => (k.state !== 'missing' && sample.predicted?.[i] ? 1 : 0)),
+            keypoint_scores: sample.keypoints.map((k, i) => (k.state !== 'missing' && sample.predicted?.[i] ? (sample.confidence?.[i] ?? null) : null)),
+          }
+        : {}),
     });
     written++;
     if (written % 32 === 0) ctx.progress(written, total, 'writing');
@@ -280,7 +288,8 @@ async function buildCocoDoc(
  * - any other `out`: a self-contained folder with `annotations.json` and `images/` (copies of the
  *   image files; embedded pixels as PNG).
  */
-export const exportCoco: Exporter = async (source, out, ctx) => {
+export const exportCoco: Exporter = async (source, out, ctx, options) => {
+  const flag = options?.flagPredicted === true;
   const total = source.count();
   const target = resolve(out);
   if (target.toLowerCase().endsWith('.json')) {
@@ -301,7 +310,7 @@ export const exportCoco: Exporter = async (source, out, ctx) => {
           return name && `${imagesName}/${name}`;
         }
         return sample.imagePath ? relativeName(sample.imagePath) : null;
-      });
+      }, flag);
     let result: { doc: Record<string, unknown>; written: number };
     if (hasEmbedded) result = await writeFolderAtomic(join(jsonDir, imagesName), (tmp) => build(tmp));
     else result = await build(null);
@@ -315,7 +324,7 @@ export const exportCoco: Exporter = async (source, out, ctx) => {
     const res = await buildCocoDoc(source, ctx, async (sample, stem) => {
       const name = await writeSampleImage(sample, imagesDir, stem);
       return name && `images/${name}`;
-    });
+    }, flag);
     await writeFileAtomic(join(tmp, COCO_ANNOTATION_FILE), JSON.stringify(res.doc));
     return res;
   });

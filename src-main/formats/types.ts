@@ -44,6 +44,10 @@ export interface ExportSample {
   pixels: Uint8Array | null;
   /** Absolute path of the image file where the sample refers to one. */
   imagePath: string | null;
+  /** Per keypoint: true where the value is a model's prediction no person has confirmed (absent: none is). */
+  predicted?: boolean[];
+  /** Per keypoint: the model's confidence of a predicted value where it gave one, else null. */
+  confidence?: (number | null)[];
 }
 
 /** What exporters read: the store implements this. */
@@ -57,6 +61,8 @@ export interface ExportSource {
 export interface ExportOptions {
   /** Kaggle CSV: a sample that is not 96x96 fails the export (default), is left out, or is cropped and resized (formats/kaggle-fit.ts). */
   otherSizes?: 'fail' | 'skip' | 'crop';
+  /** COCO: write `keypoint_predicted` (0/1 per keypoint) and `keypoint_scores` (confidence or null) per annotation. */
+  flagPredicted?: boolean;
 }
 
 export interface ExportWritten {

@@ -7,6 +7,7 @@ import type { ProjectStore, RunRecord } from '../store/types.js';
 import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops.js';
 import { registerOp } from './service.js';
 import { isPretrainedId } from '../api/pretrained-id.js';
+import { modelActor } from '../core/provenance.js';
 
 /** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
 export const DEFAULT_FILL_TAG = 'needs review';
@@ -88,7 +89,10 @@ export async function predictionsFor(store: ProjectStore, runId: string, sampleI
     return sampleIds.filter((id) => coords.has(id)).map((id) => ({ sampleId: id, coords: coords.get(id)!, source: 'computed' }));
   }
   const run = store.getRun(runId);
-  const stored = new Map(store.getPredictions(runId, sampleIds).map((p) => [p.sampleId, p.coords]));
+  const { givesConfidence } = await import('../train/runs.js');
+  // Stored predictions hold coordinates only: a heatmap model's are computed again, for the confidence that comes with them.
+  const withConfidence = givesConfidence(run);
+  const stored = new Map(withConfidence ? [] : store.getPredictions(runId, sampleIds).map((p) => [p.sampleId, p.coords]));
   const out = new Map<number, AssistPrediction>();
   const todo: number[] = [];
   for (const id of sampleIds) {
@@ -111,30 +115,60 @@ export async function predictionsFor(store: ProjectStore, runId: string, sampleI
         images.push({ id, ...img, box: await sampleCrop(store, id, img.width, img.height, cfg.inputSize, cfg.cropMargin) });
       }
       const preds = await predictImages(run, store.schema, images, model);
-      preds.forEach((p, j) => out.set(images[j].id, { sampleId: images[j].id, coords: p.coords, source: 'computed' }));
+      preds.forEach((p, j) =>
+        out.set(images[j].id, {
+          sampleId: images[j].id,
+          coords: p.coords,
+          source: 'computed',
+          ...(p.confidence ? { confidence: p.confidence.map((c) => (Number.isFinite(c) ? c : null)) } : {}),
+        }),
+      );
     }
   }
   return sampleIds.filter((id) => out.has(id)).map((id) => out.get(id)!);
 }
 
-/** Fills the missing keypoints of the samples from the run's predictions as one journal action, tagged `tag`. */
-export async function fillBatch(store: ProjectStore, runId: string, sampleIds: number[], tag: string | null): Promise<FillBatchResult> {
-  const preds = new Map((await predictionsFor(store, runId, sampleIds)).map((p) => [p.sampleId, p.coords]));
+/**
+ * Fills the missing keypoints of the samples from the run's predictions as one journal action, tagged `tag`. With
+ * `minConfidence`, only keypoints the model is at least that sure of (a heatmap model's confidence); the rest stay
+ * missing and are counted. The filled values are predicted, unconfirmed (provenance `model:<run id>`) until confirmed.
+ */
+export async function fillBatch(store: ProjectStore, runId: string, sampleIds: number[], tag: string | null, minConfidence?: number): Promise<FillBatchResult> {
+  if (minConfidence !== undefined) {
+    const { givesConfidence } = await import('../train/runs.js');
+    if (isPretrainedId(runId) || !givesConfidence(store.getRun(runId))) {
+      const what = isPretrainedId(runId) ? 'the pretrained net' : `run ${runId} (${store.getRun(runId).model})`;
+      throw new KpsError('bad-input', `assist.fillBatch: ${what} gives no confidence per keypoint, so minConfidence cannot apply; fill without a threshold, or use a heatmap model (unet)`);
+    }
+  }
+  const preds = new Map((await predictionsFor(store, runId, sampleIds)).map((p) => [p.sampleId, p]));
   const batch: { sampleId: number; edits: KeypointEdit[] }[] = [];
   let keypoints = 0;
+  let below = 0;
   for (const id of sampleIds) {
-    const coords = preds.get(id);
-    if (!coords) continue;
+    const p = preds.get(id);
+    if (!p) continue;
     const s = store.getSample(id);
-    const edits = missingEdits(s.keypoints, coords, s.width, s.height);
+    const edits = missingEdits(s.keypoints, p.coords, s.width, s.height)
+      .filter((e) => {
+        if (minConfidence === undefined || (p.confidence?.[e.index] ?? 0) >= minConfidence) return true;
+        below++;
+        return false;
+      })
+      .map((e) => {
+        // Stored to 1/10,000, as the threshold compared the exact value.
+        const c = p.confidence?.[e.index];
+        return typeof c === 'number' ? { ...e, confidence: Math.round(c * 1e4) / 1e4 } : e;
+      });
     if (edits.length === 0) continue;
     batch.push({ sampleId: id, edits });
     keypoints += edits.length;
   }
-  if (batch.length === 0) return { actionId: null, samples: [], keypoints: 0, skipped: sampleIds.length, tag };
+  const threshold = minConfidence === undefined ? {} : { belowThreshold: below };
+  if (batch.length === 0) return { actionId: null, samples: [], keypoints: 0, skipped: sampleIds.length, tag, ...threshold };
   const label = `Fill ${keypoints} keypoint${keypoints === 1 ? '' : 's'} of ${batch.length} sample${batch.length === 1 ? '' : 's'} from run ${runId}`;
-  const { actionId } = store.setLabelsBatch(batch, `model:${runId}`, label, { addTags: tag ? [tag] : [] });
-  return { actionId, samples: batch.map((b) => b.sampleId), keypoints, skipped: sampleIds.length - batch.length, tag };
+  const { actionId } = store.setLabelsBatch(batch, modelActor(runId), label, { addTags: tag ? [tag] : [] });
+  return { actionId, samples: batch.map((b) => b.sampleId), keypoints, skipped: sampleIds.length - batch.length, tag, ...threshold };
 }
 
 /** Registers assist.predict and assist.fillBatch; idempotent. */
@@ -155,7 +189,7 @@ export function registerAssistOps(): void {
     async (req, ctx) => {
       const store = ctx.store();
       const tag = req.tag === undefined ? DEFAULT_FILL_TAG : req.tag;
-      const res = await fillBatch(store, req.runId, req.sampleIds, tag);
+      const res = await fillBatch(store, req.runId, req.sampleIds, tag, req.minConfidence);
       if (res.actionId !== null) ctx.emit('dataset.changed', { sampleIds: res.samples, reason: res.tag ? `filled from run ${req.runId}, tagged ${res.tag}` : `filled from run ${req.runId}` });
       return res;
     },
@@ -163,6 +197,7 @@ export function registerAssistOps(): void {
       runIdOf(r.runId, op);
       r.sampleIds = sampleIdsOf(r.sampleIds, op);
       if (r.tag !== undefined && r.tag !== null && (typeof r.tag !== 'string' || r.tag.trim() === '')) throw new KpsError('bad-input', `${op}: tag must be a non-empty string or null`);
+      if (r.minConfidence !== undefined && !(typeof r.minConfidence === 'number' && r.minConfidence >= 0 && r.minConfidence <= 1)) throw new KpsError('bad-input', `${op}: minConfidence must be a number in [0, 1]`);
     },
   );
 }

@@ -3,7 +3,7 @@ import { KpsError } from '../core/errors.js';
 import { OTHER_SIZES } from '../formats/kaggle-fit.js';
 import type { ExportSource } from '../formats/types.js';
 import type { ProjectStore } from '../store/types.js';
-import type { ExportSubset } from '../api/export.js';
+import { PREDICTED_EXPORTS, type ExportSubset } from '../api/export.js';
 
 /** The tag the editor's "Mark reviewed" sets (src-renderer/editor/tags.ts TAG_REVIEWED). */
 export const REVIEWED_TAG = 'reviewed';
@@ -20,6 +20,12 @@ function fail(op: string, message: string): never {
 export function validateExportExtras(r: Obj, op: string): void {
   if (r.otherSizes !== undefined && !OTHER_SIZES.includes(r.otherSizes as never)) {
     fail(op, `"otherSizes" must be one of ${OTHER_SIZES.join(', ')} (got ${JSON.stringify(r.otherSizes)})`);
+  }
+  if (r.predicted !== undefined && !PREDICTED_EXPORTS.includes(r.predicted as never)) {
+    fail(op, `"predicted" must be one of ${PREDICTED_EXPORTS.join(', ')} (got ${JSON.stringify(r.predicted)})`);
+  }
+  if (r.predicted === 'flag' && r.format !== 'coco') {
+    fail(op, `"predicted": "flag" needs COCO (it carries keypoint_predicted per annotation); ${String(r.format)} can include or exclude predicted keypoints`);
   }
   if (r.subset === undefined) return;
   const s = r.subset as Obj;
@@ -94,6 +100,35 @@ export function subsetSource(source: ExportSource, ids: Set<number> | null): Exp
     count: () => ids.size,
     *samples() {
       for (const s of source.samples()) if (ids.has(s.id)) yield s;
+    },
+  };
+}
+
+/**
+ * Predicted, unconfirmed keypoints left out of an export (`predicted: 'exclude'`): written as missing, as if no one
+ * had placed them; counts are left to the exporter, which derives them from the states.
+ */
+export function withoutPredicted(source: ExportSource): ExportSource & { excluded(): number } {
+  let excluded = 0;
+  return {
+    schema: source.schema,
+    count: () => source.count(),
+    excluded: () => excluded,
+    *samples() {
+      excluded = 0;
+      for (const s of source.samples()) {
+        if (!s.predicted) {
+          yield s;
+          continue;
+        }
+        const keypoints = s.keypoints.map((k, i) => {
+          if (!s.predicted![i] || k.state === 'missing') return k;
+          excluded++;
+          return { x: NaN, y: NaN, state: 'missing' as const };
+        });
+        const { predicted: _p, confidence: _c, ...rest } = s;
+        yield { ...rest, keypoints };
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ import {
   type ProjectInfo,
 } from '../api/ops.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
-import { describeSubset, resolveSubset, subsetSource } from './export-subset.js';
+import { describeSubset, resolveSubset, subsetSource, withoutPredicted } from './export-subset.js';
 import type { ExportResult } from '../api/export.js';
 import { ImageServer, type ImageBody } from './images.js';
 import { extensionFailures, loadExtensions } from './extensions.js';
@@ -99,7 +99,7 @@ function appVersion(): string {
 const IMPLEMENTED = [
   'app.info', 'schema.list', 'project.create', 'project.open', 'project.info', 'project.close',
   'import.start', 'export.start', 'job.get', 'job.list', 'job.cancel', 'job.pause', 'job.resume', 'job.wait',
-  'stats.get', 'samples.list', 'samples.ids', 'sample.get', 'sample.history', 'labels.set', 'samples.tag',
+  'stats.get', 'samples.list', 'samples.ids', 'sample.get', 'sample.history', 'labels.set', 'labels.confirm', 'samples.tag',
   'samples.setSplit', 'samples.delete', 'history.undo', 'history.redo',
 ] as const satisfies readonly OpName[];
 type CoreOp = (typeof IMPLEMENTED)[number];
@@ -417,11 +417,15 @@ export class Service {
         if (req.overwrite !== true) refuseToReplace(out);
         // The subset is resolved now, so a bad one is refused by the call itself and later edits do not change it.
         const ids = resolveSubset(store, req.subset);
-        const source = subsetSource(store.exportSource(), ids);
+        const chosen = subsetSource(store.exportSource(), ids);
+        const dropped = req.predicted === 'exclude' ? withoutPredicted(chosen) : null;
+        const source = dropped ?? chosen;
         const status = this.jobs.start('export', async (ctx: JobRunContext) => {
           ctx.progress(0, source.count(), `exporting to ${basename(out)}`);
-          const res = await exporter(source, out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }, { ...(req.otherSizes ? { otherSizes: req.otherSizes } : {}) });
-          return { ...res, out, format: req.format, selected: source.count(), ...(ids ? { subset: describeSubset(req.subset!) } : {}) } satisfies ExportResult;
+          const options = { ...(req.otherSizes ? { otherSizes: req.otherSizes } : {}), ...(req.predicted === 'flag' ? { flagPredicted: true } : {}) };
+          const res = await exporter(source, out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }, options);
+          const predicted = dropped ? { predicted: { mode: 'exclude' as const, keypoints: dropped.excluded() } } : req.predicted ? { predicted: { mode: req.predicted, keypoints: null } } : {};
+          return { ...res, out, format: req.format, selected: source.count(), ...(ids ? { subset: describeSubset(req.subset!) } : {}), ...predicted } satisfies ExportResult;
         });
         return { jobId: status.jobId };
       },
@@ -453,6 +457,11 @@ export class Service {
         });
         const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label, req.mergeInto);
         this.changed([req.sampleId], 'labels');
+        return res;
+      },
+      'labels.confirm': (req) => {
+        const res = this.requireStore().confirmPredicted(req.ids ?? null, req.actor ?? this.actor, req.keypoints);
+        if (res.actionId !== null) this.changed(res.samples, 'labels');
         return res;
       },
       'samples.tag': (req) => {

@@ -59,6 +59,7 @@ function query(r: Obj, op: string): void {
   if (r.text !== undefined && typeof r.text !== 'string') fail(op, '"text" must be a string');
   oneOf(r, op, 'sort', SORTS, true);
   str(r, op, 'runId', true);
+  if (r.predicted !== undefined && typeof r.predicted !== 'boolean') fail(op, '"predicted" must be true or false');
   if (r.sort === 'error-desc' && r.runId === undefined) fail(op, 'sort "error-desc" needs "runId"');
 }
 
@@ -78,6 +79,7 @@ function edits(r: Obj, op: string): void {
     if (typeof o.state !== 'string' || !STATES.includes(o.state)) fail(op, `edits[${i}].state must be one of ${STATES.join(', ')}`);
     if (o.state !== 'missing' && !(Number.isFinite(o.x) && Number.isFinite(o.y)))
       fail(op, `edits[${i}]: a ${o.state} keypoint needs finite x and y`);
+    if (o.confidence !== undefined && !(typeof o.confidence === 'number' && o.confidence >= 0 && o.confidence <= 1)) fail(op, `edits[${i}].confidence must be a number in [0, 1]`);
   });
   str(r, op, 'actor', true);
   str(r, op, 'label', true);
@@ -141,6 +143,11 @@ export const validators: Partial<Record<OpName, Validator>> = {
   },
   'samples.delete': (r, op) => {
     idList(r, op, 'ids');
+    str(r, op, 'actor', true);
+  },
+  'labels.confirm': (r, op) => {
+    if (r.ids !== undefined) idList(r, op, 'ids');
+    if (r.keypoints !== undefined && (!Array.isArray(r.keypoints) || !r.keypoints.every((k) => Number.isInteger(k) && (k as number) >= 0))) fail(op, '"keypoints" must be an array of keypoint indices');
     str(r, op, 'actor', true);
   },
   'history.undo': none,

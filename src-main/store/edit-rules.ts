@@ -16,6 +16,9 @@ export function normaliseEdit(schema: KeypointSchema, sampleId: number, e: Keypo
     throw new KpsError('bad-input', `${where}: keypoint index ${String(e.index)} is outside 0..${schema.keypoints.length - 1} of schema ${schema.id}`);
   }
   if (!STATES.includes(e.state)) throw new KpsError('bad-input', `${where}: keypoint ${e.index} has unknown state ${JSON.stringify(e.state)}`);
+  if (e.confidence !== undefined && !(typeof e.confidence === 'number' && e.confidence >= 0 && e.confidence <= 1)) {
+    throw new KpsError('bad-input', `${where}: keypoint ${e.index} has confidence ${String(e.confidence)}; it must be a number in [0, 1]`);
+  }
   if (e.state === 'missing') return { index: e.index, value: { x: null, y: null, state: 'missing', provenance: actor } };
   if (typeof e.x !== 'number' || typeof e.y !== 'number' || !Number.isFinite(e.x) || !Number.isFinite(e.y)) {
     throw new KpsError('bad-input', `${where}: keypoint ${e.index} is ${e.state} but its coordinates (${String(e.x)}, ${String(e.y)}) are not finite numbers`);

@@ -16,6 +16,7 @@ export interface Migration {
  * v3: per-sample pixel statistics materialised for fast dataset statistics, back-filled from the blobs.
  * v4: each run's own train / val / test split per sample (a random or group split exists only inside its run).
  * v5: the source of each import (resolved path, content hash, image-set hash), to detect a repeated import.
+ * v6: face detector boxes per sample. v7: the confidence a model gave a keypoint it filled (store/predicted.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -197,6 +198,24 @@ export const MIGRATIONS: readonly Migration[] = [
           ms REAL NOT NULL,
           detected_at TEXT NOT NULL
         );
+      `);
+    },
+  },
+  {
+    version: 7,
+    description: 'confidence of model-filled keypoints',
+    up(db) {
+      // A row holds while the label's provenance still equals `provenance` (the model that wrote it): a person's edit
+      // or confirmation changes the provenance, and undoing that edit brings the row back into force. No journal
+      // column is needed for it, and stale rows are ignored rather than deleted.
+      db.exec(`
+        CREATE TABLE label_confidence (
+          sample_id INTEGER NOT NULL REFERENCES samples(id),
+          kp_index INTEGER NOT NULL,
+          provenance TEXT NOT NULL,
+          confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+          PRIMARY KEY (sample_id, kp_index)
+        ) WITHOUT ROWID;
       `);
     },
   },

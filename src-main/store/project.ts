@@ -38,6 +38,8 @@ import {
 import * as runs from './runs-store.js';
 import { getRunSplit, saveRunSplit } from './run-splits.js';
 import { computeStats } from './stats.js';
+import { confirmEdits, writeConfidence } from './predicted.js';
+import { isPredictedProvenance } from '../core/provenance.js';
 import type { ChangeSummary, ImportSourceKey, PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from './types.js';
 
 export { checkProjectFile, createProjectFile, KPS_APPLICATION_ID, type OpenProjectOptions } from './file.js';
@@ -253,7 +255,7 @@ class SqliteProjectStore implements ProjectStore {
     liveSample(this.ctx, sampleId);
     const normalised = edits.map((e) => normaliseEdit(this.schema, sampleId, e, w.actor));
     const current = readLabels(this.ctx, sampleId);
-    for (const { index, value } of normalised) {
+    for (const [j, { index, value }] of normalised.entries()) {
       const before = current[index];
       if (
         before.state === value.state &&
@@ -266,6 +268,9 @@ class SqliteProjectStore implements ProjectStore {
       this.writeLabel(sampleId, index, value);
       this.journal(w, 'keypoint', sampleId, index, before, value);
       current[index] = value;
+      // A model's confidence in a value it wrote; it stops counting once a person confirms or changes the value.
+      const confidence = edits[j].confidence;
+      if (confidence !== undefined && value.state !== 'missing' && isPredictedProvenance(value.provenance)) writeConfidence(this.ctx, sampleId, index, value.provenance, confidence);
     }
   }
 
@@ -425,6 +430,22 @@ class SqliteProjectStore implements ProjectStore {
       this.finishAction(w);
       return { actionId: w.id };
     }).immediate();
+  }
+
+  /**
+   * Confirms predicted, unconfirmed values as they stand (of `ids`, or of every sample when null; of `keypoints` only
+   * when given): the actor becomes their provenance, in one undoable action.
+   */
+  confirmPredicted(ids: number[] | null, actor: string, keypoints?: number[]): { actionId: number | null; samples: number[]; keypoints: number } {
+    checkActor(actor);
+    if (isPredictedProvenance(actor)) throw new KpsError('bad-input', `confirming predicted keypoints needs a person's actor, not ${actor}`);
+    if (ids !== null) this.checkIds(ids);
+    const batch = confirmEdits(this.ctx, ids === null ? null : [...new Set(ids)], keypoints);
+    const n = batch.reduce((a, b) => a + b.edits.length, 0);
+    if (n === 0) return { actionId: null, samples: [], keypoints: 0 };
+    const label = `Confirm ${n} predicted keypoint${n === 1 ? '' : 's'}${batch.length === 1 ? ` of sample ${batch[0].sampleId}` : ` of ${batch.length} samples`}`;
+    const { actionId } = this.setLabelsBatch(batch, actor, label);
+    return { actionId, samples: batch.map((b) => b.sampleId), keypoints: n };
   }
 
   tagSamples(ids: number[], add: string[], remove: string[], actor: string): { actionId: number | null } {

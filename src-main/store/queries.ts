@@ -1,5 +1,7 @@
 // Sample queries: the gallery's filters and sorts as SQL, and pages of sample summaries (labels and tags in two queries).
 import { KpsError } from '../core/errors.js';
+import { isPredictedProvenance, PREDICTED_LABEL_SQL } from '../core/provenance.js';
+import { sampleConfidences } from './predicted.js';
 import type { ImageRef, Keypoint, KeypointState, SampleDetail, SampleSummary } from '../core/types.js';
 import type { SampleQuery } from '../api/ops.js';
 import { FACE_FILTERS, faceFilterSql } from './faces.js';
@@ -44,6 +46,10 @@ export function buildQuery(ctx: StoreCtx, q: SampleQuery): { where: string; join
   if (q.face !== undefined && q.face !== null) {
     if (!FACE_FILTERS.includes(q.face)) throw new KpsError('bad-input', `query.face must be one of ${FACE_FILTERS.join(', ')}`);
     conds.push(faceFilterSql(q.face));
+  }
+  if (q.predicted !== undefined && q.predicted !== null) {
+    if (typeof q.predicted !== 'boolean') throw new KpsError('bad-input', 'query.predicted must be true or false');
+    conds.push(`${q.predicted ? '' : 'NOT '}EXISTS (SELECT 1 FROM labels l WHERE l.sample_id = s.id AND ${PREDICTED_LABEL_SQL})`);
   }
   const sort = q.sort ?? 'id';
   if (!SORTS.includes(sort)) throw new KpsError('bad-input', `query.sort must be one of ${SORTS.join(', ')}`);
@@ -110,12 +116,13 @@ export function listSamples(ctx: StoreCtx, q: SampleQuery): { total: number; ite
 export function summaries(ctx: StoreCtx, rows: SampleRow[]): SampleSummary[] {
   if (rows.length === 0) return [];
   const ids = JSON.stringify(rows.map((r) => r.id));
-  const labels = ctx.st('SELECT sample_id, kp_index, x, y, state FROM labels WHERE sample_id IN (SELECT value FROM json_each(?))').raw().all(ids) as [
+  const labels = ctx.st('SELECT sample_id, kp_index, x, y, state, provenance FROM labels WHERE sample_id IN (SELECT value FROM json_each(?))').raw().all(ids) as [
     number,
     number,
     number | null,
     number | null,
     KeypointState,
+    string,
   ][];
   const tags = ctx.st('SELECT sample_id, tag FROM tags WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY sample_id, tag').raw().all(ids) as [number, string][];
   const byId = new Map<number, SampleSummary>();
@@ -132,14 +139,17 @@ export function summaries(ctx: StoreCtx, rows: SampleRow[]): SampleSummary[] {
       labelledCount: r.labelled_count,
       missingCount: r.missing_count,
       occludedCount: r.occluded_count,
+      predictedCount: 0,
       keypoints: Array.from({ length: ctx.k }, (): Keypoint => ({ x: NaN, y: NaN, state: 'missing' })),
     };
     byId.set(r.id, item);
     return item;
   });
-  for (const [sid, idx, x, y, state] of labels) {
+  for (const [sid, idx, x, y, state, provenance] of labels) {
     const item = byId.get(sid);
-    if (item) item.keypoints[idx] = { x: fromNullable(x), y: fromNullable(y), state };
+    if (!item) continue;
+    item.keypoints[idx] = { x: fromNullable(x), y: fromNullable(y), state };
+    if (state !== 'missing' && isPredictedProvenance(provenance)) item.predictedCount++;
   }
   for (const [sid, tag] of tags) byId.get(sid)?.tags.push(tag);
   return items;
@@ -149,7 +159,12 @@ export function summaries(ctx: StoreCtx, rows: SampleRow[]): SampleSummary[] {
 export function getSample(ctx: StoreCtx, id: number): SampleDetail {
   return ctx.db.transaction(() => {
     const r = liveSample(ctx, id);
-    const labels = readLabels(ctx, id).map(storedToKeypoint);
+    const confidence = sampleConfidences(ctx, id);
+    const labels = readLabels(ctx, id).map((k, i) => {
+      const kp = storedToKeypoint(k);
+      const c = confidence.get(i);
+      return c === undefined ? kp : { ...kp, confidence: c };
+    });
     const tags = ctx.st('SELECT tag FROM tags WHERE sample_id = ? ORDER BY tag').pluck().all(id) as string[];
     let image: ImageRef;
     if (r.image_kind === 'embedded') image = { kind: 'embedded', width: r.width, height: r.height, channels: 1 };
@@ -167,6 +182,7 @@ export function getSample(ctx: StoreCtx, id: number): SampleDetail {
       labelledCount: r.labelled_count,
       missingCount: r.missing_count,
       occludedCount: r.occluded_count,
+      predictedCount: labels.filter((k) => k.state !== 'missing' && isPredictedProvenance(k.provenance)).length,
       keypoints: labels,
       image,
       revision: r.revision,

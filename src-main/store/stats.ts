@@ -2,6 +2,8 @@
 import { COORDINATE_MARGIN } from '../core/coordinates.js';
 import type { Split } from '../core/types.js';
 import type { DatasetStats, PerKeypointStats } from '../api/ops.js';
+import { PREDICTED_LABEL_SQL } from '../core/provenance.js';
+import { predictedSampleCount } from './predicted.js';
 import { liveSampleCount, type StoreCtx } from './rows.js';
 
 export function computeStats(ctx: StoreCtx): DatasetStats {
@@ -18,12 +20,12 @@ export function computeStats(ctx: StoreCtx): DatasetStats {
     const inImage = `(l.x BETWEEN -0.5 - ${COORDINATE_MARGIN} * s.width AND s.width - 0.5 + ${COORDINATE_MARGIN} * s.width
         AND l.y BETWEEN -0.5 - ${COORDINATE_MARGIN} * s.height AND s.height - 0.5 + ${COORDINATE_MARGIN} * s.height)`;
     const perKp = ctx.st(`SELECT l.kp_index AS i,
-        sum(l.state = 'labelled') AS labelled, sum(l.state = 'missing') AS missing, sum(l.state = 'occluded') AS occluded,
+        sum(l.state = 'labelled') AS labelled, sum(l.state = 'missing') AS missing, sum(l.state = 'occluded') AS occluded, sum(${PREDICTED_LABEL_SQL}) AS predicted,
         min(CASE WHEN ${inImage} THEN l.x END) AS xMin, max(CASE WHEN ${inImage} THEN l.x END) AS xMax, avg(CASE WHEN ${inImage} THEN l.x END) AS xMean,
         min(CASE WHEN ${inImage} THEN l.y END) AS yMin, max(CASE WHEN ${inImage} THEN l.y END) AS yMax, avg(CASE WHEN ${inImage} THEN l.y END) AS yMean
       FROM labels l JOIN samples s ON s.id = l.sample_id WHERE s.deleted = 0 GROUP BY l.kp_index`).all() as ({ i: number } & Omit<PerKeypointStats, 'name'>)[];
     const keypoints: PerKeypointStats[] = ctx.schema.keypoints.map((kp) => ({
-      name: kp.name, labelled: 0, missing: 0, occluded: 0, xMin: null, xMax: null, xMean: null, yMin: null, yMax: null, yMean: null,
+      name: kp.name, labelled: 0, missing: 0, occluded: 0, predicted: 0, xMin: null, xMax: null, xMean: null, yMin: null, yMax: null, yMean: null,
     }));
     for (const r of perKp) {
       const { i, ...rest } = r;
@@ -36,7 +38,8 @@ export function computeStats(ctx: StoreCtx): DatasetStats {
     const meanShape = keypoints.map((s) => (s.xMean === null || s.yMean === null ? null : { x: s.xMean, y: s.yMean }));
     const splits: Record<Split, number> = { train: 0, val: 0, test: 0, unassigned: 0 };
     for (const r of ctx.st('SELECT split, count(*) AS n FROM samples WHERE deleted = 0 GROUP BY split').all() as { split: Split; n: number }[]) splits[r.split] = r.n;
-    return { sampleCount, imageShapes, dtype: 'uint8', pixel, keypoints, completeRows, labelledPerRowHistogram: histogram, meanShape, splits };
+    const predicted = { keypoints: keypoints.reduce((a, kp) => a + kp.predicted, 0), samples: predictedSampleCount(ctx) };
+    return { sampleCount, imageShapes, dtype: 'uint8', pixel, keypoints, completeRows, labelledPerRowHistogram: histogram, meanShape, splits, predicted };
   })();
 }
 

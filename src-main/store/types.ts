@@ -65,6 +65,8 @@ export interface ProjectStore {
    * labels changed within the same action, so one undo reverts the labels and the tags together.
    */
   setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string, opts?: { addTags?: string[] }): { actionId: number | null };
+  /** Predicted, unconfirmed values (of `ids`, or every sample when null) become the actor's, as they are, in one action. */
+  confirmPredicted(ids: number[] | null, actor: string, keypoints?: number[]): { actionId: number | null; samples: number[]; keypoints: number };
   tagSamples(ids: number[], add: string[], remove: string[], actor: string): { actionId: number | null };
   setSplit(ids: number[], split: Split, actor: string): { actionId: number | null };
   deleteSamples(ids: number[], actor: string): { actionId: number | null };

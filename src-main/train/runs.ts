@@ -14,7 +14,8 @@ import { FACE_CROP_RULE, type FaceBoxLike } from './facecrop.js';
 import { biasVarianceReading, evaluatePredictions, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
 import { startTrainingJob, type TrainHandle } from './host.js';
 import { loadModel } from './modelfile.js';
-import { MODEL_INFO } from './models/index.js';
+import { MODEL_INFO, withHeatmapOutput } from './models/index.js';
+import { heatmapConfidence } from './infer/confidence.js';
 import { predictRows, type EpochMetrics, type FinalMetrics, type TrainProgress } from './trainer.js';
 
 /** The store slice that runs need: samples to read, and run and prediction records to write. */
@@ -372,17 +373,28 @@ export interface ImagePrediction {
   /** Flat [x0, y0, ...] over the schema's keypoints in the original image's pixels (NaN = not predicted). */
   coords: number[];
   box: CropBox;
+  /** Heatmap models only: per schema keypoint, the model's confidence in [0, 1] (train/infer/confidence.ts), NaN where not predicted. */
+  confidence?: number[];
 }
 
 /**
  * Predicts keypoints for raw grey images with a run's model, each cropped by the face-crop rule (FACE_CROP_RULE.cropBox)
  * from its face box (`face`: the detector's, null when none was found), or by an explicit `box` when given.
  */
+/** True when the run's model gives a confidence per keypoint (heatmap models read out by soft-argmax). */
+export function givesConfidence(run: RunRecord): boolean {
+  const name = runConfigOf(run).model;
+  return MODEL_INFO[name]?.heatmaps === true;
+}
+
 export async function predictImages(run: RunRecord, schema: KeypointSchema, images: { pixels: Uint8Array; width: number; height: number; face?: FaceBoxLike | null; box?: CropBox | null }[], model?: tf.LayersModel): Promise<ImagePrediction[]> {
   const cfg = runConfigOf(run);
   const S = cfg.inputSize;
   const K = cfg.keypointIndices.length;
   const m = model ?? (await loadRunModel(run));
+  // A heatmap model also reads out its heatmaps: the confidence of each keypoint comes from them.
+  const heat = givesConfidence(run) ? withHeatmapOutput(m) : null;
+  const beta = heat ? Number((m.getLayer('coords').getConfig() as { beta?: number }).beta ?? 1) : 1;
   try {
     const out: ImagePrediction[] = [];
     const chunk = 64;
@@ -397,16 +409,28 @@ export async function predictImages(run: RunRecord, schema: KeypointSchema, imag
         cropResize(img.pixels, img.width, img.height, box, S, x, j * S * S);
         return box;
       });
-      const y = tf.tidy(() => m.predict(tf.tensor4d(x, [part.length, S, S, 1])) as tf.Tensor);
-      const norm = y.dataSync() as Float32Array;
-      y.dispose();
+      const input = tf.tensor4d(x, [part.length, S, S, 1]);
+      const outputs = tf.tidy(() => {
+        const y = (heat ?? m).predict(input);
+        return Array.isArray(y) ? y : [y];
+      });
+      input.dispose();
+      const norm = outputs[0].dataSync() as Float32Array;
+      let conf: Float32Array | null = null;
+      if (heat && outputs[1]) {
+        const [, h, w] = outputs[1].shape;
+        conf = heatmapConfidence(outputs[1].dataSync() as Float32Array, part.length, h!, w!, K, beta);
+      }
+      for (const t of outputs) t.dispose();
       part.forEach((_, j) => {
         const coords = new Array<number>(schema.keypoints.length * 2).fill(NaN);
+        const confidence = conf ? new Array<number>(schema.keypoints.length).fill(NaN) : null;
         cfg.keypointIndices.forEach((ki, t) => {
           coords[2 * ki] = fromNormalised(norm[j * 2 * K + 2 * t], boxes[j].x0, boxes[j].side);
           coords[2 * ki + 1] = fromNormalised(norm[j * 2 * K + 2 * t + 1], boxes[j].y0, boxes[j].side);
+          if (confidence) confidence[ki] = conf![j * K + t];
         });
-        out.push({ coords, box: boxes[j] });
+        out.push({ coords, box: boxes[j], ...(confidence ? { confidence } : {}) });
       });
     }
     return out;

@@ -11,7 +11,7 @@ export interface GhostPoint {
 }
 
 /** Journal actor of an accepted prediction: the history panel shows it as "model <run id>". */
-export const modelActor = (runId: string): string => `model:${runId}`;
+export { modelActor } from '../../src-main/core/provenance.js';
 
 /**
  * Ghosts for the missing keypoints of a sample: a run's finite predictions inside the image (-0.5 .. size - 0.5).

@@ -1,11 +1,11 @@
-// `kps export <project.kps> <out> --format <f> [--overwrite] [subset flags] [--other-sizes fail|skip|crop]`: write the
+// `kps export <project.kps> <out> --format <f> [--overwrite] [subset flags] [--other-sizes fail|skip|crop] [--predicted include|exclude|flag]`: write the
 // project's samples and labels (all, or a subset) in a dataset format.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { Split } from '../../core/types.js';
 import type { ExportFormat } from '../../api/ops.js';
-import { OTHER_SIZES, type OtherSizes } from '../../api/export.js';
+import { OTHER_SIZES, PREDICTED_EXPORTS, type OtherSizes, type PredictedExport } from '../../api/export.js';
 import type { ExportResult, ExportSubset } from '../../api/export.js';
 import { action, openProjectToRead, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 import { changesLine } from './qc.js';
@@ -25,6 +25,7 @@ interface ExportOpts {
   reviewed?: boolean;
   tag?: string;
   otherSizes?: string;
+  predicted?: string;
 }
 
 /** "3,5,10-12" -> [3, 5, 10, 11, 12]. */
@@ -79,6 +80,7 @@ export const exportCommand: CliCommand = {
       .option('--reviewed', 'only samples marked reviewed (tag "reviewed")')
       .option('--tag <tag>', 'only samples with this tag')
       .option('--other-sizes <what>', `kaggle-csv: samples that are not 96x96: ${OTHER_SIZES.join(', ')} (crop: cropped around their keypoints and resized to 96x96 grey; default fail)`)
+      .option('--predicted <what>', `predicted, unconfirmed keypoints (a model's, not yet confirmed): ${PREDICTED_EXPORTS.join(', ')} (flag: COCO only; default include)`)
       .option('--json', 'print the result as one JSON object')
       .action(
         action(async (project: string, out: string, opts: ExportOpts) => {
@@ -88,11 +90,14 @@ export const exportCommand: CliCommand = {
           if (opts.otherSizes !== undefined && !OTHER_SIZES.includes(opts.otherSizes as OtherSizes)) {
             throw new Error(`--other-sizes "${opts.otherSizes}": use one of ${OTHER_SIZES.join(', ')}`);
           }
+          if (opts.predicted !== undefined && !PREDICTED_EXPORTS.includes(opts.predicted as PredictedExport)) {
+            throw new Error(`--predicted "${opts.predicted}": use one of ${PREDICTED_EXPORTS.join(', ')}`);
+          }
           const subset = subsetFromFlags(opts);
           await withService(async (service) => {
             await openProjectToRead(service, project);
             const overwrite = opts.overwrite === true || opts.force === true;
-            const req = { out, format: opts.format as ExportFormat, overwrite, ...(subset ? { subset } : {}), ...(opts.otherSizes ? { otherSizes: opts.otherSizes as OtherSizes } : {}) };
+            const req = { out, format: opts.format as ExportFormat, overwrite, ...(subset ? { subset } : {}), ...(opts.otherSizes ? { otherSizes: opts.otherSizes as OtherSizes } : {}), ...(opts.predicted ? { predicted: opts.predicted as PredictedExport } : {}) };
             const { jobId } = await service.call('export.start', req).catch((err: unknown) => {
               // The service's wording names the API flag; a CLI user needs the option's name.
               if (err instanceof KpsError && err.code === 'conflict' && err.file === resolve(out)) {
@@ -114,6 +119,7 @@ export const exportCommand: CliCommand = {
               const extra = [
                 result.skipped ? `; skipped ${result.skipped.count} not 96x96${result.skipped.count > 0 ? ` (ids ${result.skipped.ids.join(', ')}${result.skipped.count > result.skipped.ids.length ? ', ...' : ''})` : ''}` : '',
                 result.cropped !== undefined ? `; cropped ${result.cropped} to 96x96 grey` : '',
+                result.predicted?.mode === 'exclude' ? `; left out ${result.predicted.keypoints ?? 0} predicted, unconfirmed keypoints` : result.predicted?.mode === 'flag' ? '; predicted keypoints flagged' : '',
               ].join('');
               process.stdout.write(`Exported ${result.written} samples to ${result.out} (${opts.format}${subset ? `, of ${result.selected} in the subset` : ''})${extra}\n${changesLine(changes)}\n`);
             }

@@ -7,6 +7,7 @@ import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { requireDataDir } from '../../helpers/data.js';
 import type { PredictionsFile } from '../../../src-main/core/predictions.js';
+import { confidenceRadius } from '../../../src-main/train/infer/confidence.js';
 
 describe('training UI ops (ui-ops.ts)', () => {
   let dir: string;
@@ -61,10 +62,68 @@ describe('training UI ops (ui-ops.ts)', () => {
     }
   });
 
+  it('gives each keypoint of the heatmap run a confidence, fills above a threshold only, and keeps the fill unconfirmed until confirmed', async () => {
+    const [p] = (await service.call('assist.predict', { runId: unetRun, sampleIds: [3] })).items;
+    expect(p.confidence).toHaveLength(15);
+    // The confidence is the heatmap's softmax mass within a few cells of its peak.
+    for (const k of [0, 10]) {
+      const h = await service.call('runs.heatmap', { id: unetRun, sampleId: 3, keypoint: k });
+      const peak = h.values.indexOf(Math.max(...h.values));
+      const r = confidenceRadius(h.height, h.width);
+      let near = 0;
+      h.values.forEach((v, i) => {
+        if (Math.abs((i % h.width) - (peak % h.width)) <= r && Math.abs(Math.floor(i / h.width) - Math.floor(peak / h.width)) <= r) near += v;
+      });
+      expect(p.confidence![k]).toBeCloseTo(near, 4);
+    }
+    const conf = p.confidence as number[];
+    const threshold = [...conf].sort((a, b) => a - b)[7];
+    const above = conf.map((c, i) => (c >= threshold ? i : -1)).filter((i) => i >= 0);
+    // Every keypoint of sample 3 missing, then a fill with the threshold: only the sure ones are written.
+    await service.call('labels.set', { sampleId: 3, edits: conf.map((_, index) => ({ index, x: NaN, y: NaN, state: 'missing' as const })) });
+    const fill = await service.call('assist.fillBatch', { runId: unetRun, sampleIds: [3], minConfidence: threshold, tag: null });
+    expect(fill.keypoints).toBe(above.length);
+    expect(fill.belowThreshold).toBe(15 - above.length);
+    const s = await service.call('sample.get', { id: 3 });
+    expect(s.predictedCount).toBe(above.length);
+    for (const i of above) expect(s.keypoints[i]).toMatchObject({ state: 'labelled', provenance: `model:${unetRun}`, confidence: Math.round(conf[i] * 1e4) / 1e4 });
+    expect(s.keypoints.filter((k) => k.state === 'missing')).toHaveLength(15 - above.length);
+    expect(await service.call('samples.ids', { predicted: true })).toEqual({ ids: [3] });
+    expect((await service.call('stats.get', {})).predicted).toEqual({ keypoints: above.length, samples: 1 });
+
+    // Export: Kaggle CSV without them (empty cells), COCO with them marked; a mark needs COCO.
+    const csvOut = join(dir, 'no-predicted.csv');
+    const ex = await service.call('job.wait', await service.call('export.start', { out: csvOut, format: 'kaggle-csv', predicted: 'exclude' }));
+    expect((ex.result as { predicted: unknown }).predicted).toEqual({ mode: 'exclude', keypoints: above.length });
+    const row3 = readFileSync(csvOut, 'utf8').split('\n')[3].split(',');
+    expect(row3.slice(0, 30).every((c) => c === '')).toBe(true);
+    const cocoOut = join(dir, 'flagged.json');
+    expect((await service.call('job.wait', await service.call('export.start', { out: cocoOut, format: 'coco', predicted: 'flag' }))).state).toBe('done');
+    const ann = (JSON.parse(readFileSync(cocoOut, 'utf8')) as { annotations: { id: number; keypoint_predicted: number[]; keypoint_scores: (number | null)[]; num_keypoints: number }[] }).annotations.find((a) => a.id === 3)!;
+    expect(ann.num_keypoints).toBe(above.length);
+    expect(ann.keypoint_predicted).toEqual(conf.map((c) => (c >= threshold ? 1 : 0)));
+    above.forEach((i) => expect(ann.keypoint_scores[i]).toBeCloseTo(conf[i], 3));
+    await expect(service.call('export.start', { out: join(dir, 'x.csv'), format: 'kaggle-csv', predicted: 'flag' })).rejects.toThrow(/needs COCO/);
+
+    // Confirm: the values stay, they become the annotator's, and undo brings the unconfirmed state back.
+    const ok = await service.call('labels.confirm', { ids: [3] });
+    expect(ok).toMatchObject({ samples: [3], keypoints: above.length });
+    const after = await service.call('sample.get', { id: 3 });
+    expect(after.predictedCount).toBe(0);
+    expect(after.keypoints.map((k) => [k.x, k.y])).toEqual(s.keypoints.map((k) => [k.x, k.y]));
+    await service.call('history.undo', {});
+    expect((await service.call('sample.get', { id: 3 })).predictedCount).toBe(above.length);
+    // Back to the imported labels for the tests below.
+    await service.call('history.undo', {});
+    await service.call('history.undo', {});
+    expect((await service.call('sample.get', { id: 3 })).missingCount).toBe(0);
+  }, 120_000);
+
   it('refuses heatmaps for a model without them, and returns first-layer filters', async () => {
     const started = await service.call('train.start', { config: { model: 'smallnet', epochs: 1, batch: 16 } });
     expect((await service.call('job.wait', { jobId: started.jobId })).state).toBe('done');
     await expect(service.call('runs.heatmap', { id: started.runId, sampleId: 1, keypoint: 10 })).rejects.toThrow(/no heatmaps/);
+    await expect(service.call('assist.fillBatch', { runId: started.runId, sampleIds: [1], minConfidence: 0.5 })).rejects.toThrow(/gives no confidence per keypoint/);
     const f = await service.call('runs.filters', { id: started.runId });
     expect(f.filters.length).toBeGreaterThan(1);
     const { width, height } = f.filters[0];

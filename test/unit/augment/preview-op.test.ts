@@ -47,7 +47,7 @@ class FakeStore implements PreviewStore {
     const [w, h] = id === 4 ? [400, 300] : [96, 96];
     const image: SampleDetail['image'] = id === 4 ? { kind: 'file', path: this.files.get(4) as string, width: w, height: h, channels: 1 } : id === 5 ? { kind: 'none', width: w, height: h, channels: 0 } : { kind: 'embedded', width: w, height: h, channels: 1 };
     const keypoints = layout(w, h);
-    return { id, source: 's', record: id, split: 'train', groupId: null, tags: [], width: w, height: h, labelledCount: 5, missingCount: 0, occludedCount: 0, keypoints, image, revision: 1 };
+    return { id, source: 's', record: id, split: 'train', groupId: null, tags: [], width: w, height: h, labelledCount: 5, missingCount: 0, occludedCount: 0, predictedCount: 0, keypoints, image, revision: 1 };
   }
   getPixels(id: number): Uint8Array | null {
     if (id > 3) return null;

@@ -53,7 +53,7 @@ function fakeApi(failFirst: Set<number>, withFiles = false): { api: ApiClient; g
         if (failFirst.delete(id)) throw new Error('network down');
         const d: SampleDetail = {
           id, source: 'labels.csv', record: id, split: 'train', groupId: null, tags: [], width: 96, height: 96,
-          labelledCount: 0, missingCount: 1, occludedCount: 0, image: withFiles ? { kind: 'file', path: `/faces/${id}.png`, width: 96, height: 96, channels: 3 } : { kind: 'none', width: 96, height: 96, channels: 0 },
+          labelledCount: 0, missingCount: 1, occludedCount: 0, predictedCount: 0, image: withFiles ? { kind: 'file', path: `/faces/${id}.png`, width: 96, height: 96, channels: 3 } : { kind: 'none', width: 96, height: 96, channels: 0 },
           keypoints: [{ x: NaN, y: NaN, state: 'missing', provenance: 'import' }], revision: 1,
         };
         return d as OpResponse<K>;

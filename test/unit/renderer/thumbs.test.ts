@@ -19,7 +19,7 @@ const schema: KeypointSchema = {
 };
 
 function sample(kps: SampleSummary['keypoints']): SampleSummary {
-  return { id: 1, source: 's.csv', record: 1, split: 'train', groupId: null, tags: [], width: 96, height: 96, labelledCount: 2, missingCount: 1, occludedCount: 0, keypoints: kps };
+  return { id: 1, source: 's.csv', record: 1, split: 'train', groupId: null, tags: [], width: 96, height: 96, labelledCount: 2, missingCount: 1, occludedCount: 0, predictedCount: 0, keypoints: kps };
 }
 
 describe('keypoint overlay markup', () => {

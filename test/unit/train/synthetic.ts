@@ -34,7 +34,7 @@ export function syntheticStore(n: number, size: number, seed = 1, path = '/tmp/s
       pixels: px,
       detail: {
         id: i + 1, source: 'synthetic', record: i + 1, split: 'unassigned' as Split, groupId: null, tags: [], width: size, height: size,
-        labelledCount: missing ? 1 : 2, missingCount: missing ? 1 : 0, occludedCount: 0, keypoints,
+        labelledCount: missing ? 1 : 2, missingCount: missing ? 1 : 0, occludedCount: 0, predictedCount: 0, keypoints,
         image: { kind: 'embedded', width: size, height: size, channels: 1 }, revision: 1,
       },
     });
