@@ -8,6 +8,8 @@ export interface GhostPoint {
   index: number;
   x: number;
   y: number;
+  /** The model's confidence in [0, 1] where it gives one (heatmap models). */
+  confidence?: number;
 }
 
 /** Journal actor of an accepted prediction: the history panel shows it as "model <run id>". */
@@ -17,7 +19,7 @@ export { modelActor } from '../../src-main/core/provenance.js';
  * Ghosts for the missing keypoints of a sample: a run's finite predictions inside the image (-0.5 .. size - 0.5).
  * Keypoints that are labelled or occluded get none, so accepting one makes its ghost go away.
  */
-export function ghostsFor(kps: readonly LabelledKeypoint[], coords: readonly number[] | null, width: number, height: number): GhostPoint[] {
+export function ghostsFor(kps: readonly LabelledKeypoint[], coords: readonly number[] | null, width: number, height: number, confidence?: readonly (number | null)[] | null): GhostPoint[] {
   if (!coords) return [];
   const out: GhostPoint[] = [];
   kps.forEach((k, i) => {
@@ -26,14 +28,21 @@ export function ghostsFor(kps: readonly LabelledKeypoint[], coords: readonly num
     const y = coords[2 * i + 1];
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
     if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) return;
-    out.push({ index: i, x, y });
+    const c = confidence?.[i];
+    out.push({ index: i, x, y, ...(typeof c === 'number' ? { confidence: c } : {}) });
   });
   return out;
 }
 
 /** Edits writing ghosts as labelled keypoints, rounded to 1/100 px like pointer edits (and like assist.fillBatch). */
 export function acceptEdits(ghosts: readonly GhostPoint[]): KeypointEdit[] {
-  return ghosts.map((g) => ({ index: g.index, x: Math.round(g.x * 100) / 100, y: Math.round(g.y * 100) / 100, state: 'labelled' }));
+  return ghosts.map((g) => ({
+    index: g.index,
+    x: Math.round(g.x * 100) / 100,
+    y: Math.round(g.y * 100) / 100,
+    state: 'labelled',
+    ...(g.confidence !== undefined ? { confidence: Math.round(g.confidence * 1e4) / 1e4 } : {}),
+  }));
 }
 
 /** The ghost under a click: the nearest within `radiusPx` screen pixels (`scale` = screen px per image px), or null. */

@@ -1,5 +1,6 @@
 // The editor's Konva canvas: image, edges, keypoint markers, drag, wheel zoom and pan. Imperative, so a drag redraws without Svelte in the loop.
 import Konva from 'konva';
+import { isPredictedProvenance } from '../../src-main/core/provenance.js';
 import type { Keypoint, KeypointSchema } from '../../src-main/core/types.js';
 import { hasPosition } from './edits.js';
 import { recordDrag } from './perf.js';
@@ -374,11 +375,13 @@ export class EditorCanvas {
       if (!def || !kp) return;
       const selected = i === this.selected;
       const occluded = kp.state === 'occluded';
-      // Occluded: hollow with a dashed outline in the keypoint's colour; selected: a thick white ring and a larger marker.
+      const predicted = isPredicted(kp);
+      // Occluded: hollow with a dashed outline in the keypoint's colour; predicted, unconfirmed: the colour inside a
+      // dashed white ring; selected: a thick white ring and a larger marker.
       m.fill(occluded ? 'rgba(0,0,0,0.25)' : def.color);
-      m.stroke(selected ? '#fff' : occluded ? def.color : '#000');
-      m.strokeWidth(selected ? 3 : occluded ? 2 : 1);
-      m.dash(occluded && !selected ? [3, 2] : []);
+      m.stroke(selected ? '#fff' : occluded ? def.color : predicted ? '#fff' : '#000');
+      m.strokeWidth(selected ? 3 : occluded || predicted ? 2 : 1);
+      m.dash(!selected && (occluded || predicted) ? (predicted ? [2, 2] : [3, 2]) : []);
       m.scale({ x: selected ? 1.4 : 1, y: selected ? 1.4 : 1 });
       m.shadowColor(selected ? '#000' : '');
       m.shadowBlur(selected ? 4 : 0);
@@ -396,7 +399,8 @@ export class EditorCanvas {
       return;
     }
     const p = imageToScreen(this.t, kp);
-    (this.label.getText() as Konva.Text).text(`${def.name}${kp.state === 'occluded' ? ' (occluded)' : ''}  ${kp.x.toFixed(2)}, ${kp.y.toFixed(2)}`);
+    const notes = [kp.state === 'occluded' ? 'occluded' : '', isPredicted(kp) ? 'predicted, unconfirmed' : ''].filter((n) => n !== '');
+    (this.label.getText() as Konva.Text).text(`${def.name}${notes.length ? ` (${notes.join(', ')})` : ''}  ${kp.x.toFixed(2)}, ${kp.y.toFixed(2)}`);
     this.label.position({ x: p.x + 10, y: p.y - 26 });
     this.label.visible(true);
   }
@@ -468,4 +472,9 @@ export class EditorCanvas {
     }
     c.restore();
   }
+}
+
+/** A value a model placed and no person has confirmed: drawn apart from hand labels. */
+function isPredicted(kp: Keypoint): boolean {
+  return kp.state !== 'missing' && isPredictedProvenance((kp as { provenance?: string }).provenance);
 }

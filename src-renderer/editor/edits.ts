@@ -60,6 +60,10 @@ export function applyEdits<K extends Keypoint>(kps: readonly K[], edits: readonl
   const out = kps.map((k) => ({ ...k }));
   for (const e of edits) {
     out[e.index] = { ...out[e.index], ...extra, x: e.state === 'missing' ? NaN : e.x, y: e.state === 'missing' ? NaN : e.y, state: e.state };
+    // A model's confidence goes with its value; any other edit leaves none behind (the value is no longer the model's).
+    const kp = out[e.index] as K & { confidence?: number };
+    if (e.confidence !== undefined) kp.confidence = e.confidence;
+    else delete kp.confidence;
   }
   return out;
 }

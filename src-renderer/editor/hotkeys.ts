@@ -7,6 +7,8 @@ export type EditorAction =
   | 'accept-all'
   | 'prev-sample'
   | 'accept-prediction'
+  | 'confirm-keypoint'
+  | 'confirm-sample'
   | 'next-missing'
   | 'delete-keypoint'
   | 'toggle-occluded'
@@ -49,6 +51,8 @@ export const ACTIONS: readonly ActionInfo[] = [
   // Its own key (issue 11): with A for both, pressing A repeatedly accepted on one sample, went back, accepted there...
   { action: 'accept-all', title: 'Accept all predictions of the sample', defaults: ['Shift+A'] },
   { action: 'accept-prediction', title: 'Accept the prediction of the selected (or fill-mode) keypoint', defaults: ['Enter'] },
+  { action: 'confirm-keypoint', title: 'Confirm the selected predicted keypoint as it is', defaults: ['C'] },
+  { action: 'confirm-sample', title: 'Confirm every predicted keypoint of the sample as it is', defaults: ['Shift+C'] },
   { action: 'next-missing', title: 'Next sample with missing keypoints', defaults: ['N'] },
   { action: 'delete-keypoint', title: 'Mark selected keypoint missing', defaults: ['Delete', 'Backspace'] },
   { action: 'toggle-occluded', title: 'Toggle occluded', defaults: ['O'] },

@@ -20,6 +20,8 @@ export interface GalleryFilter {
   runId: string | null;
   /** Face detector result: found, none found (fallback crop), not looked at yet; null: any. */
   face: NonNullable<SampleQuery['face']> | null;
+  /** true: samples with a predicted, unconfirmed keypoint; false: without one; null: any. */
+  predicted: boolean | null;
 }
 
 export const defaultFilter = (): GalleryFilter => ({
@@ -33,6 +35,7 @@ export const defaultFilter = (): GalleryFilter => ({
   sort: 'id',
   runId: null,
   face: null,
+  predicted: null,
 });
 
 /**
@@ -46,6 +49,7 @@ export function toQuery(f: GalleryFilter): SampleQuery {
   if (f.missingKeypoint !== null) q.missingKeypoint = f.missingKeypoint;
   if (f.split) q.split = f.split;
   if (f.face) q.face = f.face;
+  if (f.predicted !== null) q.predicted = f.predicted;
   const tag = f.review ?? f.tag;
   if (tag) q.tag = tag;
   const text = f.text.trim();
@@ -58,7 +62,7 @@ export function toQuery(f: GalleryFilter): SampleQuery {
 }
 
 export function filterIsActive(f: GalleryFilter): boolean {
-  return f.minMissing !== null || f.maxMissing !== null || f.missingKeypoint !== null || f.split !== null || f.tag !== null || f.review !== null || f.face !== null || f.text.trim() !== '';
+  return f.minMissing !== null || f.maxMissing !== null || f.missingKeypoint !== null || f.split !== null || f.tag !== null || f.review !== null || f.face !== null || f.predicted !== null || f.text.trim() !== '';
 }
 
 /** Reads a filter saved in sessionStorage, field by field, so a reload keeps the gallery's order for the editor. */
@@ -87,5 +91,6 @@ export function parseFilter(text: string | null): GalleryFilter {
     sort: sorts.includes(o.sort as GalleryFilter['sort']) ? (o.sort as GalleryFilter['sort']) : 'id',
     runId: typeof o.runId === 'string' ? o.runId : null,
     face: o.face === 'found' || o.face === 'none' || o.face === 'pending' ? o.face : null,
+    predicted: typeof o.predicted === 'boolean' ? o.predicted : null,
   };
 }
