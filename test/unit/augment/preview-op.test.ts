@@ -137,7 +137,7 @@ describe('augment.preview on an EXIF-rotated photo', () => {
       const one: PreviewStore = {
         schema,
         sampleIds: () => [1],
-        getSample: (id) => ({ id, source: path, record: 1, split: 'train', groupId: null, tags: [], width: 300, height: 400, labelledCount: 5, missingCount: 0, occludedCount: 0, keypoints: kps, image: { kind: 'file', path, width: 300, height: 400, channels: 3 }, revision: 1 }),
+        getSample: (id) => ({ id, source: path, record: 1, split: 'train', groupId: null, tags: [], width: 300, height: 400, labelledCount: 5, missingCount: 0, occludedCount: 0, predictedCount: 0, keypoints: kps, image: { kind: 'file', path, width: 300, height: 400, channels: 3 }, revision: 1 }),
         getPixels: () => null,
         getImagePath: () => path,
       };
