@@ -180,7 +180,9 @@ export const importCoco: Importer = async (path, schema, ctx) => {
     if (!found) throw new ImportError(file, record, `image id ${id}: ${excerpt(img.fileName, 80)} not found beside the JSON or in ${join(jsonDir, 'images')}`);
     const info = await readImageInfo(found, where, ctx);
     if ((typeof img.width === 'number' && img.width !== info.width) || (typeof img.height === 'number' && img.height !== info.height)) {
-      throw new ImportError(file, record, `image id ${id}: the JSON says ${String(img.width)}x${String(img.height)} but ${found} is ${info.width}x${info.height}`);
+      // A JSON written from the stored (unrotated) size of an EXIF-rotated photo: its keypoints are in the other frame.
+      const rotated = (info.orientation ?? 1) >= 5 && img.width === info.height && img.height === info.width ? ` upright (its EXIF orientation ${info.orientation} swaps the stored ${info.height}x${info.width}; give sizes and keypoints in the upright frame)` : '';
+      throw new ImportError(file, record, `image id ${id}: the JSON says ${String(img.width)}x${String(img.height)} but ${found} is ${info.width}x${info.height}${rotated}`);
     }
     ctx.progress(++done, ids.length, 'reading images');
     return [id, { path: found, ...info }] as const;

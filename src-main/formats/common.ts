@@ -6,6 +6,7 @@ import sharp, { type Metadata } from 'sharp';
 import { abortable } from '../core/abort.js';
 import { coordinateProblem } from '../core/coordinates.js';
 import { ImportError, KpsError } from '../core/errors.js';
+import { uprightDims } from '../imaging/grey.js';
 import type { Keypoint } from '../core/types.js';
 import type { JobContext } from './types.js';
 
@@ -244,16 +245,20 @@ export async function listFilesRecursive(dir: string, ctx?: JobContext): Promise
 }
 
 export interface ImageInfo {
+  /** Upright width and height, after the EXIF orientation. */
   width: number;
   height: number;
   channels: number;
+  /** The EXIF orientation (2-8) when it is not the identity; absent for upright files. */
+  orientation?: number;
 }
 
 /**
  * Width, height and channels of an image file. The file must be a regular file (a pipe or device named
  * .jpg is refused before any read), readable, not empty, and decode to the end: it is decoded once at 1/8
  * scale (JPEG shrink-on-load keeps that to a few milliseconds) with sharp's `failOn: 'truncated'`, so a
- * JPEG or PNG cut short is refused instead of importing as a grey half-image. Any failure is an
+ * JPEG or PNG cut short is refused instead of importing as a grey half-image. The size is the upright one (as a
+ * viewer shows the photo and imaging/grey.ts decodes it). Any failure is an
  * ImportError naming the image (and the file that refers to it, where one does).
  */
 export async function readImageInfo(path: string, referencedBy?: { file: string; record?: number; unit?: 'record' | 'line' }, ctx: JobContext = quietContext()): Promise<ImageInfo> {
@@ -286,7 +291,8 @@ export async function readImageInfo(path: string, referencedBy?: { file: string;
       return fail(`is damaged or cut short (${bytes.length} bytes; the decoder says: ${why.slice(0, 80)})`);
     }
   }
-  return { width: meta.width, height: meta.height, channels: meta.channels ?? 3 };
+  // The upright size (EXIF orientations 5-8 swap width and height): the frame the grey decoding gives and labels refer to.
+  return { ...uprightDims(meta), channels: meta.channels ?? 3, ...((meta.orientation ?? 1) !== 1 ? { orientation: meta.orientation } : {}) };
 }
 
 const PNG_IEND = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);

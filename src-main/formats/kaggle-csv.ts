@@ -6,7 +6,7 @@
 // The layout has no "occluded" state: occluded keypoints are written with their coordinates and
 // come back as labelled.
 import { resolve } from 'node:path';
-import sharp from 'sharp';
+import { decodeGrey } from '../imaging/grey.js';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { openAtomicFileStream } from './atomic.js';
@@ -183,7 +183,7 @@ function encodePixels(pixels: Uint8Array, prefix: string): Buffer {
   return buf.subarray(0, o);
 }
 
-/** Grey 96x96 pixels for a sample: embedded ones, or its image file converted with sharp. */
+/** Grey 96x96 pixels for a sample: embedded ones, or its image file decoded upright to grey. */
 async function kagglePixels(sample: ExportSample): Promise<Uint8Array> {
   const where = `sample ${sample.id} (${sample.source}, record ${sample.record})`;
   if (sample.width !== KAGGLE_SIDE || sample.height !== KAGGLE_SIDE) {
@@ -194,11 +194,12 @@ async function kagglePixels(sample: ExportSample): Promise<Uint8Array> {
     return sample.pixels;
   }
   if (sample.imagePath) {
-    const { data, info } = await sharp(sample.imagePath).greyscale().raw().toBuffer({ resolveWithObject: true });
-    if (info.width !== KAGGLE_SIDE || info.height !== KAGGLE_SIDE || info.channels !== 1) {
-      throw new KpsError('bad-input', `${where}: image ${sample.imagePath} is ${info.width}x${info.height}; the Kaggle CSV layout holds 96x96 grey images only`);
+    // Upright, as the sample's keypoints are (imaging/grey.ts, the decoding training uses).
+    const grey = await decodeGrey(sample.imagePath, { what: `the image of ${where}` });
+    if (grey.width !== KAGGLE_SIDE || grey.height !== KAGGLE_SIDE) {
+      throw new KpsError('bad-input', `${where}: image ${sample.imagePath} is ${grey.width}x${grey.height}; the Kaggle CSV layout holds 96x96 grey images only`);
     }
-    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+    return grey.pixels;
   }
   throw new KpsError('bad-input', `${where} has no pixels (a labels-only sample) but others have images; a Kaggle CSV is either all with Image or all without`);
 }

@@ -1,5 +1,5 @@
 // Model-assisted labelling operations: a run's predictions for samples (stored or inferred now) and the one-action batch fill.
-import sharp from 'sharp';
+import { decodeGrey } from '../imaging/grey.js';
 import type * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 import type { LabelledKeypoint } from '../core/types.js';
@@ -59,22 +59,13 @@ async function modelFor(run: RunRecord): Promise<tf.LayersModel> {
   return model;
 }
 
-/** Grey pixels of a stored sample (embedded, or its image file read with sharp); null for label-only samples. */
+/** Grey pixels of a stored sample (embedded, or its image file decoded upright by imaging/grey.ts); null for label-only samples. */
 async function greyPixels(store: ProjectStore, sampleId: number, width: number, height: number): Promise<{ pixels: Uint8Array; width: number; height: number } | null> {
   const embedded = store.getPixels(sampleId);
   if (embedded) return { pixels: embedded, width, height };
   const path = store.getImagePath(sampleId);
   if (!path) return null;
-  const { data, info } = await sharp(path)
-    .rotate()
-    .removeAlpha()
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true })
-    .catch((err: Error) => {
-      throw new KpsError('bad-input', `${path}: cannot read the image of sample ${sampleId} (${err.message.split('\n')[0]})`, { file: path });
-    });
-  return { pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
+  return decodeGrey(path, { what: `the image of sample ${sampleId}` });
 }
 
 /**

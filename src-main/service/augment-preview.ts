@@ -1,6 +1,7 @@
 // The `augment.preview` operation: N augmented samples of the open project with their keypoints, for the train view's preview grid.
 import sharp from 'sharp';
 import { KpsError } from '../core/errors.js';
+import { decodeGrey, uprightSize } from '../imaging/grey.js';
 import type { Keypoint } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { Augmenter } from '../augment/augment.js';
@@ -33,15 +34,14 @@ async function greyPixels(store: PreviewStore, id: number, maxSide: number): Pro
   if (detail.image.kind === 'file') {
     const path = store.getImagePath(id);
     if (!path) return null;
-    let img = sharp(path).removeAlpha().toColourspace('b-w');
-    if (scale !== 1) img = img.resize(w, h, { fit: 'fill' });
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true }).catch((err: Error) => {
-      throw new KpsError('bad-input', `${path}: cannot read the image of sample ${id} (${err.message.split('\n')[0]})`, { file: path });
-    });
-    if (info.width !== w || info.height !== h) {
-      throw new KpsError('conflict', `${path}: image is ${info.width}x${info.height} but sample ${id} was imported as ${W}x${H}`, { file: path });
+    // The upright size is checked before resizing: resizing to the stored aspect would hide a mismatch.
+    const what = `the image of sample ${id}`;
+    const upright = await uprightSize(path, what);
+    if (upright.width !== W || upright.height !== H) {
+      throw new KpsError('conflict', `${path}: image is ${upright.width}x${upright.height} but sample ${id} was imported as ${W}x${H}`, { file: path });
     }
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h, scale: w / W };
+    const grey = await decodeGrey(path, { what, ...(scale !== 1 ? { resize: { width: w, height: h } } : {}) });
+    return { data: grey.pixels, width: w, height: h, scale: w / W };
   }
   return null;
 }

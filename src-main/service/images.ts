@@ -114,7 +114,9 @@ export class ImageServer {
       const needsResize = maxSize !== undefined && Math.max(image.width, image.height) > maxSize;
       if (needsResize || !BROWSER_TYPES.has(type)) {
         try {
-          let pipeline = sharp(raw);
+          // Upright: sharp's output drops the EXIF orientation, and labels are in the upright frame. (Not the grey
+          // decoding of imaging/grey.ts: the gallery and editor show the photo in colour.)
+          let pipeline = sharp(raw).rotate();
           if (needsResize) pipeline = pipeline.resize({ width: maxSize, height: maxSize, fit: 'inside' });
           const body = needsResize ? await pipeline.jpeg({ quality: 85 }).toBuffer() : await pipeline.png().toBuffer();
           out = { contentType: needsResize ? 'image/jpeg' : 'image/png', body, etag: etagOf(body) };

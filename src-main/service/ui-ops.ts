@@ -18,7 +18,8 @@ import { OPTIMIZER_NAMES } from '../train/optim.js';
 import { LOSS_NAMES } from '../train/losses.js';
 import { AUGMENT_PRESET_NAMES } from '../augment/params.js';
 import { loadRunModel, predictCrops, runConfigOf } from '../train/runs.js';
-import { cropResize, decodeGreyFile } from '../train/data.js';
+import { cropResize } from '../train/data.js';
+import { decodeGrey, uprightSize } from '../imaging/grey.js';
 import { FACE_CROP_RULE } from '../train/facecrop.js';
 import type { ConvFilter, PhotoPrediction, RunFilters, RunHeatmap } from '../api/train-photo.js';
 
@@ -39,15 +40,14 @@ function photoPath(v: unknown): string {
   return path;
 }
 
-/** Grey pixels of a stored sample (embedded, or its image file read with sharp). */
+/** Grey pixels of a stored sample (embedded, or its image file decoded upright by imaging/grey.ts). */
 async function samplePixels(store: ProjectStore, sampleId: number): Promise<{ pixels: Uint8Array; width: number; height: number }> {
   const s = store.getSample(sampleId);
   const embedded = store.getPixels(sampleId);
   if (embedded) return { pixels: embedded, width: s.width, height: s.height };
   const path = store.getImagePath(sampleId);
   if (!path) throw new KpsError('bad-input', `sample ${sampleId} has no pixels (labels only)`);
-  const { data, info } = await sharp(path).rotate().removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-  return { pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
+  return decodeGrey(path, { what: `the image of sample ${sampleId}` });
 }
 
 /** The first layer with a 4-D kernel (conv2d) in the model's order. */
@@ -129,16 +129,18 @@ function usesFaceCropRule(run: RunRecord): boolean {
 /**
  * A photo predicted as training and evaluation crop it: the rule's detector box (train/faces.ts detectRuleFace), the
  * rule's crop (FACE_CROP_RULE.cropBox, the whole-image fallback when no face is found) and the same grey decoding and
- * resampling (decodeGreyFile, cropResize inside predictImages).
+ * resampling (imaging/grey.ts decodeGrey, cropResize inside predictImages). The photo, the detector's box and the grey
+ * pixels are all upright by the EXIF orientation, so an EXIF-rotated phone photo predicts in the frame a viewer shows.
  */
 async function predictByRule(infer: Infer, schema: KeypointSchema, file: string, photo: import('../train/infer/index.js').PhotoImage, withRun: { run: RunRecord; model: tf.LayersModel }): Promise<PhotoResult> {
   const { detectRuleFace } = await import('../train/faces.js');
   const { predictImages } = await import('../train/runs.js');
   const size = runConfigOf(withRun.run).inputSize;
   const found = await detectRuleFace(photo);
-  const grey = await decodeGreyFile(file);
+  const grey = await decodeGrey(file, { what: 'the photo' });
   if (grey.width !== photo.width || grey.height !== photo.height) {
-    throw new KpsError('bad-input', `${file}: the photo has an EXIF rotation (${photo.width} x ${photo.height} upright, ${grey.width} x ${grey.height} stored); rotate the file itself before predicting`, { file });
+    // Both decodings apply the EXIF orientation; differing sizes would mean the file changed between the two reads.
+    throw new KpsError('conflict', `${file}: the photo decoded as ${photo.width} x ${photo.height} in colour but ${grey.width} x ${grey.height} in grey; did the file change?`, { file });
   }
   const [pred] = await predictImages(withRun.run, schema, [{ ...grey, face: found.face }], withRun.model);
   const coords = pred.coords;
@@ -413,18 +415,12 @@ export function registerUiOps(): void {
   registerOp('photo.add', async (req, ctx) => {
     const store = ctx.store();
     const path = photoPath(req.path);
-    const meta = await sharp(path).metadata().catch((err: Error) => {
-      throw new KpsError('bad-input', `${path}: cannot read the photo (${err.message.split('\n')[0]})`, { file: path });
-    });
-    // EXIF orientations 5-8 swap width and height; the stored size is the upright one (how viewers and sharp.rotate() see it).
-    const swap = (meta.orientation ?? 1) >= 5;
-    const width = (swap ? meta.height : meta.width) ?? 0;
-    const height = (swap ? meta.width : meta.height) ?? 0;
-    if (width <= 0 || height <= 0) throw new KpsError('bad-input', `${path}: cannot read the photo size`, { file: path });
+    // The stored size is the upright one (EXIF orientations 5-8 swap width and height), as every decode sees it.
+    const { width, height, channels } = await uprightSize(path, 'the photo');
     const K = store.schema.keypoints.length;
     const keypoints: Keypoint[] = Array.from({ length: K }, () => ({ x: NaN, y: NaN, state: 'missing' }) as Keypoint);
     const { firstId } = store.importSamples(
-      [{ source: path, record: 1, image: { kind: 'file', path, width, height, channels: meta.channels ?? 3 }, groupId: null, keypoints }],
+      [{ source: path, record: 1, image: { kind: 'file', path, width, height, channels }, groupId: null, keypoints }],
       'annotator:photo',
     );
     let prefilled = 0;

@@ -168,6 +168,8 @@ export async function measureFilePixels(ctx: StoreCtx, maxSamples: number): Prom
   for (const c of chosen) {
     let summary: ReturnType<typeof summarisePixels>;
     try {
+      // Not imaging/grey.ts's decodeGrey: the store layer may not import imaging (docs/architecture.md), and the
+      // summary (min, max, mean) does not depend on the EXIF orientation. It sums every channel of colour files.
       const { data } = await sharp(c.path).raw().toBuffer({ resolveWithObject: true });
       summary = summarisePixels(data);
     } catch {

@@ -2,6 +2,7 @@
 import type { KeypointSchema, Split } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { KpsError } from '../core/errors.js';
+import { decodeGrey } from '../imaging/grey.js';
 import { Rng, subSeed } from './rng.js';
 import { FACE_CROP_RULE, type BoxJitter, type CropPlacement, type FaceBoxLike } from './facecrop.js';
 
@@ -170,32 +171,26 @@ export function cropResize(pixels: Uint8Array, width: number, height: number, bo
   }
 }
 
-/** Grey pixels of a sample: embedded, or decoded from its file with sharp. Null for label-only samples. */
+/**
+ * Grey pixels of a sample: embedded, or decoded from its file upright (imaging/grey.ts, the one grey decoding that
+ * prediction uses too). Null for label-only samples. A file whose upright size is not the size the sample was imported
+ * with is refused: its labels would be in another frame than its pixels.
+ */
 export async function loadGrey(source: Pick<TrainSource, 'getPixels' | 'getImagePath'>, id: number): Promise<{ pixels: Uint8Array; width: number; height: number } | null> {
   const embedded = source.getPixels(id);
+  const s = (source as Partial<Pick<TrainSource, 'getSample'>>).getSample?.(id);
   if (embedded) {
-    const s = (source as Partial<Pick<TrainSource, 'getSample'>>).getSample?.(id);
     if (s) return { pixels: embedded, width: s.width, height: s.height };
     const side = Math.round(Math.sqrt(embedded.length));
     return { pixels: embedded, width: side, height: side };
   }
   const path = source.getImagePath(id);
   if (!path) return null;
-  return decodeGreyFile(path);
-}
-
-export async function decodeGreyFile(path: string): Promise<{ pixels: Uint8Array; width: number; height: number }> {
-  const { default: sharp } = await import('sharp');
-  try {
-    const { data, info } = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
-    // greyscale() may still leave an alpha channel: keep the first channel only.
-    const ch = info.channels;
-    const px = new Uint8Array(info.width * info.height);
-    for (let i = 0; i < px.length; i++) px[i] = data[i * ch];
-    return { pixels: px, width: info.width, height: info.height };
-  } catch (err) {
-    throw new KpsError('bad-input', `${path}: cannot read the image (${(err as Error).message})`, { file: path });
+  const grey = await decodeGrey(path, { what: `the image of sample ${id}` });
+  if (s && (grey.width !== s.width || grey.height !== s.height)) {
+    throw new KpsError('conflict', `${path}: the image is ${grey.width} x ${grey.height} upright but sample ${id} was imported as ${s.width} x ${s.height}; import it again`, { file: path });
   }
+  return grey;
 }
 
 export interface PrepareOptions {

@@ -20,7 +20,9 @@ export function isPhotoImage(v: unknown): v is PhotoImage {
 
 /**
  * Decodes a JPEG, PNG, WebP, TIFF, ... with sharp. The EXIF orientation is applied, so coordinates refer to the
- * photo as a viewer shows it; alpha is dropped; colour photos come back RGB, grey ones grey.
+ * photo as a viewer shows it; alpha is dropped; colour photos come back RGB, grey ones grey. Not imaging/grey.ts's
+ * decodeGrey, because the face detector needs the colour; both apply the same orientation, so sizes and coordinates
+ * agree. (This one decodes with `failOn: 'error'`, decodeGrey with sharp's default, stricter `'warning'`.)
  */
 export async function loadPhoto(input: PhotoInput): Promise<PhotoImage> {
   if (isPhotoImage(input)) return input;

@@ -122,3 +122,36 @@ describe('augment.preview', () => {
     await expect(augmentPreview(store, { count: 2, sampleIds: [99] })).rejects.toThrow(/sample 99 not found/);
   });
 });
+
+describe('augment.preview on an EXIF-rotated photo', () => {
+  it('previews it upright, as it is stored (portrait 300 x 400), with the dots on the keypoints', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kps-preview-exif-'));
+    try {
+      // Upright 300 x 400 with dots at the layout; stored turned a quarter anticlockwise (400 x 300) with EXIF orientation 6.
+      const kps = layout(300, 400);
+      const upright = Buffer.from(Uint8Array.from(dotImage(300, 400, kps, 4), (v) => Math.round(v * 255)));
+      const stored = await sharp(upright, { raw: { width: 300, height: 400, channels: 1 } }).rotate(270).toColourspace('b-w').png().toBuffer();
+      const path = join(dir, 'turned.jpg');
+      await sharp(stored).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(path);
+      expect((await sharp(path).metadata())).toMatchObject({ width: 400, height: 300, orientation: 6 });
+      const one: PreviewStore = {
+        schema,
+        sampleIds: () => [1],
+        getSample: (id) => ({ id, source: path, record: 1, split: 'train', groupId: null, tags: [], width: 300, height: 400, labelledCount: 5, missingCount: 0, occludedCount: 0, predictedCount: 0, keypoints: kps, image: { kind: 'file', path, width: 300, height: 400, channels: 3 }, revision: 1 }),
+        getPixels: () => null,
+        getImagePath: () => path,
+      };
+      for (const maxSide of [400, 200]) {
+        const res = await augmentPreview(one, { sampleIds: [1], count: 1, params: 'none', seed: 1, encoding: 'array', maxSide });
+        const s = res.samples[0];
+        expect([s.width, s.height]).toEqual([300 * (maxSide / 400), maxSide]);
+        for (const k of s.keypoints) {
+          const c = centroidNear(s.pixels as number[], s.width, s.height, k.x, k.y, maxSide === 400 ? 12 : 7);
+          expect(Math.hypot(c.x - k.x, c.y - k.y), `maxSide ${maxSide}`).toBeLessThan(0.5);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

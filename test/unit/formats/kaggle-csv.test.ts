@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { quietContext } from '../../../src-main/formats/common.js';
 import { exportKaggleCsv, importKaggleCsv, importKaggleLabels, importKaggleTestCsv } from '../../../src-main/formats/kaggle-csv.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
@@ -175,6 +176,29 @@ describe('Kaggle CSV export', () => {
     // Nothing left behind: neither the target nor a temporary file.
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(dir).filter((f) => f.includes('never'))).toEqual([]);
+  });
+
+  it('exports 96x96 image files upright by their EXIF orientation (as their keypoints are), and with alpha dropped', async () => {
+    const dir = tempDir();
+    // Stored: a bright bar along the top left; EXIF orientation 6 shows it along the top right.
+    const px = Buffer.alloc(96 * 96, 30);
+    for (let y = 0; y < 16; y++) px.fill(230, y * 96, y * 96 + 48);
+    const jpg = join(dir, 'turned.jpg');
+    await sharp(px, { raw: { width: 96, height: 96, channels: 1 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(jpg);
+    const rgba = join(dir, 'alpha.png');
+    await sharp({ create: { width: 96, height: 96, channels: 4, background: { r: 100, g: 100, b: 100, alpha: 0.5 } } }).png().toFile(rgba);
+    const kps = kaggle.keypoints.map(() => ({ x: 1, y: 2, state: 'labelled' as const }));
+    const src = memorySource(kaggle, [jpg, rgba].map((path, i) => ({ source: path, record: i + 1, groupId: null, image: { kind: 'file' as const, path, width: 96, height: 96, channels: 3 }, keypoints: kps })));
+    const out = join(dir, 'turned.csv');
+    await exportKaggleCsv(src, out, ctx);
+    const [turned, alpha] = await importKaggleCsv(out, kaggle, ctx);
+    const g = turned.image.kind === 'embedded' ? turned.image.pixels : new Uint8Array(0);
+    expect(g.length).toBe(9216);
+    expect(g[8 * 96 + 90]).toBeGreaterThan(200); // top right: the bar
+    expect(g[8 * 96 + 5]).toBeLessThan(60); // top left: background
+    expect(g[40 * 96 + 90]).toBeGreaterThan(200); // the bar runs down the right side, half way
+    expect(g[60 * 96 + 90]).toBeLessThan(60);
+    expect(alpha.image.kind === 'embedded' && [...alpha.image.pixels].every((v) => Math.abs(v - 100) <= 1)).toBe(true);
   });
 
   it('a failed export leaves an existing file untouched', async () => {
