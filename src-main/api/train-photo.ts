@@ -57,6 +57,8 @@ export interface PhotoPredictRequest {
   path: string;
   /** Run whose model predicts; none: only find and crop the face. */
   runId?: string;
+  /** Which face of a photo of several people (in `faces` order, best score first); default 0. */
+  faceIndex?: number;
 }
 
 export interface PhotoPrediction {
@@ -68,6 +70,10 @@ export interface PhotoPrediction {
   /** Display pixels per photo pixel. */
   scale: number;
   face: { x: number; y: number; width: number; height: number; score: number };
+  /** Every face the detector found, best score first (empty: none; then `face` is the fallback crop). */
+  faces: { x: number; y: number; width: number; height: number; score: number }[];
+  /** The face the prediction is for: its place in `faces`. */
+  faceIndex: number;
   /** `whole`: the photo is already face-sized (the run's input size), so the whole image is the crop, as `kps predict` does. */
   placement: 'landmarks' | 'box' | 'fallback' | 'whole';
   usedFallback: boolean;
@@ -93,10 +99,18 @@ export interface PhotoAddRequest {
   path: string;
   /** Write this run's predictions as the new sample's labels (provenance `model:<run id>`), to be corrected. */
   prefillRunId?: string;
+  /**
+   * A photo of several people: the face to label (its place in photo.predict's `faces`), or 'each' for one sample per
+   * face found. The sample stores that face as its crop (training and prediction crop it, not the best-scoring one).
+   */
+  face?: number | 'each';
 }
 
 export interface PhotoAddResult {
+  /** The (first) new sample. */
   sampleId: number;
+  /** Every new sample, one per face with `face: 'each'`. */
+  sampleIds: number[];
   /** Keypoints written from the model (0 without prefill). */
   prefilled: number;
   /** Set when the photo does not fit the project's layout (a Kaggle project holds 96x96 grey images): what export will need. */

@@ -10,6 +10,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import { registerOp } from './service.js';
+import { modelActor } from '../core/provenance.js';
 import { PRETRAINED_ID, isPretrainedId } from '../api/pretrained-id.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
@@ -97,12 +98,13 @@ export async function predictPhotoFile(
   file: string,
   withRun: { run: RunRecord; model: tf.LayersModel } | null,
   detect: boolean,
+  faceIndex?: number,
 ): Promise<PhotoResult> {
   const size = withRun ? runConfigOf(withRun.run).inputSize : 96;
   const photo = await infer.loadPhoto(file);
-  if (withRun && detect && usesFaceCropRule(withRun.run) && FACE_CROP_RULE.needsFace(photo.width, photo.height, size)) return predictByRule(infer, schema, file, photo, withRun);
+  if (withRun && detect && usesFaceCropRule(withRun.run) && FACE_CROP_RULE.needsFace(photo.width, photo.height, size)) return predictByRule(infer, schema, file, photo, withRun, faceIndex);
   const whole = !detect || (photo.width === size && photo.height === size);
-  const prepared = whole ? null : await infer.preparePhoto(photo, { size });
+  const prepared = whole ? null : await infer.preparePhoto(photo, { size, ...(faceIndex !== undefined ? { faceIndex } : {}) });
   const crop = prepared ? prepared.crop : infer.cropForModel(photo, { cx: photo.width / 2 - 0.5, cy: photo.height / 2 - 0.5, side: Math.max(photo.width, photo.height) }, size);
   const coords = withRun ? infer.mapBack(predictCrops(withRun.run, schema.keypoints.length, withRun.model, [crop.pixels])[0], crop.transform) : null;
   const keypoints = coords ? schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x) && Number.isFinite(k.y)) : [];
@@ -132,11 +134,11 @@ function usesFaceCropRule(run: RunRecord): boolean {
  * resampling (imaging/grey.ts decodeGrey, cropResize inside predictImages). The photo, the detector's box and the grey
  * pixels are all upright by the EXIF orientation, so an EXIF-rotated phone photo predicts in the frame a viewer shows.
  */
-async function predictByRule(infer: Infer, schema: KeypointSchema, file: string, photo: import('../train/infer/index.js').PhotoImage, withRun: { run: RunRecord; model: tf.LayersModel }): Promise<PhotoResult> {
+async function predictByRule(infer: Infer, schema: KeypointSchema, file: string, photo: import('../train/infer/index.js').PhotoImage, withRun: { run: RunRecord; model: tf.LayersModel }, faceIndex?: number): Promise<PhotoResult> {
   const { detectRuleFace } = await import('../train/faces.js');
   const { predictImages } = await import('../train/runs.js');
   const size = runConfigOf(withRun.run).inputSize;
-  const found = await detectRuleFace(photo);
+  const found = await detectRuleFace(photo, faceIndex);
   const grey = await decodeGrey(file, { what: 'the photo' });
   if (grey.width !== photo.width || grey.height !== photo.height) {
     // Both decodings apply the EXIF orientation; differing sizes would mean the file changed between the two reads.
@@ -177,11 +179,11 @@ function predictionsFile(run: RunRecord, schema: KeypointSchema, images: Predict
 }
 
 /** One photo through the pretrained net (the detector's best face, its 68 points, mapped to the layout unless ibug-68). */
-async function pretrainedPhotoRecord(store: ProjectStore, file: string): Promise<{ photo: { width: number; height: number }; coords: number[] | null; record: PredictedImage; detector: string }> {
+async function pretrainedPhotoRecord(store: ProjectStore, file: string, faceIndex?: number): Promise<{ photo: { width: number; height: number }; coords: number[] | null; record: PredictedImage; detector: string; faces: FaceBoxOut[] }> {
   const [{ loadPhoto }, { pretrainedPhotoCoords }] = await Promise.all([import('../train/infer/index.js'), import('../train/pretrained/project.js')]);
   const photo = await loadPhoto(file);
   await ensureBackend();
-  const { face68, coords } = await pretrainedPhotoCoords(store, photo);
+  const { face68, coords } = await pretrainedPhotoCoords(store, photo, faceIndex);
   const b = face68.box;
   const keypoints = coords ? store.schema.keypoints.map((k, i) => ({ name: k.name, x: coords[2 * i], y: coords[2 * i + 1] })).filter((k) => Number.isFinite(k.x) && Number.isFinite(k.y)) : [];
   const record: PredictedImage = {
@@ -194,8 +196,11 @@ async function pretrainedPhotoRecord(store: ProjectStore, file: string): Promise
     ...(b ? {} : { fallbackReason: face68.reason ?? 'no face found' }),
     keypoints,
   };
-  return { photo, coords, record, detector: b ? 'ssd-mobilenetv1' : 'none' };
+  return { photo, coords, record, detector: b ? 'ssd-mobilenetv1' : 'none', faces: face68.boxes.map(boxOut) };
 }
+
+type FaceBoxOut = PhotoPrediction['faces'][number];
+const boxOut = (f: FaceBoxOut): FaceBoxOut => ({ x: f.x, y: f.y, width: f.width, height: f.height, score: f.score });
 
 function pretrainedFile(store: ProjectStore, images: PredictedImage[]): PredictionsFile {
   return { run: PRETRAINED_ID, schema: store.schema.id, coordinates: PREDICTION_COORDINATES, images };
@@ -208,13 +213,15 @@ async function photoPreview(path: string, photo: { width: number; height: number
   return { width: photo.width, height: photo.height, imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`, scale };
 }
 
-async function pretrainedPhotoPredict(store: ProjectStore, path: string): Promise<PhotoPrediction> {
-  const { photo, coords, record, detector } = await pretrainedPhotoRecord(store, path);
+async function pretrainedPhotoPredict(store: ProjectStore, path: string, faceIndex?: number): Promise<PhotoPrediction> {
+  const { photo, coords, record, detector, faces } = await pretrainedPhotoRecord(store, path, faceIndex);
   const f = record.face ?? { x: -0.5, y: -0.5, width: photo.width, height: photo.height, score: 0 };
   return {
     path,
     ...(await photoPreview(path, photo)),
     face: f,
+    faces,
+    faceIndex: faceIndex ?? 0,
     placement: record.face ? 'box' : 'fallback',
     usedFallback: record.usedFallback,
     fallbackReason: record.fallbackReason ?? null,
@@ -225,15 +232,15 @@ async function pretrainedPhotoPredict(store: ProjectStore, path: string): Promis
   };
 }
 
-export async function photoPredict(store: ProjectStore, path: string, runId: string | undefined): Promise<PhotoPrediction> {
-  if (isPretrainedId(runId)) return pretrainedPhotoPredict(store, path);
+export async function photoPredict(store: ProjectStore, path: string, runId: string | undefined, faceIndex?: number): Promise<PhotoPrediction> {
+  if (isPretrainedId(runId)) return pretrainedPhotoPredict(store, path, faceIndex);
   const infer = await import('../train/infer/index.js');
   const run = runId ? store.getRun(runId) : null;
   await ensureBackend();
   const model = run ? await loadRunModel(run) : null;
   let res: PhotoResult;
   try {
-    res = await predictPhotoFile(infer, store.schema, path, run && model ? { run, model } : null, true);
+    res = await predictPhotoFile(infer, store.schema, path, run && model ? { run, model } : null, true, faceIndex);
   } finally {
     model?.dispose();
   }
@@ -243,6 +250,8 @@ export async function photoPredict(store: ProjectStore, path: string, runId: str
     path,
     ...(await photoPreview(path, photo)),
     face: { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score },
+    faces: (prepared?.detection.faces ?? []).map(boxOut),
+    faceIndex: faceIndex ?? 0,
     placement: prepared?.placement ?? 'whole',
     usedFallback: prepared?.usedFallback ?? false,
     fallbackReason: prepared?.fallbackReason ?? null,
@@ -372,7 +381,8 @@ export function registerUiOps(): void {
     const store = ctx.store();
     const path = photoPath(req.path);
     if (req.runId !== undefined) str(req.runId, 'runId');
-    return photoPredict(store, path, req.runId);
+    if (req.faceIndex !== undefined && !(Number.isInteger(req.faceIndex) && req.faceIndex >= 0)) throw new KpsError('bad-input', `photo.predict: faceIndex must be a non-negative integer, got ${JSON.stringify(req.faceIndex)}`);
+    return photoPredict(store, path, req.runId, req.faceIndex);
   });
 
   registerJobKind<PredictJobParams, PredictionsFile>('predict', predictJob);
@@ -418,26 +428,52 @@ export function registerUiOps(): void {
     // The stored size is the upright one (EXIF orientations 5-8 swap width and height), as every decode sees it.
     const { width, height, channels } = await uprightSize(path, 'the photo');
     const K = store.schema.keypoints.length;
-    const keypoints: Keypoint[] = Array.from({ length: K }, () => ({ x: NaN, y: NaN, state: 'missing' }) as Keypoint);
+    const choice = req.face;
+    if (choice !== undefined && choice !== 'each' && !(Number.isInteger(choice) && choice >= 0)) {
+      throw new KpsError('bad-input', `photo.add: face must be a face index (0, 1, ...) or "each", got ${JSON.stringify(choice)}`);
+    }
+    if (req.prefillRunId !== undefined) str(req.prefillRunId, 'prefillRunId');
+    // A chosen face (or each face): found now with the crop rule's detector and stored with its sample, so training
+    // and prediction crop that face, not the best-scoring one of the photo.
+    let faces: { index: number; box: FaceBoxOut; ms: number }[] | null = null;
+    if (choice !== undefined) {
+      const { detectRuleFace } = await import('../train/faces.js');
+      const { checkFaceIndex } = await import('../train/infer/detect.js');
+      const found = await detectRuleFace(path);
+      const all = found.detection.faces;
+      if (choice === 'each' && all.length === 0) throw new KpsError('bad-input', `${path}: no face found (${found.reason ?? 'none'}); add the photo without choosing a face`, { file: path });
+      const indices = choice === 'each' ? all.map((_, i) => i) : [checkFaceIndex(choice, all.length, path)];
+      faces = indices.map((index) => ({ index, box: boxOut(all[index]), ms: found.ms }));
+    }
+    const targets = faces ?? [null];
+    const keypoints = (): Keypoint[] => Array.from({ length: K }, () => ({ x: NaN, y: NaN, state: 'missing' }) as Keypoint);
     const { firstId } = store.importSamples(
-      [{ source: path, record: 1, image: { kind: 'file', path, width, height, channels }, groupId: null, keypoints }],
+      targets.map((f) => ({ source: path, record: f ? f.index + 1 : 1, image: { kind: 'file' as const, path, width, height, channels }, groupId: null, keypoints: keypoints() })),
       'annotator:photo',
     );
+    const sampleIds = targets.map((_, i) => firstId + i);
+    if (faces) {
+      const { FACE_DETECTOR_KEY } = await import('../train/faces.js');
+      const at = new Date().toISOString();
+      store.saveFaces(faces.map((f, i) => ({ sampleId: sampleIds[i], detector: FACE_DETECTOR_KEY, found: true, box: f.box, reason: null, ms: f.ms, detectedAt: at })));
+    }
     let prefilled = 0;
     if (req.prefillRunId !== undefined) {
-      const pred = await photoPredict(store, path, str(req.prefillRunId, 'prefillRunId'));
-      const edits = [];
-      for (let i = 0; i < K; i++) {
-        const px = pred.coords![2 * i];
-        const py = pred.coords![2 * i + 1];
-        if (Number.isFinite(px) && Number.isFinite(py)) edits.push({ index: i, x: px, y: py, state: 'labelled' as const });
+      for (const [i, id] of sampleIds.entries()) {
+        const pred = await photoPredict(store, path, req.prefillRunId, faces ? faces[i].index : undefined);
+        const edits = [];
+        for (let k = 0; k < K; k++) {
+          const px = pred.coords![2 * k];
+          const py = pred.coords![2 * k + 1];
+          if (Number.isFinite(px) && Number.isFinite(py)) edits.push({ index: k, x: px, y: py, state: 'labelled' as const });
+        }
+        if (edits.length > 0) store.setLabels(id, edits, modelActor(pred.runId!), `predictions of run ${pred.runId}`);
+        prefilled += edits.length;
       }
-      if (edits.length > 0) store.setLabels(firstId, edits, `model:${pred.runId}`, `predictions of run ${pred.runId}`);
-      prefilled = edits.length;
     }
-    ctx.emit('dataset.changed', { sampleIds: [firstId], reason: 'photo added' });
-    const warning = kaggleAddWarning(store.schema, [{ width, height, source: path, id: firstId }]);
-    return { sampleId: firstId, prefilled, ...(warning ? { warning } : {}) };
+    ctx.emit('dataset.changed', { sampleIds, reason: 'photo added' });
+    const warning = kaggleAddWarning(store.schema, sampleIds.map((id) => ({ width, height, source: path, id })));
+    return { sampleId: firstId, sampleIds, prefilled, ...(warning ? { warning } : {}) };
   });
 }
 

@@ -29,13 +29,16 @@ export interface EnsureFacesResult {
   meanMs: number | null;
 }
 
-/** The best face in a photo by the rule's detector (what ensureFaces stores and `kps predict` crops with), or null with the reason. */
-export async function detectRuleFace(input: PhotoInput): Promise<{ face: (FaceBoxLike & { score: number }) | null; reason: string | null; ms: number; detection: FaceDetection }> {
-  const { detectFaces } = await import('./infer/detect.js');
+/**
+ * A face in a photo by the rule's detector (what ensureFaces stores and `kps predict` crops with): the best one, or the
+ * `faceIndex`-th in score order for a photo of several people; null with the reason when none is found.
+ */
+export async function detectRuleFace(input: PhotoInput, faceIndex?: number): Promise<{ face: (FaceBoxLike & { score: number }) | null; reason: string | null; ms: number; detection: FaceDetection }> {
+  const { detectFaces, checkFaceIndex } = await import('./infer/detect.js');
   const t0 = performance.now();
   const d = await detectFaces(input, { detector: FACE_CROP_RULE.detector, minScore: FACE_CROP_RULE.minScore, landmarks: false });
   const ms = performance.now() - t0;
-  const f = d.faces[0];
+  const f = d.faces[checkFaceIndex(faceIndex, d.faces.length, d.source)];
   return { face: f ? { x: f.x, y: f.y, width: f.width, height: f.height, score: f.score } : null, reason: f ? null : (d.fallback?.reason ?? 'no face found'), ms, detection: d };
 }
 

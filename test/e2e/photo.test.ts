@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDataDir } from '../helpers/data.js';
 import { startStudio, type Studio } from './harness.js';
@@ -59,5 +60,38 @@ describe('own photos without a run', () => {
     // "Label it" opens the new sample in the editor.
     await page.click('[data-testid="photo-edit"]');
     await page.waitForFunction((sid) => (globalThis as unknown as { location: { hash: string } }).location.hash === `#/editor/${sid}`, id);
+  });
+
+  it('shows every face of a photo of two people, predicts the one chosen, and adds each face as its own sample', async () => {
+    const { page, api } = s;
+    const two = join(csvDir, 'two-people.jpg');
+    const [a, b] = await Promise.all(['01-1m.jpg', '05-1m.jpg'].map((f) => sharp(join(data, 'imm-face-db', f)).resize(640, 480).toBuffer()));
+    await sharp({ create: { width: 1280, height: 480, channels: 3, background: '#808080' } }).composite([{ input: a, left: 0, top: 0 }, { input: b, left: 640, top: 0 }]).jpeg({ quality: 95 }).toFile(two);
+    await page.click('[data-testid="nav-photo"]');
+    await page.fill('[data-testid="photo-path"]', two);
+    await page.click('[data-testid="photo-open"]');
+    await page.waitForSelector('[data-testid="photo-faces"][data-count="2"]', { timeout: 120_000 });
+    const boxX = async () => Number(await page.getAttribute('[data-testid="photo-face"]', 'x'));
+    expect(await page.getAttribute('[data-testid="photo-faces"]', 'data-chosen')).toBe('0');
+    const firstX = await boxX();
+    // The other face is drawn too; choosing it moves the highlighted box to the other half of the picture.
+    expect(await page.locator('[data-testid="photo-face-other"]').count()).toBe(1);
+    await page.selectOption('[data-testid="photo-face-choice"]', '1');
+    await page.waitForSelector('[data-testid="photo-faces"][data-chosen="1"]');
+    const secondX = await boxX();
+    expect([firstX < 640, secondX < 640].sort()).toEqual([false, true]);
+
+    const before = (await api.call('project.info', {}))!.sampleCount;
+    await page.click('[data-testid="photo-add-each"]');
+    await page.waitForSelector('[data-testid="photo-added"]');
+    const ids = (await page.getAttribute('[data-testid="photo-added"]', 'data-sample-ids'))!.split(',').map(Number);
+    expect(ids).toHaveLength(2);
+    expect((await api.call('project.info', {}))!.sampleCount).toBe(before + 2);
+    for (const [i, id] of ids.entries()) {
+      const smp = await api.call('sample.get', { id });
+      expect([smp.source, smp.record, smp.width, smp.height]).toEqual([two, i + 1, 1280, 480]);
+    }
+    // Both faces are stored as found (each sample's own crop).
+    expect((await api.call('stats.get', {})).faces?.found).toBeGreaterThanOrEqual(2);
   });
 });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { currentBackend, initBackend } from '../backend.js';
 import { type PhotoImage, type PhotoInput, loadPhoto } from './photo.js';
+import { KpsError } from '../../core/errors.js';
 
 export type DetectorName = 'ssd-mobilenetv1' | 'tiny-face-detector';
 
@@ -206,4 +207,12 @@ function greyToRgb(grey: Uint8Array): Uint8Array {
   const out = new Uint8Array(grey.length * 3);
   for (let i = 0, j = 0; i < grey.length; i++, j += 3) out[j] = out[j + 1] = out[j + 2] = grey[i];
   return out;
+}
+
+/** A face asked for by its place in the detector's list (best score first): 0 always (none found is not an error), others must exist. */
+export function checkFaceIndex(index: number | undefined, found: number, source: string): number {
+  const i = index ?? 0;
+  if (!Number.isInteger(i) || i < 0) throw new KpsError('bad-input', `faceIndex must be a non-negative integer, got ${String(index)}`);
+  if (i > 0 && i >= found) throw new KpsError('bad-input', `${source}: face ${i + 1} asked for, but ${found} face${found === 1 ? ' was' : 's were'} found`, { file: source });
+  return i;
 }

@@ -1,7 +1,7 @@
 // The pretrained 68-point landmark net of @vladmandic/face-api (weights in the npm package) as a model a user can pick:
 // found through the same face detector as `kps predict` (infer/detect.ts), then face-api's FaceLandmark68Net on the box.
 import { KpsError } from '../../core/errors.js';
-import { detectFaces, type DetectOptions, type FaceBox } from '../infer/detect.js';
+import { checkFaceIndex, detectFaces, type DetectOptions, type FaceBox } from '../infer/detect.js';
 import { loadPhoto, type PhotoImage, type PhotoInput } from '../infer/photo.js';
 
 export { PRETRAINED_ID, PRETRAINED_NAME, isPretrainedId } from '../../api/pretrained-id.js';
@@ -17,6 +17,10 @@ export interface Face68 {
   box: FaceBox | null;
   /** Faces the detector found. */
   faces: number;
+  /** Every face the detector found (best score first), without landmarks: the one used is `boxes[faceIndex]`. */
+  boxes: FaceBox[];
+  /** Which face the points belong to. */
+  faceIndex: number;
   /** Why there are no points (no face found, or the detector could not load). */
   reason?: string;
   ms: number;
@@ -27,7 +31,7 @@ export interface Face68 {
  * detectAllFaces().withFaceLandmarks() (infer/detect.ts). Measured on lfpw-train, this beat running the net on the exact
  * detector box (6.3% against 6.6% NME on 41 faces): face-api floors the box, which partly offsets the net's own lean up and left.
  */
-export function predict68(input: PhotoInput, opts: Omit<DetectOptions, 'landmarks'> = {}): Promise<Face68> {
+export function predict68(input: PhotoInput, opts: Omit<DetectOptions, 'landmarks'> & { faceIndex?: number } = {}): Promise<Face68> {
   // One at a time: detect.ts loads the nets on first use without a guard, and calls that overlap that first load find
   // no face (8 lfpw-train photos at once, cold: 7 came back empty; once loaded, overlapping calls agree exactly).
   const run = queue.then(() => predict68Now(input, opts));
@@ -40,16 +44,19 @@ export function predict68(input: PhotoInput, opts: Omit<DetectOptions, 'landmark
 
 let queue: Promise<void> = Promise.resolve();
 
-async function predict68Now(input: PhotoInput, opts: Omit<DetectOptions, 'landmarks'>): Promise<Face68> {
+async function predict68Now(input: PhotoInput, opts: Omit<DetectOptions, 'landmarks'> & { faceIndex?: number }): Promise<Face68> {
   const t0 = performance.now();
-  const det = await detectFaces(input, { ...opts, landmarks: true });
-  const best = det.faces[0];
+  const { faceIndex: asked, ...detectOpts } = opts;
+  const det = await detectFaces(input, { ...detectOpts, landmarks: true });
+  const faceIndex = checkFaceIndex(asked, det.faces.length, det.source);
+  const best = det.faces[faceIndex];
   const ms = performance.now() - t0;
-  if (!best || !best.landmarks || best.landmarks.length !== 68) return { points: null, box: null, faces: det.faces.length, reason: det.fallback?.reason ?? 'no landmarks found', ms };
+  const boxes = det.faces.map(({ landmarks: _l, ...b }) => b);
+  if (!best || !best.landmarks || best.landmarks.length !== 68) return { points: null, box: null, faces: det.faces.length, boxes, faceIndex, reason: det.fallback?.reason ?? 'no landmarks found', ms };
   const points: number[] = [];
   for (const p of best.landmarks) points.push(p.x, p.y);
   const { landmarks: _omit, ...box } = best;
-  return { points, box, faces: det.faces.length, ms };
+  return { points, box, faces: det.faces.length, boxes, faceIndex, ms };
 }
 
 /** The parts of a project store the net needs to read a sample's image. */
@@ -58,6 +65,8 @@ export interface SampleImageSource {
   getSample(id: number): { width: number; height: number; image: { kind: string } };
   getPixels(id: number): Uint8Array | null;
   getImagePath(id: number): string | null;
+  /** Stored detector results (a sample of one face of a group photo stores that face). */
+  getFaces?(sampleIds?: number[]): { sampleId: number; found: boolean; box: { x: number; y: number; width: number; height: number } | null }[];
 }
 
 /** A stored sample's image as a photo (embedded grey pixels, or its file in colour); null for label-only samples. */
@@ -83,10 +92,24 @@ export async function sample68(store: SampleImageSource, id: number): Promise<Fa
   if (hit) return hit;
   const photo = await samplePhoto(store, id);
   if (!photo) return null;
-  const res = await predict68(photo);
+  let res = await predict68(photo);
+  // A photo of several people: the sample is the face stored with it (photo.add with a face), not the best-scoring one.
+  const stored = res.boxes.length > 1 ? store.getFaces?.([id]).find((f) => f.found && f.box)?.box : undefined;
+  if (stored) {
+    const best = res.boxes.map((b) => overlap(b, stored)).reduce((bi, v, i, all) => (v > all[bi] ? i : bi), 0);
+    if (best !== res.faceIndex) res = await predict68(photo, { faceIndex: best });
+  }
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(key, res);
   return res;
+}
+
+/** Intersection over union of two boxes. */
+function overlap(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter || 1);
 }
 
 /** Forgets the cached answers of one project (or all). */

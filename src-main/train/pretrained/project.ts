@@ -130,9 +130,9 @@ export async function pretrainedSampleCoords(store: PretrainedStore, sampleIds: 
 }
 
 /** The pretrained prediction for a photo: its 68 points through the detector, and the project's keypoints from them. */
-export async function pretrainedPhotoCoords(store: PretrainedStore, photo: PhotoInput): Promise<{ face68: Face68; coords: number[] | null }> {
+export async function pretrainedPhotoCoords(store: PretrainedStore, photo: PhotoInput, faceIndex?: number): Promise<{ face68: Face68; coords: number[] | null }> {
   if (!isReady(store)) coordsFrom68(store, new Array(136).fill(0), null);
-  const face68 = await predict68(photo);
+  const face68 = await predict68(photo, faceIndex === undefined ? {} : { faceIndex });
   return { face68, coords: face68.points ? coordsFrom68(store, face68.points) : null };
 }
 
