@@ -93,6 +93,8 @@ export interface PhotoPredictBatchRequest {
   runId: string;
   /** Find the face and crop it (default true); false uses each whole image. */
   detect?: boolean;
+  /** Predict every face of each photo (one record per face, with its faceIndex), not only the best-scoring one. */
+  allFaces?: boolean;
 }
 
 export interface PhotoAddRequest {

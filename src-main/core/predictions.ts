@@ -20,6 +20,8 @@ export interface PredictedImage {
   fallbackReason?: string;
   /** The keypoints the run predicts, in schema order; keypoints it does not predict are left out. */
   keypoints: PredictedKeypoint[];
+  /** With every face predicted (`kps predict --all-faces`): which face of the photo this record is, best score first. */
+  faceIndex?: number;
 }
 
 export interface PredictionsFile {
@@ -40,7 +42,7 @@ export function predictionsJson(file: PredictionsFile): string {
   return JSON.stringify(file, null, 1);
 }
 
-export const PREDICTIONS_CSV_HEADER = ['file', 'keypoint', 'x', 'y', 'image_width', 'image_height', 'face_x', 'face_y', 'face_width', 'face_height', 'face_score', 'used_fallback', 'run', 'schema'] as const;
+export const PREDICTIONS_CSV_HEADER = ['file', 'keypoint', 'x', 'y', 'image_width', 'image_height', 'face_x', 'face_y', 'face_width', 'face_height', 'face_score', 'used_fallback', 'run', 'schema', 'face_index'] as const;
 
 function csvField(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
@@ -54,7 +56,7 @@ export function predictionsCsv(file: PredictionsFile): string {
   const rows: string[] = [PREDICTIONS_CSV_HEADER.join(',')];
   for (const im of file.images) {
     const f = im.face;
-    const tail = [im.width, im.height, f?.x, f?.y, f?.width, f?.height, f?.score, im.usedFallback, file.run, file.schema];
+    const tail = [im.width, im.height, f?.x, f?.y, f?.width, f?.height, f?.score, im.usedFallback, file.run, file.schema, im.faceIndex];
     const kps = im.keypoints.length ? im.keypoints : [null];
     for (const k of kps) rows.push([im.file, k?.name, k?.x, k?.y, ...tail].map(csvField).join(','));
   }

@@ -288,6 +288,7 @@ interface PredictJobParams {
   files: string[];
   runId: string;
   detect: boolean;
+  allFaces?: boolean;
 }
 
 async function predictJob(p: PredictJobParams, ctx: JobRunContext): Promise<PredictionsFile> {
@@ -297,7 +298,9 @@ async function predictJob(p: PredictJobParams, ctx: JobRunContext): Promise<Pred
     for (const [i, file] of p.files.entries()) {
       await ctx.checkpoint();
       ctx.progress(i, p.files.length, basename(file));
-      images.push((await pretrainedPhotoRecord(store, file)).record);
+      const first = await pretrainedPhotoRecord(store, file);
+      images.push(p.allFaces ? { ...first.record, faceIndex: 0 } : first.record);
+      for (let f = 1; p.allFaces && f < first.faces.length; f++) images.push({ ...(await pretrainedPhotoRecord(store, file, f)).record, faceIndex: f });
     }
     ctx.progress(p.files.length, p.files.length, 'done');
     return pretrainedFile(store, images);
@@ -311,7 +314,10 @@ async function predictJob(p: PredictJobParams, ctx: JobRunContext): Promise<Pred
     for (const [i, file] of p.files.entries()) {
       await ctx.checkpoint();
       ctx.progress(i, p.files.length, basename(file));
-      images.push((await predictPhotoFile(infer, store.schema, file, { run, model }, p.detect)).record);
+      const first = await predictPhotoFile(infer, store.schema, file, { run, model }, p.detect);
+      images.push(p.allFaces ? { ...first.record, faceIndex: 0 } : first.record);
+      const found = first.prepared?.detection.faces.length ?? 0;
+      for (let f = 1; p.allFaces && f < found; f++) images.push({ ...(await predictPhotoFile(infer, store.schema, file, { run, model }, p.detect, f)).record, faceIndex: f });
     }
   } finally {
     model.dispose();
@@ -392,6 +398,8 @@ export function registerUiOps(): void {
       throw new KpsError('bad-input', 'photo.predictBatch: paths must be a non-empty list of photo files or folders');
     }
     if (req.detect !== undefined && typeof req.detect !== 'boolean') throw new KpsError('bad-input', 'photo.predictBatch: detect must be true or false');
+    if (req.allFaces !== undefined && typeof req.allFaces !== 'boolean') throw new KpsError('bad-input', 'photo.predictBatch: allFaces must be true or false');
+    if (req.allFaces && req.detect === false) throw new KpsError('bad-input', 'photo.predictBatch: allFaces needs the faces found (detect: false uses each whole image)');
     // The run and the files are checked before the job starts: a wrong id or path fails here, named.
     const runId = str(req.runId, 'runId');
     if (isPretrainedId(runId)) {
@@ -401,7 +409,7 @@ export function registerUiOps(): void {
     }
     const run = isPretrainedId(runId) ? null : store.getRun(runId);
     const files = await expandImages(req.paths);
-    return ctx.startJob('predict', { files, runId: run?.id ?? runId, detect: req.detect ?? true } satisfies PredictJobParams);
+    return ctx.startJob('predict', { files, runId: run?.id ?? runId, detect: req.detect ?? true, ...(req.allFaces ? { allFaces: true } : {}) } satisfies PredictJobParams);
   });
 
   registerOp('photo.upload', async (req, ctx) => {

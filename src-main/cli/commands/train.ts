@@ -140,10 +140,10 @@ async function runAndSchema(service: Service, project: string, runId: string): P
   return { run, schema: info.schema };
 }
 
-async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; json?: boolean }): Promise<void> {
+async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; allFaces?: boolean; json?: boolean }): Promise<void> {
   await openProject(service, project);
   // The same job the Photos view starts for a folder: one photo path (service/ui-ops.ts predictPhotoFile).
-  const { jobId } = await service.call('photo.predictBatch', { paths: images.map((p) => resolve(p)), runId: opts.run, detect: opts.detect });
+  const { jobId } = await service.call('photo.predictBatch', { paths: images.map((p) => resolve(p)), runId: opts.run, detect: opts.detect, ...(opts.allFaces ? { allFaces: true } : {}) });
   const final = await waitForJob(service, jobId, 'predict');
   const file = final.result as PredictionsFile;
   const out = resolve(opts.out);
@@ -249,9 +249,10 @@ export const trainCommand: CliCommand = {
       .option('--pretrained', 'predict with the pretrained face-api 68-point net instead of a run (ibug-68 directly; other layouts through the mapping fitted in the project)')
       .requiredOption('--out <predictions.json|csv>', 'where to write the predictions (CSV when it ends in .csv, else JSON)')
       .option('--no-detect', 'use each whole image instead of finding the face')
+      .option('--all-faces', 'predict every face of a photo of several people (one record per face, with face_index), not only the best-scoring one')
       .option('--json', 'print a JSON summary')
       .action(
-        action(async (project: string, images: string[], opts: { run?: string; pretrained?: boolean; out: string; detect: boolean; json?: boolean }) => {
+        action(async (project: string, images: string[], opts: { run?: string; pretrained?: boolean; out: string; detect: boolean; allFaces?: boolean; json?: boolean }) => {
           if ((opts.run === undefined) === !opts.pretrained) throw new KpsError('bad-input', 'give either --run <id> or --pretrained');
           if (opts.pretrained && opts.detect === false) throw new KpsError('bad-input', '--pretrained always finds the face: --no-detect is for runs');
           const run = opts.pretrained ? PRETRAINED_ID : (opts.run as string);

@@ -9,6 +9,7 @@ import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { PRETRAINED_ID } from '../../../src-main/api/pretrained-id.js';
 import { requireDataDir } from '../../helpers/data.js';
+import type { PredictionsFile } from '../../../src-main/core/predictions.js';
 
 type Box = { x: number; y: number; width: number; height: number };
 const inside = (x: number, y: number, b: Box, grow = 0.25) =>
@@ -51,6 +52,21 @@ describe('photos of several people', () => {
       for (let k = 0; k < 68; k++) expect(inside(coords[2 * k], coords[2 * k + 1], p.faces[i])).toBe(true);
     }
     await expect(service.call('photo.predict', { path: photo, runId: PRETRAINED_ID, faceIndex: 2 })).rejects.toThrow(/face 3 asked for, but 2 faces were found/);
+  }, 120_000);
+
+  it('predicts every face of the photo as a batch (kps predict --all-faces), or only the best one by default', async () => {
+    const all = await service.call('job.wait', await service.call('photo.predictBatch', { paths: [photo], runId: PRETRAINED_ID, allFaces: true }));
+    expect(all.state).toBe('done');
+    const images = (all.result as PredictionsFile).images;
+    expect(images.map((im) => im.faceIndex)).toEqual([0, 1]);
+    expect(images[0].face!.x).not.toBeCloseTo(images[1].face!.x, 0);
+    for (const im of images) expect(im.keypoints.every((k) => inside(k.x, k.y, im.face!))).toBe(true);
+    const best = await service.call('job.wait', await service.call('photo.predictBatch', { paths: [photo], runId: PRETRAINED_ID }));
+    const one = (best.result as PredictionsFile).images;
+    expect(one).toHaveLength(1);
+    expect(one[0].faceIndex).toBeUndefined();
+    expect(one[0].face).toEqual(images[0].face);
+    await expect(service.call('photo.predictBatch', { paths: [photo], runId: PRETRAINED_ID, allFaces: 'yes' as never })).rejects.toThrow(/allFaces must be true or false/);
   }, 120_000);
 
   it('adds each face as its own sample with that face as its crop, prefilled as predictions to confirm', async () => {

@@ -24,10 +24,10 @@ describe('predictions file text', () => {
     expect(lines.at(-1)).toBe('');
     expect(lines[0]).toBe(PREDICTIONS_CSV_HEADER.join(','));
     expect(lines.slice(1, -1)).toEqual([
-      '"/p/a,b ""c"".jpg",left_eye_center,1.123456789,2,640,480,10.5,20,100,120,0.987654321,false,r1,kaggle-15',
-      '"/p/a,b ""c"".jpg",nose_tip,3,-0.5,640,480,10.5,20,100,120,0.987654321,false,r1,kaggle-15',
-      '/p/none.png,,,,96,96,,,,,,false,r1,kaggle-15',
-      '/p/fb.jpg,nose_tip,24,19,50,40,-0.5,-5.5,50,50,0,true,r1,kaggle-15',
+      '"/p/a,b ""c"".jpg",left_eye_center,1.123456789,2,640,480,10.5,20,100,120,0.987654321,false,r1,kaggle-15,',
+      '"/p/a,b ""c"".jpg",nose_tip,3,-0.5,640,480,10.5,20,100,120,0.987654321,false,r1,kaggle-15,',
+      '/p/none.png,,,,96,96,,,,,,false,r1,kaggle-15,',
+      '/p/fb.jpg,nose_tip,24,19,50,40,-0.5,-5.5,50,50,0,true,r1,kaggle-15,',
     ]);
   });
 
