@@ -5,7 +5,7 @@ import { KpsError } from '../core/errors.js';
 import type { LabelledKeypoint } from '../core/types.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
 import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops.js';
-import { registerOp } from './service.js';
+import { registerOp } from './registry.js';
 import { isPretrainedId } from '../api/pretrained-id.js';
 import { modelActor } from '../core/provenance.js';
 

@@ -1,25 +1,28 @@
-// Service modules owned by other parts of the app (training, augmentation, QC, training UI), loaded on first need so `kps new` does not pay for TensorFlow.js.
-// Each module registers its ops and job kinds at load (registerOp, registerJobKind). Add a module here with one line.
-const EXTENSIONS: { name: string; load: () => Promise<unknown> }[] = [
-  { name: 'train-ops', load: () => import('./train-ops.js') },
-  { name: 'augment-preview', load: () => import('./handlers/augment.js') },
-  { name: 'ui-ops', load: () => import('./ui-ops.js') },
-  { name: 'qc-ops', load: () => import('./qc-ops.js') },
-  { name: 'assist-ops', load: () => import('./assist-ops.js') },
-  { name: 'thumb-ops', load: () => import('./thumb-ops.js') },
-  { name: 'pretrained-ops', load: () => import('./pretrained-ops.js') },
-];
+// Loading the service modules owned by other parts of the app (training, augmentation, QC, photos, ...): one domain
+// when its op is first called, or all of them in the background (preload). The table is service/domains.ts.
+import { DOMAIN_LOADERS, type Domain } from './domains.js';
 
-let loading: Promise<void> | null = null;
+type LoadedDomain = Exclude<Domain, 'core'>;
+const loading = new Map<LoadedDomain, Promise<void>>();
 /** Modules that failed to load, with why: one broken module must not take the others' ops down with it. */
 export const extensionFailures = new Map<string, string>();
 
-/** Load every extension once; later calls wait for the same load. Never rejects (see extensionFailures). */
+/** Load one domain's module once; later calls wait for the same load. Never rejects (see extensionFailures). */
+export function loadDomain(domain: LoadedDomain): Promise<void> {
+  let p = loading.get(domain);
+  if (!p) {
+    p = DOMAIN_LOADERS[domain]().then(
+      () => undefined,
+      (err: unknown) => {
+        extensionFailures.set(domain, err instanceof Error ? err.message : String(err));
+      },
+    );
+    loading.set(domain, p);
+  }
+  return p;
+}
+
+/** Load every domain's module (the app preloads them so the first train call does not wait). Never rejects. */
 export function loadExtensions(): Promise<void> {
-  loading ??= Promise.allSettled(EXTENSIONS.map((e) => e.load())).then((results) => {
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') extensionFailures.set(EXTENSIONS[i].name, r.reason instanceof Error ? r.reason.message : String(r.reason));
-    });
-  });
-  return loading;
+  return Promise.all((Object.keys(DOMAIN_LOADERS) as LoadedDomain[]).map((d) => loadDomain(d))).then(() => undefined);
 }

@@ -2,7 +2,7 @@
 // Predictions themselves go through the ops that take a run (assist.*, photo.*, qc.run) with runId PRETRAINED_ID.
 import { KpsError } from '../core/errors.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
-import { registerOp } from './service.js';
+import { registerOp } from './registry.js';
 import type { FitMappingRequest, PretrainedInfo } from '../api/pretrained.js';
 
 /** What a finished `pretrained-mapping` job returns: the project's pretrained info with the new mapping. */

@@ -1,7 +1,7 @@
 // The label-quality operations of the service (qc.run as a job, qc.list, qc.dismiss, qc.restore) and changes.summary.
 import { KpsError } from '../core/errors.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
-import { registerOp } from './service.js';
+import { registerOp } from './registry.js';
 import type { QcListResult, QcRunRequest } from '../api/qc.js';
 import { runQc, type QcReport } from '../qc/pipeline.js';
 import { loadReport, readDismissals, saveReport, updateDismissals } from '../qc/persist.js';

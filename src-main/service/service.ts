@@ -31,45 +31,15 @@ import { loadDefaultDeps, type ServiceDeps } from './deps.js';
 import { describeSubset, resolveSubset, subsetSource, withoutPredicted } from './export-subset.js';
 import type { ExportResult } from '../api/export.js';
 import { ImageServer, type ImageBody } from './images.js';
-import { extensionFailures, loadExtensions } from './extensions.js';
+import { extensionFailures, loadDomain, loadExtensions } from './extensions.js';
+import { domainOf, type OpsOf } from './domains.js';
 import { JobRunner, type JobRunContext } from './jobs.js';
-import { requireObject, validators, type Validator } from './validate.js';
+import { requireObject, validators } from './validate.js';
+import { backendLabel, registeredOp, type OpHandler, type ServiceContext } from './registry.js';
 
-/** What an operation handler gets besides its request. */
-export interface ServiceContext {
-  /** The open project; throws `no-project` when none is open. */
-  store(): ProjectStore;
-  /** The open project or null. */
-  project(): ProjectStore | null;
-  emit<E extends EventName>(event: E, payload: Events[E]): void;
-  /** Start a job of a kind registered with `registerJobKind` (jobs.ts); returns its id at once. */
-  startJob(kind: string, params: unknown, opts?: { projectBound?: boolean }): JobRef;
-  readonly jobs: JobRunner;
-}
-
-export type OpHandler<K extends OpName> = (req: OpRequest<K>, ctx: ServiceContext) => Promise<OpResponse<K>> | OpResponse<K>;
-
-interface ExtraOp {
-  handler: (req: unknown, ctx: ServiceContext) => unknown;
-  validate?: Validator;
-}
-const extraOps = new Map<string, ExtraOp>();
-
-/**
- * Add the handler of an operation that another part of the app owns (e.g. `train.start` from the training engine).
- * The op must also be in `Ops` and `OP_NAMES` (api.ts) so both transports accept it. `validate` checks the request's
- * shape and throws a bad-input KpsError; it may normalise values in place.
- */
-export function registerOp<K extends OpName>(op: K, handler: OpHandler<K>, validate?: (req: Record<string, unknown>, op: string) => void): void {
-  extraOps.set(op, { handler: handler as ExtraOp['handler'], validate });
-}
-
-type BackendProvider = () => string | null;
-let backendProvider: BackendProvider = () => null;
-/** The training engine reports its chosen backend (and why) here; `app.info` shows it. */
-export function setBackendProvider(provider: BackendProvider): void {
-  backendProvider = provider;
-}
+// Handlers of other modules register here (registry.ts): they import the registry, never this file, so the service
+// and its modules form no import cycle.
+export { registerOp, registeredOps, setBackendProvider, type OpHandler, type ServiceContext } from './registry.js';
 
 export interface ServiceOptions {
   mode: 'electron' | 'web';
@@ -96,13 +66,8 @@ function appVersion(): string {
   return '0.0.0';
 }
 
-const IMPLEMENTED = [
-  'app.info', 'schema.list', 'project.create', 'project.open', 'project.info', 'project.close',
-  'import.start', 'export.start', 'job.get', 'job.list', 'job.cancel', 'job.pause', 'job.resume', 'job.wait',
-  'stats.get', 'samples.list', 'samples.ids', 'sample.get', 'sample.history', 'labels.set', 'labels.confirm', 'samples.tag',
-  'samples.setSplit', 'samples.delete', 'history.undo', 'history.redo',
-] as const satisfies readonly OpName[];
-type CoreOp = (typeof IMPLEMENTED)[number];
+/** The ops this file implements: the domain table's `core` (service/domains.ts), so the two cannot disagree. */
+type CoreOp = OpsOf<'core'>;
 
 type Listener = (payload: unknown) => void;
 
@@ -222,9 +187,10 @@ export class Service {
       throw new KpsError('not-found', `unknown operation ${quoteExcerpt(String(op), 64)}`);
     }
     const body = requireObject(op, req);
-    // Ops of other modules (train.*, runs.*) need those modules loaded (long-running front ends preload them).
-    if (!(op in this.handlers) && !extraOps.has(op)) await loadExtensions();
-    const extra = extraOps.get(op);
+    // An op of another module (train.*, runs.*, qc.*, ...) loads that module only (long-running front ends preload all).
+    const domain = domainOf(op as OpName);
+    if (domain !== 'core' && !registeredOp(op)) await loadDomain(domain);
+    const extra = registeredOp(op);
     if (extra) {
       extra.validate?.(body, op);
       return extra.handler(body, this.ctx);
@@ -336,7 +302,7 @@ export class Service {
   private makeHandlers(): { [K in CoreOp]: OpHandler<K> } {
     const deps = this.deps;
     return {
-      'app.info': () => ({ version: this.version, mode: this.mode, backend: backendProvider() }),
+      'app.info': () => ({ version: this.version, mode: this.mode, backend: backendLabel() }),
       'schema.list': async () => deps.listSchemas(),
 
       'project.create': async (req) => {

@@ -1,7 +1,7 @@
 // Batched gallery thumbnails (thumbs.batch): many embedded samples' pixels in one call as tiny uncompressed BMPs, so a scrolling gallery needs no request or PNG per image.
 import { KpsError } from '../core/errors.js';
 import type { ThumbItem } from '../api/ops.js';
-import { registerOp } from './service.js';
+import { registerOp } from './registry.js';
 
 /**
  * An 8-bit grey BMP (BITMAPINFOHEADER, 256-entry grey palette, bottom-up rows padded to 4 bytes) of `grey` (row-major,

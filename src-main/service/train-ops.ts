@@ -2,7 +2,7 @@
 import { KpsError } from '../core/errors.js';
 import type { RunRecord } from '../store/types.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
-import { registerOp, setBackendProvider, type ServiceContext } from './service.js';
+import { registerOp, setBackendProvider, type ServiceContext } from './registry.js';
 import type { TrainSettings } from '../api/ops.js';
 import type { BackendPreference } from '../train/backend.js';
 import type { EvaluationReport, RunSession } from '../train/runs.js';

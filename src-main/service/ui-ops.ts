@@ -9,7 +9,7 @@ import { kaggleAddWarning } from '../formats/kaggle-fit.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { PREDICTION_COORDINATES, type PredictedImage, type PredictionsFile } from '../core/predictions.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
-import { registerOp } from './service.js';
+import { registerOp } from './registry.js';
 import { modelActor } from '../core/provenance.js';
 import { PRETRAINED_ID, isPretrainedId } from '../api/pretrained-id.js';
 import { registerJobKind, type JobRunContext } from './jobs.js';
