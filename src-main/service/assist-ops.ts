@@ -8,9 +8,10 @@ import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops
 import { registerOp } from './registry.js';
 import { isPretrainedId } from '../api/pretrained-id.js';
 import { modelActor } from '../core/provenance.js';
+import { NEEDS_REVIEW_TAG } from '../core/tags.js';
 
 /** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
-export const DEFAULT_FILL_TAG = 'needs review';
+export const DEFAULT_FILL_TAG = NEEDS_REVIEW_TAG;
 
 /** Most samples one request may ask for: inference runs on the service's thread. */
 export const MAX_SAMPLES = 20_000;
@@ -49,9 +50,8 @@ let cached: { key: string; model: tf.LayersModel } | null = null;
 async function modelFor(run: RunRecord): Promise<tf.LayersModel> {
   const key = `${run.id}|${run.epochs.length}|${run.status}|${run.endedAt ?? ''}`;
   if (cached?.key === key) return cached.model;
-  const { currentBackend, initBackend } = await import('../train/backend.js');
   // Inference on this thread: use the fast backend, not tf's pure-JS default.
-  if (!currentBackend()) await initBackend();
+  await (await import('../train/backend.js')).ensureBackend();
   const { loadRunModel } = await import('../train/runs.js');
   const model = await loadRunModel(run);
   cached?.model.dispose();

@@ -5,8 +5,9 @@ import type { ExportSource } from '../formats/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { PREDICTED_EXPORTS, type ExportSubset } from '../api/export.js';
 
-/** The tag the editor's "Mark reviewed" sets (src-renderer/editor/tags.ts TAG_REVIEWED). */
-export const REVIEWED_TAG = 'reviewed';
+/** The tag the editor's "Mark reviewed" sets (core/tags.ts). */
+export { REVIEWED_TAG } from '../core/tags.js';
+import { REVIEWED_TAG } from '../core/tags.js';
 const SPLITS = ['train', 'val', 'test', 'unassigned'];
 const RUN_SIDES = ['train', 'val', 'test'];
 

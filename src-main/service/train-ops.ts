@@ -39,11 +39,6 @@ const engine = () => import('../train/runs.js');
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 const isBackendPreference = (v: string): v is BackendPreference => BACKENDS.includes(v);
 
-/** Run ids like 20261122-175108-cea7: the time (UTC) and a random suffix. */
-function newRunId(): string {
-  const d = new Date().toISOString();
-  return `${d.slice(0, 10).replace(/-/g, '')}-${d.slice(11, 19).replace(/:/g, '')}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
-}
 
 /** Live runs of this process: run id -> its job and session. */
 const live = new Map<string, { jobId: string; session: RunSession | null }>();
@@ -152,8 +147,7 @@ export function registerTrainOps(): void {
   registerJobKind<{ id: string }, EvaluationReport>('evaluate', async (p, ctx) => {
     ctx.progress(0, 0, `evaluating run ${p.id}`);
     // Inference runs on this thread: make sure the fast backend is active, not tf's pure-JS default.
-    const { currentBackend, initBackend } = await import('../train/backend.js');
-    if (!currentBackend()) await initBackend();
+    await (await import('../train/backend.js')).ensureBackend();
     const { evaluateRun } = await engine();
     return evaluateRun(ctx.store(), p.id, { signal: ctx.signal, onLoad: (d, t) => ctx.progress(d, t, 'loading samples') });
   });
@@ -175,7 +169,7 @@ export function registerTrainOps(): void {
       const store = ctx.store();
       // Settings are checked and the run recorded before the job starts: a bad setting fails here, with its name.
       const { createRun } = await engine();
-      const run = createRun(store, req.config ?? {}, { id: newRunId(), ...(req.name === undefined ? {} : { name: req.name }) });
+      const run = createRun(store, req.config ?? {}, req.name === undefined ? {} : { name: req.name });
       const { jobId } = ctx.startJob('train', { runId: run.id, resume: false, record: run, backend: backendOf(req.backend) } satisfies TrainJobParams);
       live.set(run.id, { jobId, session: null });
       return { jobId, runId: run.id };

@@ -26,8 +26,7 @@ import type { ConvFilter, PhotoPrediction, RunFilters, RunHeatmap } from '../api
 
 async function ensureBackend(): Promise<void> {
   // Inference on this thread: use the fast backend, not tf's pure-JS default.
-  const { currentBackend, initBackend } = await import('../train/backend.js');
-  if (!currentBackend()) await initBackend();
+  await (await import('../train/backend.js')).ensureBackend();
 }
 
 function str(v: unknown, what: string): string {

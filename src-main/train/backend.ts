@@ -173,6 +173,14 @@ async function startBackend(prefer: BackendPreference | undefined, loaders: Back
   return current;
 }
 
+/**
+ * The active backend, chosen now (auto) when none is yet: what inference on the service's thread calls first, so it
+ * runs on the fast backend rather than tf's pure-JS default.
+ */
+export async function ensureBackend(): Promise<BackendInfo> {
+  return current ?? initBackend();
+}
+
 /** The backend chosen by the last initBackend call, or null before any. */
 export function currentBackend(): BackendInfo | null {
   return current;

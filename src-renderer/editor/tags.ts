@@ -1,3 +1,2 @@
-// The review tags the editor and the review queue share.
-export const TAG_NEEDS_REVIEW = 'needs review';
-export const TAG_REVIEWED = 'reviewed';
+// The review tags the editor and the review queue share (core/tags.ts holds the names).
+export { NEEDS_REVIEW_TAG as TAG_NEEDS_REVIEW, REVIEWED_TAG as TAG_REVIEWED } from '../../src-main/core/tags.js';

@@ -1,5 +1,6 @@
 // Gallery data: the filtered, sorted id list (samples.ids) and summaries fetched lazily a page at a time (samples.list).
 import type { SampleSummary } from '../../src-main/core/types.js';
+import { REVIEW_TAG_NAMES } from '../../src-main/core/tags.js';
 import { api, errorMessage } from '../lib/api.js';
 import { defaultFilter, parseFilter, toQuery, type GalleryFilter } from './query.js';
 import { emptySelection, type Selection } from './selection.js';
@@ -25,7 +26,7 @@ class GalleryModel {
   loaded = $state(false);
   error = $state<string | null>(null);
   /** Tags seen in loaded summaries, offered as filter and bulk-action suggestions. */
-  knownTags = $state<string[]>(['needs review', 'reviewed']);
+  knownTags = $state<string[]>([...REVIEW_TAG_NAMES]);
   /** Focus and selection survive a trip to the editor and back. */
   sel = $state<Selection>(emptySelection());
   scrollTop = 0;
@@ -38,7 +39,7 @@ class GalleryModel {
   /** Pages fetched for the current generation (stale ones still show until refetched). */
   private fresh = new Set<number>();
   private generation = 0;
-  private tagSet = new Set<string>(['needs review', 'reviewed']);
+  private tagSet = new Set<string>(REVIEW_TAG_NAMES);
 
   summary(id: number): SampleSummary | undefined {
     return this.summaries.get(id);
@@ -128,7 +129,7 @@ class GalleryModel {
     this.sel = emptySelection();
     this.scrollTop = 0;
     this.loaded = false;
-    this.tagSet = new Set(['needs review', 'reviewed']);
+    this.tagSet = new Set<string>(REVIEW_TAG_NAMES);
     this.knownTags = [...this.tagSet];
     this.version++;
     // The project.changed event and the answer to project.open both clear: the second must not leave an empty grid.

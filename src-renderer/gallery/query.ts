@@ -1,8 +1,9 @@
 // The gallery's filter and sort controls, and their translation into the service's SampleQuery.
 import type { SampleQuery } from '../../src-main/api/ops.js';
 import type { Split } from '../../src-main/core/types.js';
+import { NEEDS_REVIEW_TAG, REVIEWED_TAG } from '../../src-main/core/tags.js';
 
-export const REVIEW_TAGS = { needs: 'needs review', done: 'reviewed' } as const;
+export const REVIEW_TAGS = { needs: NEEDS_REVIEW_TAG, done: REVIEWED_TAG } as const;
 
 export interface GalleryFilter {
   /** Lower and upper bounds on the number of missing keypoints (null: open). */
@@ -13,7 +14,7 @@ export interface GalleryFilter {
   split: Split | null;
   /** A free tag, or one of the review tags. */
   tag: string | null;
-  review: 'needs review' | 'reviewed' | null;
+  review: typeof NEEDS_REVIEW_TAG | typeof REVIEWED_TAG | null;
   text: string;
   sort: NonNullable<SampleQuery['sort']>;
   /** Run whose prediction error the `error-desc` sort uses. */
@@ -86,7 +87,7 @@ export function parseFilter(text: string | null): GalleryFilter {
     missingKeypoint: num(o.missingKeypoint),
     split: splits.includes(o.split as Split) ? (o.split as Split) : null,
     tag: typeof o.tag === 'string' ? o.tag : null,
-    review: o.review === 'needs review' || o.review === 'reviewed' ? o.review : null,
+    review: o.review === NEEDS_REVIEW_TAG || o.review === REVIEWED_TAG ? o.review : null,
     text: typeof o.text === 'string' ? o.text : '',
     sort: sorts.includes(o.sort as GalleryFilter['sort']) ? (o.sort as GalleryFilter['sort']) : 'id',
     runId: typeof o.runId === 'string' ? o.runId : null,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { currentBackend, initBackend } from '../backend.js';
+import { currentBackend, ensureBackend } from '../backend.js';
 import { type PhotoImage, type PhotoInput, loadPhoto } from './photo.js';
 import { KpsError } from '../../core/errors.js';
 
@@ -91,7 +91,7 @@ export function detectorModelDir(): string {
 }
 
 async function ensureDetector(name: DetectorName, landmarks: boolean, dir: string): Promise<FaceApi> {
-  if (!currentBackend()) await initBackend('auto');
+  await ensureBackend();
   if (!faceApi) {
     // The Node WebAssembly build: it uses the same @tensorflow/tfjs instance as the trainer and whatever backend is active.
     faceApi = nodeRequire('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
