@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledKeypoint } from '../../src-main/core/types.js';
 import { requireDataDir } from '../helpers/data.js';
-import { startStudio, type Studio } from './harness.js';
+import { eventually, startStudio, type Studio } from './harness.js';
 
 interface PageGlobals {
   localStorage: { clear(): void };
@@ -50,19 +50,6 @@ async function waitSaved(): Promise<void> {
   await page.waitForSelector('[data-testid="save-status"][data-status="saved"][data-pending="0"]', { timeout: 20_000 });
 }
 
-/** Polls the API until `check` passes (saves are asynchronous). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-}
 
 const missingOf = (kps: LabelledKeypoint[]) => kps.flatMap((k, i) => (k.state === 'missing' ? [i] : []));
 

@@ -228,3 +228,17 @@ export async function saveScreenshot(page: Page, name: string, maxWidth = 1024):
   writeFileSync(path, png);
   return path;
 }
+
+/** Polls until `check` passes (saves and events are asynchronous); rethrows its last failure after `timeoutMs`. */
+export async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}

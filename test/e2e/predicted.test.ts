@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDataDir } from '../helpers/data.js';
-import { startStudio, type Studio } from './harness.js';
+import { eventually, startStudio, type Studio } from './harness.js';
 
 interface PageGlobals {
   location: { hash: string };
@@ -21,18 +21,6 @@ async function go(hash: string): Promise<void> {
   await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), hash);
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-}
 
 beforeAll(async () => {
   const data = requireDataDir();
