@@ -2,6 +2,7 @@
 // Pure (no I/O): the pipeline (qc/pipeline.ts) gathers the shapes and the cross-validated predictions.
 import type { KeypointSchema } from '../core/types.js';
 import type { KeypointBlame, QcItem, QcKind, QcMove, QcSwap } from '../api/qc.js';
+import { interOcular } from './inject.js';
 import { labelledIndices, mahal2, robustCov2, ShapePopulation, swapChanges, swapPairs, type Cov2, type LooResult } from './shape.js';
 
 export interface QcInputSample {
@@ -24,6 +25,14 @@ export interface ScoreOptions {
   swapThreshold?: number;
   /** Degrees of freedom of the heavy-tailed (Student t) error model per evidence source; default 4, Infinity = Gaussian. */
   tailDf?: number;
+  /**
+   * Fewest labelled keypoints with a prediction for which each keypoint's prediction is first re-placed by the
+   * similarity that best maps the prediction's other keypoints onto their labels (see alignPrediction); default 6,
+   * Infinity = use the predictions as they are.
+   */
+  alignFrom?: number;
+  /** Scale each sample's model residuals to the project's median inter-ocular distance (of the predictions); default true. */
+  faceScale?: boolean;
 }
 
 const LN10 = Math.log(10);
@@ -48,21 +57,57 @@ function fmt(v: number, digits = 1): string {
 }
 
 /** Per keypoint: squared Mahalanobis distance of the label from the prediction, under that keypoint's robust error covariance. */
-function modelD2(cov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, k: number): number | null {
+function modelD2(cov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, k: number, f = 1): number | null {
   if (!pred || !cov[k]) return null;
   const px = pred[2 * k], py = pred[2 * k + 1];
   if (!Number.isFinite(px) || !Number.isFinite(py) || !Number.isFinite(shape[2 * k])) return null;
-  return mahal2(cov[k] as Cov2, shape[2 * k] - px, shape[2 * k + 1] - py);
+  return mahal2(cov[k] as Cov2, f * (shape[2 * k] - px), f * (shape[2 * k + 1] - py));
+}
+
+/**
+ * The prediction with each keypoint k re-placed by the least-squares similarity (rotation, scale, shift) that maps the
+ * prediction's *other* labelled keypoints onto their labels. A model's errors on one face are mostly shared by all
+ * its points (the whole face placed a little off, too big, turned): that part says nothing about one label, and
+ * removing it leaves the residual of k against its own labelled neighbours, where a moved point stands out. Leaving k
+ * out of its own fit keeps the moved point from pulling the fit towards itself. Keypoints without a label keep the
+ * raw prediction. Returns the input when fewer than `minPoints` keypoints have both.
+ */
+export function alignPrediction(shape: ArrayLike<number>, pred: ArrayLike<number>, minPoints: number): Float64Array {
+  const out = Float64Array.from(pred);
+  const both: number[] = [];
+  for (let k = 0; k < shape.length / 2; k++) {
+    if (Number.isFinite(shape[2 * k]) && Number.isFinite(shape[2 * k + 1]) && Number.isFinite(pred[2 * k]) && Number.isFinite(pred[2 * k + 1])) both.push(k);
+  }
+  if (both.length < Math.max(3, minPoints)) return out;
+  // Sums over all points; each keypoint's fit subtracts its own terms (closed-form least-squares similarity).
+  let n = 0, px = 0, py = 0, lx = 0, ly = 0, pp = 0, pl = 0, pc = 0;
+  for (const k of both) {
+    const a = pred[2 * k], b = pred[2 * k + 1], c = shape[2 * k], d = shape[2 * k + 1];
+    n += 1; px += a; py += b; lx += c; ly += d; pp += a * a + b * b; pl += a * c + b * d; pc += a * d - b * c;
+  }
+  for (const k of both) {
+    const a = pred[2 * k], b = pred[2 * k + 1], c = shape[2 * k], d = shape[2 * k + 1];
+    const m = n - 1;
+    const mpx = (px - a) / m, mpy = (py - b) / m, mlx = (lx - c) / m, mly = (ly - d) / m;
+    const var_ = pp - a * a - b * b - m * (mpx * mpx + mpy * mpy);
+    if (!(var_ > 1e-9)) continue;
+    const s1 = (pl - (a * c + b * d) - m * (mpx * mlx + mpy * mly)) / var_;
+    const s2 = (pc - (a * d - b * c) - m * (mpx * mly - mpy * mlx)) / var_;
+    const qx = a - mpx, qy = b - mpy;
+    out[2 * k] = mlx + s1 * qx - s2 * qy;
+    out[2 * k + 1] = mly + s2 * qx + s1 * qy;
+  }
+  return out;
 }
 
 /** The summed evidence against a version of the labels (the original or an exchanged one): Σ of the 2-D distances. */
-function cost(pop: ShapePopulation, loo: (LooResult | null)[], mcov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, keys: number[]): number {
+function cost(pop: ShapePopulation, loo: (LooResult | null)[], mcov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike<number> | null, keys: number[], f: number): number {
   let c = pop.patternCost(shape) ?? 0;
   for (const k of keys) {
     const s = loo[k]?.d2;
     // Capped so that one absurd point does not decide on its own: a swap moves several.
     if (s !== undefined) c += Math.min(s, 400);
-    const m = modelD2(mcov, shape, pred, k);
+    const m = modelD2(mcov, shape, pred, k, f);
     if (m !== null) c += Math.min(m, 400);
   }
   return c;
@@ -74,12 +119,30 @@ function cost(pop: ShapePopulation, loo: (LooResult | null)[], mcov: (Cov2 | nul
  * held-out prediction, normalised by that keypoint's robust error spread over the project) and swap (the labels fit
  * far better with the schema's left/right pairs exchanged). Returns every assessable sample, most suspect first.
  */
-export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, opts: ScoreOptions = {}): QcItem[] {
+export function scoreSamples(input: QcInputSample[], schema: KeypointSchema, opts: ScoreOptions = {}): QcItem[] {
   const K = schema.keypoints.length;
+  const alignFrom = opts.alignFrom ?? 6;
+  const samples = Number.isFinite(alignFrom) ? input.map((s) => (s.prediction ? { ...s, prediction: alignPrediction(s.shape, s.prediction, alignFrom) } : s)) : input;
   const reasonAt = opts.reasonThreshold ?? 2;
   const swapAt = opts.swapThreshold ?? 3;
   const nu = opts.tailDf ?? 4;
   const pop = new ShapePopulation(samples.map((s) => s.shape), K);
+  // Model errors in units of the project's typical face: each sample's residuals scaled by the median inter-ocular
+  // distance over its own (from the prediction, which a label error cannot change), as a small face's errors and
+  // its annotator's are as many pixels smaller. Without eye keypoints, pixels.
+  const iodOf = new Map<number, number>();
+  if (opts.faceScale !== false) {
+    for (const s of samples) {
+      const d = s.prediction ? interOcular(s.prediction, schema) : NaN;
+      if (d > 0) iodOf.set(s.id, d);
+    }
+  }
+  const iods = [...iodOf.values()].sort((a, b) => a - b);
+  const typicalIod = iods.length > 0 ? iods[iods.length >> 1] : NaN;
+  const scaleOf = (s: QcInputSample): number => {
+    const d = iodOf.get(s.id);
+    return d !== undefined && typicalIod > 0 ? typicalIod / d : 1;
+  };
   // Robust spread of model errors per keypoint, over every sample with a label and a prediction there.
   const mcov: (Cov2 | null)[] = [];
   for (let k = 0; k < K; k++) {
@@ -87,7 +150,8 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
     for (const s of samples) {
       const p = s.prediction;
       if (!p || !Number.isFinite(p[2 * k]) || !Number.isFinite(s.shape[2 * k])) continue;
-      res.push(s.shape[2 * k] - p[2 * k], s.shape[2 * k + 1] - p[2 * k + 1]);
+      const f = scaleOf(s);
+      res.push(f * (s.shape[2 * k] - p[2 * k]), f * (s.shape[2 * k + 1] - p[2 * k + 1]));
     }
     mcov.push(robustCov2(res, 0.05));
   }
@@ -100,13 +164,14 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
   for (const s of samples) {
     const keys = labelledIndices(s.shape);
     if (keys.length === 0) continue;
+    const f = scaleOf(s);
     const loo = pop.leaveOneOut(s.shape);
     const blames: KeypointBlame[] = [];
     let worstLog = 0;
     let tests = 0;
     for (const k of keys) {
       const sh = loo[k];
-      const md = modelD2(mcov, s.shape, s.prediction, k);
+      const md = modelD2(mcov, s.shape, s.prediction, k, f);
       if (!sh && md === null) continue;
       tests += 1;
       // Each source's distance to a heavy-tailed p-value, then Fisher's method: one extreme source (an unusual
@@ -131,8 +196,8 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
     let score = Math.max(0, -(worstLog + Math.log(tests)) / LN10);
 
     let swap: QcSwap | null = null;
-    const costOf = (shape: Float64Array): number => cost(pop, pop.leaveOneOut(shape), mcov, shape, s.prediction, labelledIndices(shape));
-    const base = cost(pop, loo, mcov, s.shape, s.prediction, keys);
+    const costOf = (shape: Float64Array): number => cost(pop, pop.leaveOneOut(shape), mcov, shape, s.prediction, labelledIndices(shape), f);
+    const base = cost(pop, loo, mcov, s.shape, s.prediction, keys, f);
     // The best that moving one keypoint can do: each of the most suspect keypoints put where its evidence says.
     let moveCost: number | null = null;
     const bestMoveCost = (): number => {
@@ -200,7 +265,7 @@ export function scoreSamples(samples: QcInputSample[], schema: KeypointSchema, o
       if (inSwap(b.index)) continue;
       const sh = loo[b.index];
       const shapeScore = sh ? -logTail(sh.d2, nu) / LN10 : 0;
-      const md = modelD2(mcov, s.shape, s.prediction, b.index);
+      const md = modelD2(mcov, s.shape, s.prediction, b.index, f);
       const modelScore = md !== null ? -logTail(md, nu) / LN10 : 0;
       if (sh && shapeScore >= reasonAt - 0.5) {
         kinds.add('shape');
