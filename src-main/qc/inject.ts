@@ -1,7 +1,6 @@
 // Seeded injection of known label errors (left/right swaps, moved keypoints, wrong features) into a Kaggle-layout CSV or a project's stored labels: for the QC benchmark and tests.
-import type { KeypointSchema } from '../core/types.js';
-import type { KeypointEdit } from '../api/ops.js';
-import type { ProjectStore } from '../store/types.js';
+import type { KeypointSchema, SampleDetail } from '../core/types.js';
+import type { KeypointEdit, SampleQuery } from '../api/ops.js';
 import { KpsError } from '../core/errors.js';
 import { Rng } from '../train/rng.js';
 import { eyeKeypoints } from '../train/pretrained/mapping.js';
@@ -14,6 +13,14 @@ import { labelledIndices, swapChanges, swapPairs } from './shape.js';
  * `sparse`: the same small move on a row with at most 4 labelled keypoints. `wrong-feature`: one keypoint put exactly on
  * another labelled keypoint's position, one of the 3 nearest that are at least the small range's minimum away.
  */
+/** What the store injector needs of a project store (structural, so qc does not import the store layer). */
+export interface InjectStore {
+  readonly schema: KeypointSchema;
+  sampleIds(q: SampleQuery): number[];
+  getSample(id: number): SampleDetail;
+  setLabelsBatch(edits: { sampleId: number; edits: KeypointEdit[] }[], actor: string, label: string): { actionId: number | null };
+}
+
 export type InjectedKind = 'swap' | 'move' | 'swap-one' | 'move-small' | 'sparse' | 'wrong-feature';
 export const HARD_KINDS = ['swap-one', 'move-small', 'sparse', 'wrong-feature'] as const satisfies readonly InjectedKind[];
 
@@ -226,7 +233,7 @@ export function injectKaggleErrors(csv: string, schema: KeypointSchema, fileName
  * errors with each one's sample id, and the edit's action id.
  */
 export function injectStoreErrors(
-  store: Pick<ProjectStore, 'schema' | 'sampleIds' | 'getSample' | 'setLabelsBatch'>,
+  store: InjectStore,
   o: InjectOptions,
 ): { errors: (InjectedError & { sampleId: number })[]; actionId: number | null } {
   const K = store.schema.keypoints.length;
