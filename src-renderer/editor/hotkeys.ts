@@ -150,6 +150,12 @@ export function normaliseCombo(text: string): string | null {
   });
 }
 
+/** A key press in a text field (input, textarea, select, contenteditable) is typing, not a hotkey. */
+export function isTyping(target: unknown): boolean {
+  const el = target as { tagName?: string; isContentEditable?: boolean } | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable === true);
+}
+
 /** The action bound to this key press, if any: one key has one meaning (the first bound, where a user bound two). */
 export function actionFor(bindings: Bindings, e: KeyLike): EditorAction | null {
   return actionsFor(bindings, e)[0] ?? null;

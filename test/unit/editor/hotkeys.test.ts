@@ -3,6 +3,7 @@ import {
   ACTIONS,
   HOTKEYS_STORAGE_KEY,
   actionFor,
+  isTyping,
   comboOf,
   conflicts,
   actionsFor,
@@ -110,5 +111,15 @@ describe('hotkeys', () => {
     expect(conflicts(b).get('A')).toEqual(['prev-sample', 'accept-all']);
     // The editor runs only the first action bound to a key.
     expect(actionFor(b, key('a'))).toBe('prev-sample');
+  });
+});
+
+describe('typing in a field', () => {
+  it('is text inputs, text areas, selects and editable elements; not buttons, the page or nothing', () => {
+    for (const tagName of ['INPUT', 'TEXTAREA', 'SELECT']) expect(isTyping({ tagName, isContentEditable: false })).toBe(true);
+    expect(isTyping({ tagName: 'DIV', isContentEditable: true })).toBe(true);
+    expect(isTyping({ tagName: 'BUTTON', isContentEditable: false })).toBe(false);
+    expect(isTyping({ tagName: 'BODY', isContentEditable: false })).toBe(false);
+    expect(isTyping(null)).toBe(false);
   });
 });
