@@ -1,6 +1,6 @@
 // Model-assisted labelling in the editor: which predictions show as ghosts, the edits that accept them, which runs qualify.
 import type { LabelledKeypoint } from '../../src-main/core/types.js';
-import type { KeypointEdit } from '../../src-main/api/ops.js';
+import type { FillBatchResult, KeypointEdit } from '../../src-main/api/ops.js';
 import type { RunRecord } from '../../src-main/api/records.js';
 
 /** A model's prediction shown as a ghost for a missing keypoint (image pixels). */
@@ -74,4 +74,11 @@ export function usableRuns(runs: readonly RunRecord[]): RunRecord[] {
   return runs
     .filter((r) => r.checkpointDir !== null && (r.status === 'done' || r.epochs.length > 0))
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/** What a batch fill did, for the editor's flash line: `asked` samples were sent, from run `runId`. */
+export function fillBatchText(r: FillBatchResult, asked: number, runId: string): string {
+  const below = r.belowThreshold ? `; ${r.belowThreshold} below the confidence threshold stay missing` : '';
+  if (r.actionId === null) return `Nothing to fill: none of the ${asked} samples has a missing keypoint that run ${runId} predicts${below ? ' above the threshold' : ''}.`;
+  return `Filled ${r.keypoints} keypoints in ${r.samples.length} samples from run ${runId}${r.tag ? `, tagged "${r.tag}"` : ''}${below}. Undo reverts the whole batch.`;
 }

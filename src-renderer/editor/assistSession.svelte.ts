@@ -70,6 +70,19 @@ export class AssistSession {
     }
   }
 
+  /** Loads the runs, and again with fresh predictions when a run finishes or is evaluated or another project opens; returns the unsubscribe. */
+  watch(): () => void {
+    void this.loadRuns();
+    const offs = [
+      // A finished or evaluated run may now have a model, or newer predictions.
+      api.on('job.ended', (j) => {
+        if (j.kind === 'train' || j.kind === 'evaluate') void this.refresh();
+      }),
+      api.on('project.changed', () => void this.refresh()),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
   /** A run finished or was evaluated, or another project is open: predictions may be new, runs too. */
   refresh(): Promise<void> {
     predCache.clear();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabelledKeypoint } from '../../../src-main/core/types.js';
 import type { RunRecord } from '../../../src-main/store/types.js';
 import { missingEdits } from '../../../src-main/service/assist-ops.js';
-import { acceptEdits, ghostAt, ghostsFor, ghostToAccept, modelActor, usableRuns } from '../../../src-renderer/editor/assist.js';
+import { acceptEdits, fillBatchText, ghostAt, ghostsFor, ghostToAccept, modelActor, usableRuns } from '../../../src-renderer/editor/assist.js';
 
 const kp = (x: number, y: number, state: LabelledKeypoint['state'] = 'labelled'): LabelledKeypoint => ({ x, y, state, provenance: 'import:kaggle-csv' });
 const missing = (): LabelledKeypoint => ({ x: NaN, y: NaN, state: 'missing', provenance: 'import:kaggle-csv' });
@@ -75,5 +75,18 @@ describe('runs offered in the editor', () => {
       run('e', 'done', 1, '2026-11-22T13:00:00Z', null),
     ]);
     expect(list.map((r) => r.id)).toEqual(['c', 'a']);
+  });
+});
+
+describe('batch fill text', () => {
+  const done = { actionId: 4, samples: [1, 2, 3], keypoints: 17, skipped: 0, tag: 'needs review' };
+  it('says how many keypoints and samples were filled, the tag, and that one undo reverts it', () => {
+    expect(fillBatchText(done, 5, 'r1')).toBe('Filled 17 keypoints in 3 samples from run r1, tagged "needs review". Undo reverts the whole batch.');
+    expect(fillBatchText({ ...done, tag: null, belowThreshold: 2 }, 5, 'r1')).toBe('Filled 17 keypoints in 3 samples from run r1; 2 below the confidence threshold stay missing. Undo reverts the whole batch.');
+  });
+  it('says when there was nothing to fill, above the threshold where one was set', () => {
+    const none = { actionId: null, samples: [], keypoints: 0, skipped: 5, tag: null };
+    expect(fillBatchText(none, 5, 'r1')).toBe('Nothing to fill: none of the 5 samples has a missing keypoint that run r1 predicts.');
+    expect(fillBatchText({ ...none, belowThreshold: 3 }, 5, 'r1')).toBe('Nothing to fill: none of the 5 samples has a missing keypoint that run r1 predicts above the threshold.');
   });
 });
