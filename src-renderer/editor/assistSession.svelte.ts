@@ -1,5 +1,6 @@
 // Model-assisted labelling in the editor (issue 5): the runs on offer, the pretrained net, the chosen run and its
 // prediction for the open sample. The ghosts and the edits that accept them are pure functions in assist.ts.
+import { untrack } from 'svelte';
 import type { LabelledKeypoint } from '../../src-main/core/types.js';
 import type { AssistPrediction } from '../../src-main/api/ops.js';
 import type { RunRecord } from '../../src-main/api/records.js';
@@ -36,6 +37,8 @@ export class AssistSession {
   error = $state<string | null>(null);
 
   private readonly chosen: () => string | null;
+  private readonly openId: () => number | null;
+  private readonly neighbours: (id: number) => number[];
 
   /** The chosen run while it exists (a deleted run's id stays in prefs but shows nothing). */
   readonly runId = $derived.by(() => {
@@ -45,9 +48,24 @@ export class AssistSession {
     return known ? id : null;
   });
 
-  /** `chosen`: the run the user picked (prefs.assistRun), read reactively. */
-  constructor(chosen: () => string | null) {
+  /**
+   * `chosen`: the run the user picked (prefs.assistRun); `openId`: the sample on screen (null: none); both read
+   * reactively. The chosen run's prediction for the open sample is loaded (with `neighbours(id)`) whenever either
+   * changes, so construct it while the component initialises.
+   */
+  constructor(chosen: () => string | null, openId: () => number | null, neighbours: (id: number) => number[]) {
     this.chosen = chosen;
+    this.openId = openId;
+    this.neighbours = neighbours;
+    $effect(() => {
+      const runId = this.runId;
+      const id = this.openId();
+      if (!runId || id === null) {
+        this.off();
+        return;
+      }
+      untrack(() => void this.loadPrediction(runId, id));
+    });
   }
 
   /** The chosen run's record (null for the pretrained net, or none chosen). */
@@ -90,16 +108,13 @@ export class AssistSession {
   }
 
   /** No run chosen or no sample open: nothing is shown. */
-  off(): void {
+  private off(): void {
     this.state = 'off';
     this.prediction = null;
   }
 
-  /**
-   * The run's prediction for sample `id`: cached, else asked for with `neighbours` in one request. `shownId` is read when
-   * the answer comes: a sample no longer on screen (or another run chosen meanwhile) does not get it.
-   */
-  async loadPrediction(runId: string, id: number, neighbours: readonly number[], shownId: () => number | null): Promise<void> {
+  /** The run's prediction for sample `id`: cached, else asked for with its neighbours in one request; a sample no longer on screen (or another run chosen meanwhile) does not get it. */
+  private async loadPrediction(runId: string, id: number): Promise<void> {
     const known = predCache.get(runId);
     if (known?.has(id)) {
       this.show(runId, id, known.get(id) ?? null);
@@ -107,17 +122,17 @@ export class AssistSession {
     }
     this.state = 'loading';
     this.error = null;
-    const ids = [id, ...neighbours].filter((x) => !known?.has(x));
+    const ids = [id, ...this.neighbours(id)].filter((x) => !known?.has(x));
     try {
       const r = await api.call('assist.predict', { runId, sampleIds: ids });
       const m = predCache.get(runId) ?? new Map<number, Prediction | null>();
       predCache.set(runId, m);
       for (const x of ids) m.set(x, null);
       for (const it of r.items) m.set(it.sampleId, { coords: it.coords, ...(it.confidence ? { confidence: it.confidence } : {}) });
-      if (this.runId !== runId || shownId() !== id) return;
+      if (this.runId !== runId || this.openId() !== id) return;
       this.show(runId, id, m.get(id) ?? null);
     } catch (err) {
-      if (this.runId !== runId || shownId() !== id) return;
+      if (this.runId !== runId || this.openId() !== id) return;
       this.prediction = null;
       this.state = 'error';
       this.error = errorMessage(err);
