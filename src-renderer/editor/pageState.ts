@@ -1,6 +1,6 @@
 // The editor's page-level state: one per page, so pending saves and the caches outlive a remount of the editor
 // (the shell re-keys it per sample).
-import type { KeypointSchema } from '../../src-main/core/types.js';
+import type { KeypointSchema, SampleDetail } from '../../src-main/core/types.js';
 import { api } from '../lib/api';
 import { usePredictionsOf } from './assistSession.svelte.js';
 import { LabelSaves } from './labelSaves.js';
@@ -40,4 +40,17 @@ export async function loadSchema(): Promise<{ schema: KeypointSchema; resumed: n
   const resumed = project ? labelSaves.resume(project) : [];
   if (resumed.length) cache.invalidate(resumed);
   return { schema, resumed };
+}
+
+/**
+ * Tags sample `id` once the saves before it are in (the journal keeps their order); `tagged` runs when the store has
+ * the tags. Returns the sample as stored now (the cache gets it too).
+ */
+export async function tagSample(id: number, add: string[], remove: string[], tagged: () => void): Promise<SampleDetail> {
+  await saves.whenIdle();
+  await api.call('samples.tag', { ids: [id], add, remove, actor: 'annotator' });
+  tagged();
+  const fresh = await api.call('sample.get', { id });
+  void cache.update(fresh);
+  return fresh;
 }
