@@ -2,47 +2,25 @@
 import type { LabelledKeypoint } from '../../src-main/core/types.js';
 import type { FillBatchResult, KeypointEdit } from '../../src-main/api/ops.js';
 import type { RunRecord } from '../../src-main/api/records.js';
+import { fillEdits, fillablePoints, type PredictedPoint } from '../../src-main/core/prediction-edits.js';
 
 /** A model's prediction shown as a ghost for a missing keypoint (image pixels). */
-export interface GhostPoint {
-  index: number;
-  x: number;
-  y: number;
-  /** The model's confidence in [0, 1] where it gives one (heatmap models). */
-  confidence?: number;
-}
+export type GhostPoint = PredictedPoint;
 
 /** Journal actor of an accepted prediction: the history panel shows it as "model <run id>". */
 export { modelActor } from '../../src-main/core/provenance.js';
 
 /**
- * Ghosts for the missing keypoints of a sample: a run's finite predictions inside the image (-0.5 .. size - 0.5).
- * Keypoints that are labelled or occluded get none, so accepting one makes its ghost go away.
+ * Ghosts for the missing keypoints of a sample: the one fill rule of core/prediction-edits.ts (a run's finite
+ * predictions inside the image, for keypoints that are missing), so accepting one makes its ghost go away.
  */
 export function ghostsFor(kps: readonly LabelledKeypoint[], coords: readonly number[] | null, width: number, height: number, confidence?: readonly (number | null)[] | null): GhostPoint[] {
-  if (!coords) return [];
-  const out: GhostPoint[] = [];
-  kps.forEach((k, i) => {
-    if (k.state !== 'missing') return;
-    const x = coords[2 * i];
-    const y = coords[2 * i + 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-    if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) return;
-    const c = confidence?.[i];
-    out.push({ index: i, x, y, ...(typeof c === 'number' ? { confidence: c } : {}) });
-  });
-  return out;
+  return fillablePoints(kps, coords, width, height, confidence);
 }
 
 /** Edits writing ghosts as labelled keypoints, rounded to 1/100 px like pointer edits (and like assist.fillBatch). */
 export function acceptEdits(ghosts: readonly GhostPoint[]): KeypointEdit[] {
-  return ghosts.map((g) => ({
-    index: g.index,
-    x: Math.round(g.x * 100) / 100,
-    y: Math.round(g.y * 100) / 100,
-    state: 'labelled',
-    ...(g.confidence !== undefined ? { confidence: Math.round(g.confidence * 1e4) / 1e4 } : {}),
-  }));
+  return fillEdits(ghosts);
 }
 
 /** The ghost under a click: the nearest within `radiusPx` screen pixels (`scale` = screen px per image px), or null. */
