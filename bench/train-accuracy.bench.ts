@@ -44,7 +44,7 @@ try {
       });
       const run = await session.done;
       const f = run.final as FinalMetrics;
-      const epochs = run.epochs as EpochMetrics[];
+      const epochs = run.epochs;
       const test = f.test.rmse_px;
       byName[splitName] = test;
       const errors = new Map(store.getPredictions(run.id).map((p) => [p.sampleId, p.error]));

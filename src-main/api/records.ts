@@ -1,9 +1,12 @@
 // Records the service returns about training runs, their predictions and splits, and what changed in the labels.
+import type { EpochMetrics, FinalMetrics, RunConfig, RunFailure } from './run-types.js';
+
 export interface RunRecord {
   id: string;
   name: string;
   model: string;
-  config: unknown;
+  /** The resolved settings the run trained with (older runs may lack fields added since). */
+  config: RunConfig;
   backend: string;
   dataVersion: number;
   status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -11,8 +14,9 @@ export interface RunRecord {
   endedAt: string | null;
   notes: string;
   /** Per-epoch metrics, appended as training goes. */
-  epochs: unknown[];
-  final: unknown | null;
+  epochs: EpochMetrics[];
+  /** Final evaluation once the run has ended; its error when it failed; null while it runs (or was cancelled before one). */
+  final: FinalMetrics | RunFailure | null;
   /** Folder holding this run's checkpoints (last and best). */
   checkpointDir: string | null;
 }

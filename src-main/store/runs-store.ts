@@ -32,15 +32,15 @@ export function runFromRow(r: RunRow): RunRecord {
     id: r.id,
     name: r.name,
     model: r.model,
-    config: JSON.parse(r.config) as unknown,
+    config: JSON.parse(r.config) as RunRecord['config'],
     backend: r.backend,
     dataVersion: r.data_version,
     status: r.status,
     createdAt: r.created_at,
     endedAt: r.ended_at,
     notes: r.notes,
-    epochs: JSON.parse(r.epochs) as unknown[],
-    final: r.final === null ? null : (JSON.parse(r.final) as unknown),
+    epochs: JSON.parse(r.epochs) as RunRecord['epochs'],
+    final: r.final === null ? null : (JSON.parse(r.final) as RunRecord['final']),
     checkpointDir: r.checkpoint_dir,
   };
 }

@@ -5,45 +5,8 @@ import { isLossName, type LossName } from './losses.js';
 import { FACE_CROP_RULE } from './facecrop.js';
 import { isOptimizerName, parseSchedule, type OptimizerName } from './optim.js';
 
-export interface TrainConfig {
-  model: ModelName;
-  epochs: number;
-  batch: number;
-  lr: number;
-  optimizer: OptimizerName;
-  /** See optim.parseSchedule: constant, step, cosine, plateau, optionally with warmup. */
-  schedule: string;
-  loss: LossName;
-  huberDelta: number;
-  weightDecay: number;
-  momentum: number;
-  /** Global-norm gradient clipping; 0 turns it off. */
-  clipNorm: number;
-  /** Early stopping patience in epochs on validation RMSE; 0 turns it off. */
-  patience: number;
-  /** adam-sgd: epoch at which Adam hands over to SGD (default: half way) and SGD's learning rate. */
-  switchEpoch: number | null;
-  sgdLr: number | null;
-  /** `random[:test[:val]]`, `group[:test[:val]]` (one person never on two sides) or `stored` (the samples' own splits). */
-  split: string;
-  seed: number;
-  /** Augmentation: `none`, `default`, or comma-separated key=value pairs for augment params. */
-  augment: string;
-  /** Data-parallel worker threads; 1 = none (the training thread alone), 0 = auto (see resolveWorkers). */
-  workers: number;
-  /** Wall-clock limit in minutes; training stops there and keeps the best checkpoint. */
-  minutes: number | null;
-  /** Model input side; null = per model (96). */
-  inputSize: number | null;
-  /** Keypoint indices to train on; null = all (smallnet: the nose tip). */
-  keypoints: number[] | null;
-  /** Width multiplier for kpnet / unet. */
-  width: number;
-  /** Margin around the face square when photos are cropped by the face-crop rule (train/facecrop.ts), as a fraction of its side. */
-  cropMargin: number;
-  /** Bounding-box jitter of photo crops in training (shift and scale, FACE_CROP_RULE.jitter); off for faces used whole. */
-  boxJitter: boolean;
-}
+export type { TrainConfig } from '../api/run-types.js';
+import type { TrainConfig } from '../api/run-types.js';
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: DEFAULT_MODEL,

@@ -2,51 +2,8 @@
 import type { KeypointSchema } from '../core/types.js';
 import { faceNormalisers } from '../core/schema.js';
 
-export interface KeypointMetric {
-  index: number;
-  name: string;
-  rmse_px: number | null;
-  labelled: number;
-}
-
-export interface EvalMetrics {
-  samples: number;
-  /** Labelled coordinates compared (x and y count separately, as in the Kaggle RMSE). */
-  values: number;
-  /** sqrt(mean of squared coordinate errors) over labelled values, in original-image pixels. */
-  rmse_px: number | null;
-  /** Mean Euclidean point error in pixels. */
-  mean_error_px: number | null;
-  perKeypoint: KeypointMetric[];
-  /** Mean point error / inter-ocular distance (from the schema's eye keypoints), over samples where both eyes are labelled. */
-  nme: number | null;
-  /** Fraction of labelled points within t x inter-ocular distance. */
-  pck: Record<string, number | null>;
-  /** Fraction of labelled points within t pixels. */
-  pck_px: Record<string, number | null>;
-  worst: { sampleId: number; mean_error_px: number }[];
-  /** Face-alignment figures (300-W conventions); null when the layout has no eyes to normalise by. Absent in runs from before them. */
-  face?: FaceAlignmentMetrics | null;
-  /** The figure this layout is judged by: NME by the outer eye corners for face layouts, pixel RMSE for Kaggle 96x96. */
-  headline?: { metric: 'nme_outer' | 'rmse_px'; value: number | null };
-}
-
-export interface FaceAlignmentMetrics {
-  /** Samples with both outer eye corners labelled (the NME, failure rate and CED are over these). */
-  samples: number;
-  /** Mean over samples of (mean point error / outer-eye-corner distance): the 300-W NME. */
-  nme_outer: number | null;
-  /** The same normalised by the inter-pupil distance (eye-contour centres, or labelled pupils / eye centres). */
-  nme_pupil: number | null;
-  /** Fraction of samples whose outer-corner NME is above FAILURE_NME (0.10). */
-  failure_rate: number | null;
-  /** Area under the CED from 0 to AUC_LIMIT (0.08), divided by 0.08: 1 = every face perfect. */
-  auc: number | null;
-  /** Cumulative error distribution: fraction[i] of samples with outer-corner NME <= nme[i]. */
-  ced: { nme: number[]; fraction: number[] } | null;
-  /** Mean normalised point error (outer corners) per keypoint group of the schema. */
-  groups: { group: string; nme: number | null; points: number }[];
-}
+export type { KeypointMetric, EvalMetrics, FaceAlignmentMetrics } from '../api/run-types.js';
+import type { EvalMetrics, FaceAlignmentMetrics, KeypointMetric } from '../api/run-types.js';
 
 export const FAILURE_NME = 0.1;
 export const AUC_LIMIT = 0.08;

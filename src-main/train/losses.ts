@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 
-export const LOSS_NAMES = ['mse', 'l1', 'huber', 'heatmap'] as const;
-export type LossName = (typeof LOSS_NAMES)[number];
+import { LOSS_NAMES, type LossName } from '../api/run-types.js';
+export { LOSS_NAMES, type LossName };
 
 export function isLossName(s: string): s is LossName {
   return (LOSS_NAMES as readonly string[]).includes(s);

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 
-export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'adam-sgd'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import { OPTIMIZER_NAMES, type OptimizerName } from '../api/run-types.js';
+export { OPTIMIZER_NAMES, type OptimizerName };
 
 export function isOptimizerName(s: string): s is OptimizerName {
   return (OPTIMIZER_NAMES as readonly string[]).includes(s);

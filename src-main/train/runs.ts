@@ -21,15 +21,8 @@ import { predictRows, type EpochMetrics, type FinalMetrics, type TrainProgress }
 /** The store slice that runs need: samples to read, and run and prediction records to write. */
 export type RunStore = TrainSource & Pick<ProjectStore, 'saveRun' | 'getRun' | 'listRuns' | 'deleteRun' | 'savePredictions' | 'getPredictions' | 'saveRunSplit' | 'getRunSplit'>;
 
-/** What a run record's `config` holds: the resolved settings plus what is needed to predict with it later. */
-export interface RunConfig extends TrainConfig {
-  inputSize: number;
-  keypointIndices: number[];
-  schemaId: string;
-  backendReason?: string;
-  /** The face-crop rule the run was trained with (FACE_CROP_RULE.id); absent for runs trained on landmark-box crops before it. */
-  faceCrop?: string;
-}
+export type { RunConfig, EvaluationReport } from '../api/run-types.js';
+import type { RunConfig, EvaluationReport } from '../api/run-types.js';
 
 /** Where a project's run folders live: beside the project file. */
 export function runsFolder(projectPath: string): string {
@@ -43,7 +36,7 @@ export function newRunId(): string {
 }
 
 export function runConfigOf(run: RunRecord): RunConfig {
-  return run.config as RunConfig;
+  return run.config;
 }
 
 export interface RunHooks {
@@ -130,7 +123,7 @@ function follow(store: RunStore, run: RunRecord, handle: TrainHandle, hooks: Run
   handle.backend.then(
     (info) => {
       run.backend = info.name;
-      (run.config as RunConfig).backendReason = info.reason;
+      run.config.backendReason = info.reason;
       store.saveRun(run);
       hooks.onBackend?.(info.name, info.reason);
     },
@@ -190,7 +183,7 @@ function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
     onProgress: (p: TrainProgress) => hooks.onProgress?.(p, run),
     onEpoch: (e: EpochMetrics) => {
       // Every epoch is in the store as soon as its checkpoint is on disk.
-      const epochs = run.epochs as EpochMetrics[];
+      const epochs = run.epochs;
       const at = epochs.findIndex((x) => x.epoch === e.epoch);
       if (at >= 0) epochs.splice(at);
       epochs.push(e);
@@ -302,18 +295,6 @@ export async function loadRunModel(run: RunRecord): Promise<tf.LayersModel> {
 export function runModelDir(run: RunRecord): string {
   if (!run.checkpointDir) throw new KpsError('not-found', `run ${run.id} has no checkpoints`);
   return join(run.checkpointDir, 'best');
-}
-
-export interface EvaluationReport {
-  run: string;
-  model: string;
-  backend: string;
-  train: EvalMetrics;
-  val: EvalMetrics;
-  test: EvalMetrics;
-  baseline: { val_rmse_px: number | null; test_rmse_px: number | null };
-  gap_px: number | null;
-  reading: string;
 }
 
 /** Evaluates a run's best model on the project as it is now (on the run's stored split), and stores its predictions. */

@@ -29,49 +29,8 @@ import { evaluatePredictions, biasVarianceReading, meanShape, perSampleError, ty
 import { loadModel, saveModel } from './modelfile.js';
 import { Rng, subSeed } from './rng.js';
 
-export interface EpochMetrics {
-  /** 1-based. */
-  epoch: number;
-  train_loss: number;
-  train_rmse_px: number | null;
-  val_loss: number | null;
-  val_rmse_px: number | null;
-  lr: number;
-  seconds: number;
-  samples_per_s: number;
-  optimizer: 'adam' | 'sgd';
-  /** True when this epoch was cut short (time limit or cancel). */
-  partial?: boolean;
-  best?: boolean;
-}
-
-export interface TrainProgress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  loss: number;
-  lr: number;
-  samples_per_s: number;
-  eta_s: number | null;
-  elapsed_s: number;
-}
-
-export interface FinalMetrics {
-  stop_reason: string;
-  epochs_run: number;
-  best_epoch: number | null;
-  best_val_rmse_px: number | null;
-  train_seconds: number;
-  train: EvalMetrics;
-  val: EvalMetrics;
-  test: EvalMetrics;
-  /** The mean training shape as a predictor: what a model must beat. */
-  baseline: { val_rmse_px: number | null; test_rmse_px: number | null };
-  gap_px: number | null;
-  reading: string;
-  split: { train: number; val: number; test: number };
-}
+export type { EpochMetrics, TrainProgress, FinalMetrics } from '../api/run-types.js';
+import type { EpochMetrics, TrainProgress, FinalMetrics } from '../api/run-types.js';
 
 export interface TrainOutcome {
   status: 'done' | 'cancelled';

@@ -1,21 +1,22 @@
 // Shared helpers of the training views: typed access to a run's epochs and final metrics, colours, formatting.
 import type { RunRecord } from '../../src-main/api/records.js';
-import type { EpochMetrics, FinalMetrics, TrainProgress } from '../../src-main/train/trainer.js';
-import type { FaceAlignmentMetrics } from '../../src-main/train/evaluate.js';
+import type { EpochMetrics, FaceAlignmentMetrics, FinalMetrics, RunConfig, TrainProgress } from '../../src-main/api/run-types.js';
 
 export type { EpochMetrics, FinalMetrics, TrainProgress };
 
 export function epochsOf(run: RunRecord): EpochMetrics[] {
-  return Array.isArray(run.epochs) ? (run.epochs as EpochMetrics[]) : [];
+  return Array.isArray(run.epochs) ? run.epochs : [];
 }
 
 export function finalOf(run: RunRecord): FinalMetrics | null {
-  const f = run.final as FinalMetrics | null;
+  // A failed run's `final` holds only its error (RunFailure): no metrics to show.
+  const f = run.final;
   return f && typeof f === 'object' && 'stop_reason' in f ? f : null;
 }
 
-export function configOf(run: RunRecord): Record<string, unknown> {
-  return run.config && typeof run.config === 'object' ? (run.config as Record<string, unknown>) : {};
+/** The run's settings; any field may be absent in runs recorded before it existed. */
+export function configOf(run: RunRecord): Partial<RunConfig> {
+  return run.config && typeof run.config === 'object' ? run.config : {};
 }
 
 export function bestValRmse(run: RunRecord): number | null {
@@ -60,7 +61,8 @@ export function keySettings(run: RunRecord): string {
 
 /** The run's split setting in words: `random · 10% test · 10% val`, `by group · …`, or `stored splits`. */
 export function splitLabel(run: RunRecord): string {
-  const spec = typeof configOf(run).split === 'string' ? (configOf(run).split as string) : 'random';
+  const split = configOf(run).split;
+  const spec = typeof split === 'string' ? split : 'random';
   const [kind, t, v] = spec.split(':');
   if (kind === 'stored') return 'stored splits';
   const pct = (x: string | undefined) => `${Math.round((x === undefined ? 0.1 : Number(x)) * 100)}%`;

@@ -53,7 +53,7 @@ describe("a run's own split in the runs table and Compare", () => {
     await page.waitForSelector(`[data-testid="run-row"][data-run-id="${fullRun}"]`);
     const nose = await api.call('runs.get', { id: noseRun });
     const names = (await api.call('project.info', {}))!.schema.keypoints.map((k) => k.name);
-    expect((nose.config as { keypointIndices: number[] }).keypointIndices.map((i) => names[i])).toEqual(['nose_tip']);
+    expect(nose.config.keypointIndices.map((i) => names[i])).toEqual(['nose_tip']);
     expect(await cell(noseRun, 'run-keypoints')).toBe('nose_tip');
     expect(await cell(noseRun, 'run-split')).toBe('by group · 20% test · 20% val');
     expect((await api.call('runs.get', { id: fullRun })).config).toMatchObject({ keypointIndices: names.map((_, i) => i), split: 'random:0.25:0.2' });

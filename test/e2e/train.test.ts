@@ -65,7 +65,7 @@ describe('train, runs, compare and photo views in the browser', () => {
     const started = await api.call('runs.get', { id: firstRun });
     expect(started.name).toBe('tiny kpnet');
     expect(started.model).toBe('kpnet');
-    const cfg = started.config as Record<string, unknown>;
+    const cfg = started.config;
     expect(cfg.epochs).toBe(3);
     expect(cfg.batch).toBe(16);
     expect(cfg.lr).toBe(0.002);

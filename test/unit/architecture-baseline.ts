@@ -22,6 +22,4 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   "src-main/store/import-write.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
   "src-main/store/project.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
   "src-main/store/types.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
-  "src-renderer/train/runs.ts imports src-main/train/evaluate.ts: layer 'renderer' may import only [core, api]",
-  "src-renderer/train/runs.ts imports src-main/train/trainer.ts: layer 'renderer' may import only [core, api]"
 ];

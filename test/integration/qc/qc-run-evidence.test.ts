@@ -11,6 +11,7 @@ import { quietContext } from '../../../src-main/formats/common.js';
 import { assignSplits, parseSplit } from '../../../src-main/train/data.js';
 import { runQc } from '../../../src-main/qc/pipeline.js';
 import type { ProjectStore, RunRecord } from '../../../src-main/store/types.js';
+import { finalMetrics, runConfig } from '../../helpers/run-record.js';
 
 let dir: string;
 let store: ProjectStore;
@@ -32,9 +33,9 @@ beforeAll(async () => {
   const count = (k: string) => s.filter((x) => x === k).length;
   const run: RunRecord = {
     id: 'r1', name: 'r1', model: 'kpnet', backend: 'wasm', dataVersion: store.dataVersion(), status: 'done', createdAt: new Date().toISOString(), endedAt: null, notes: '',
-    config: { split: 'random', seed: 7, keypointIndices: [...Array(15).keys()] },
+    config: runConfig({ split: 'random', seed: 7 }),
     epochs: [], checkpointDir: null,
-    final: { split: { train: count('train'), val: count('val'), test: count('test') } },
+    final: finalMetrics({ train: count('train'), val: count('val'), test: count('test') }),
   };
   store.saveRun(run);
   // Predictions = labels + 0.5 px, except one training sample and one test sample predicted 20 px off on keypoint 0.

@@ -46,7 +46,7 @@ async function train(workerDir: string | null): Promise<EpochMetrics[]> {
   const { jobId, runId } = await service.call('train.start', { config, backend: 'wasm' });
   const final = await service.call('job.wait', { jobId });
   expect(final.state, final.error?.message).toBe('done');
-  return (await service.call('runs.get', { id: runId })).epochs as EpochMetrics[];
+  return (await service.call('runs.get', { id: runId })).epochs;
 }
 
 describe('bundled training workers', { timeout: 600_000 }, () => {

@@ -80,6 +80,6 @@ describe('training on kaggle-proxy', { timeout: 600_000 }, () => {
     const run = await resumed.done;
     expect(resumedEpochs).toEqual([2, 3]);
     expect(run.status).toBe('done');
-    expect((run.epochs as EpochMetrics[]).map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
   });
 });

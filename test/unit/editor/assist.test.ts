@@ -4,6 +4,7 @@ import type { LabelledKeypoint } from '../../../src-main/core/types.js';
 import type { RunRecord } from '../../../src-main/store/types.js';
 import { missingEdits } from '../../../src-main/service/assist-ops.js';
 import { acceptEdits, fillBatchText, ghostAt, ghostsFor, ghostToAccept, modelActor, usableRuns } from '../../../src-renderer/editor/assist.js';
+import { epochMetrics, runConfig } from '../../helpers/run-record.js';
 
 const kp = (x: number, y: number, state: LabelledKeypoint['state'] = 'labelled'): LabelledKeypoint => ({ x, y, state, provenance: 'import:kaggle-csv' });
 const missing = (): LabelledKeypoint => ({ x: NaN, y: NaN, state: 'missing', provenance: 'import:kaggle-csv' });
@@ -63,8 +64,8 @@ describe('ghosts and accepting them', () => {
 
 describe('runs offered in the editor', () => {
   const run = (id: string, status: RunRecord['status'], epochs: number, createdAt: string, dir: string | null = `/runs/${id}`): RunRecord => ({
-    id, name: id, model: 'kpnet', config: {}, backend: 'wasm', dataVersion: 1, status, createdAt, endedAt: null, notes: '',
-    epochs: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1 })), final: null, checkpointDir: dir,
+    id, name: id, model: 'kpnet', config: runConfig(), backend: 'wasm', dataVersion: 1, status, createdAt, endedAt: null, notes: '',
+    epochs: Array.from({ length: epochs }, (_, i) => epochMetrics(i + 1)), final: null, checkpointDir: dir,
   });
   it('keeps runs with a model (done, or at least one epoch), newest first', () => {
     const list = usableRuns([

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { createProjectFile, openProject } from '../../../src-main/store/project.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../../src-main/store/migrations.js';
 import { schema5, tempDir } from './fixtures.js';
+import { runConfig } from '../../helpers/run-record.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -56,7 +57,7 @@ describe('migrations', () => {
       expect(st.pixel).toEqual({ min: 0, max: 255, mean: (360 + 4 * 255) / 16, sampled: 2 });
       expect(st.splits.train).toBe(2);
       // v2 added runs and predictions.
-      store.saveRun({ id: 'r', name: 'r', model: 'm', config: {}, backend: 'wasm', dataVersion: 0, status: 'done', createdAt: 'now', endedAt: null, notes: '', epochs: [], final: null, checkpointDir: null });
+      store.saveRun({ id: 'r', name: 'r', model: 'm', config: runConfig(), backend: 'wasm', dataVersion: 0, status: 'done', createdAt: 'now', endedAt: null, notes: '', epochs: [], final: null, checkpointDir: null });
       store.savePredictions([{ runId: 'r', sampleId: 1, coords: new Array(10).fill(0), error: 0 }]);
       expect(store.getPredictions('r')).toHaveLength(1);
       // Edits and undo work on the migrated file.

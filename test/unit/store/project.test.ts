@@ -8,6 +8,7 @@ import type { ProjectStore } from '../../../src-main/store/types.js';
 import { ImportError, KpsError } from '../../../src-main/core/errors.js';
 import type { ImportedSample } from '../../../src-main/formats/types.js';
 import { embeddedSample, schema5, tempDir } from './fixtures.js';
+import { epochMetrics, finalMetrics, runConfig } from '../../helpers/run-record.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -309,7 +310,7 @@ function run(id: string): Parameters<ProjectStore['saveRun']>[0] {
     id,
     name: `run ${id}`,
     model: 'vgg',
-    config: { lr: 0.001, batch: 64 },
+    config: runConfig({ lr: 0.001, batch: 64 }),
     backend: 'wasm',
     dataVersion: 3,
     status: 'running',
@@ -674,12 +675,12 @@ describe('runs and predictions', () => {
     importRows(3);
     store.saveRun(run('a'));
     store.saveRun({ ...run('b'), createdAt: '2026-01-02T00:00:00.000Z' });
-    store.saveRun({ ...run('a'), status: 'done', epochs: [{ epoch: 1, loss: 0.5 }], final: { rmse: 2.1 }, endedAt: '2026-01-01T01:00:00.000Z', checkpointDir: '/ck/a' });
+    store.saveRun({ ...run('a'), status: 'done', epochs: [epochMetrics(1, { train_loss: 0.5 })], final: finalMetrics({ train: 8, val: 1, test: 1 }, { best_val_rmse_px: 2.1 }), endedAt: '2026-01-01T01:00:00.000Z', checkpointDir: '/ck/a' });
     const a = store.getRun('a');
     expect(a.status).toBe('done');
-    expect(a.epochs).toEqual([{ epoch: 1, loss: 0.5 }]);
-    expect(a.final).toEqual({ rmse: 2.1 });
-    expect(a.config).toEqual({ lr: 0.001, batch: 64 });
+    expect(a.epochs).toEqual([epochMetrics(1, { train_loss: 0.5 })]);
+    expect(a.final).toEqual(finalMetrics({ train: 8, val: 1, test: 1 }, { best_val_rmse_px: 2.1 }));
+    expect(a.config).toEqual(runConfig({ lr: 0.001, batch: 64 }));
     expect(store.listRuns().map((r) => r.id)).toEqual(['a', 'b']);
     const coords = [1, 2, NaN, NaN, 3.25, 4.5, 5, 6, 7, 8];
     store.savePredictions([{ runId: 'a', sampleId: 1, coords, error: 0.75 }, { runId: 'a', sampleId: 2, coords, error: null }]);

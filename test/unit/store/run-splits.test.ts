@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { createProjectFile, openProject } from '../../../src-main/store/project.js';
 import type { ProjectStore, RunRecord } from '../../../src-main/store/types.js';
 import { schema5, tempDir } from './fixtures.js';
+import { runConfig } from '../../helpers/run-record.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -12,7 +13,7 @@ beforeEach(() => ({ dir, cleanup } = tempDir('kps-run-split-')));
 afterEach(() => cleanup());
 
 function run(id: string): RunRecord {
-  return { id, name: id, model: 'kpnet', config: { split: 'random' }, backend: 'wasm', dataVersion: 0, status: 'done', createdAt: '2026-01-01T00:00:00Z', endedAt: null, notes: '', epochs: [], final: null, checkpointDir: null };
+  return { id, name: id, model: 'kpnet', config: runConfig({ split: 'random' }), backend: 'wasm', dataVersion: 0, status: 'done', createdAt: '2026-01-01T00:00:00Z', endedAt: null, notes: '', epochs: [], final: null, checkpointDir: null };
 }
 
 /** A v3 file (as the previous release wrote it) with three label-only samples. */
