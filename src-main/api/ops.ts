@@ -17,7 +17,10 @@ import type { QcListResult, QcRunRequest } from './qc.js';
 import type { ExportSubset, OtherSizes, PredictedExport } from './export.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './train-photo.js';
 
-export type ImportFormat = 'kaggle-csv' | 'kaggle-test-csv' | 'kaggle-labels' | 'pts' | 'asf' | 'coco';
+import type { ExportFormat, ImportFormat } from './formats.js';
+
+/** Format ids, from the format registry (formats.ts). */
+export type { ExportFormat, ImportFormat };
 
 /**
  * What an import does when its source was imported before (same path and content hash, or the same image set):
@@ -45,7 +48,6 @@ export interface ImportResult {
   /** Said when the import is done but something about it needs attention (e.g. images a Kaggle CSV export cannot hold as they are). */
   warnings?: string[];
 }
-export type ExportFormat = 'kaggle-csv' | 'coco' | 'pts';
 
 export interface ProjectInfo {
   path: string;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KpsError, toErrorShape } from '../core/errors.js';
-import type { ExportFormat, ImportFormat } from '../api/ops.js';
+import { EXPORT_FORMATS, IMPORT_FORMATS } from '../api/formats.js';
 import { Service } from '../service/service.js';
 import { bindIpc, DEFAULT_ALLOWED_ORIGINS } from '../transport/ipc.js';
 import { IMAGE_SCHEME, type FileDialogOptions } from '../api/ipc.js';
@@ -147,51 +147,37 @@ async function menuOpenProject(): Promise<void> {
   }
 }
 
-const IMPORT_CHOICES: { label: string; format: ImportFormat; kind: 'file' | 'folder'; ext?: string[] }[] = [
-  { label: 'Kaggle training.csv', format: 'kaggle-csv', kind: 'file', ext: ['csv'] },
-  { label: 'Kaggle test.csv', format: 'kaggle-test-csv', kind: 'file', ext: ['csv'] },
-  { label: 'Kaggle labels CSV', format: 'kaggle-labels', kind: 'file', ext: ['csv'] },
-  { label: 'Folder of .pts', format: 'pts', kind: 'folder' },
-  { label: 'Folder of .asf', format: 'asf', kind: 'folder' },
-  { label: 'COCO keypoints JSON', format: 'coco', kind: 'file', ext: ['json'] },
-];
-
 async function menuImport(): Promise<void> {
   try {
     if (!(await service.call('project.info', {}))) throw new KpsError('no-project', 'Create or open a project first.');
-    const label = await choose('Import', 'What do you want to import?', IMPORT_CHOICES.map((c) => c.label));
-    const c = IMPORT_CHOICES.find((x) => x.label === label);
+    const label = await choose('Import', 'What do you want to import?', IMPORT_FORMATS.map((f) => f.label));
+    const c = IMPORT_FORMATS.find((f) => f.label === label);
     if (!c) return;
-    const path = await showFileDialog({ title: `Import ${c.label}`, kind: c.kind, filters: c.ext ? [{ name: c.label, extensions: c.ext }] : undefined });
+    const path = await showFileDialog({ title: `Import ${c.label}`, kind: c.kind, filters: c.kind === 'file' ? [{ name: c.label, extensions: [...c.extensions] }] : undefined });
     if (!path) return;
     // The renderer shows progress and the result from the job events.
-    await service.call('import.start', { path, format: c.format });
+    await service.call('import.start', { path, format: c.id });
   } catch (err) {
     reportError('Could not import', err);
   }
 }
 
-const EXPORT_CHOICES: { label: string; format: ExportFormat; kind: 'save' | 'folder'; ext?: string[] }[] = [
-  { label: 'Kaggle training.csv', format: 'kaggle-csv', kind: 'save', ext: ['csv'] },
-  { label: 'COCO keypoints JSON', format: 'coco', kind: 'save', ext: ['json'] },
-  { label: 'Folder of .pts', format: 'pts', kind: 'folder' },
-];
-
 async function menuExport(): Promise<void> {
   try {
     if (!(await service.call('project.info', {}))) throw new KpsError('no-project', 'Create or open a project first.');
-    const label = await choose('Export', 'Export the project as', EXPORT_CHOICES.map((c) => c.label));
-    const c = EXPORT_CHOICES.find((x) => x.label === label);
+    const label = await choose('Export', 'Export the project as', EXPORT_FORMATS.map((f) => f.label));
+    const c = EXPORT_FORMATS.find((f) => f.label === label);
     if (!c) return;
-    const out = await showFileDialog({ title: `Export ${c.label}`, kind: c.kind, filters: c.ext ? [{ name: c.label, extensions: c.ext }] : undefined });
+    // A file format is saved through the save dialog; a folder format is chosen as a folder.
+    const out = await showFileDialog({ title: `Export ${c.label}`, kind: c.kind === 'file' ? 'save' : 'folder', filters: c.kind === 'file' ? [{ name: c.label, extensions: [...c.extensions] }] : undefined });
     if (!out) return;
     // The save dialog has already asked before replacing a file; a chosen folder that holds files is asked about here.
-    let overwrite = c.kind === 'save';
+    let overwrite = c.kind === 'file';
     if (!overwrite && readdirSync(out).length > 0) {
       if ((await choose('Export', `${out} is not empty. Replace an earlier export there?`, ['Replace'])) !== 'Replace') return;
       overwrite = true;
     }
-    await service.call('export.start', { out, format: c.format, overwrite });
+    await service.call('export.start', { out, format: c.id, overwrite });
   } catch (err) {
     reportError('Could not export', err);
   }

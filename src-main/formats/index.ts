@@ -1,5 +1,6 @@
-// The format registry: every importer and exporter by its command-line name, plus the Kaggle submission writer.
-import type { ExportFormat, ImportFormat } from '../api/ops.js';
+// Every importer and exporter by its command-line name (the registry of ids, labels and extensions is api/formats.ts),
+// plus the Kaggle submission writer.
+import type { ExportFormat, ImportFormat } from '../api/formats.js';
 import { importAsf } from './asf.js';
 import { exportCoco, importCoco } from './coco.js';
 import { exportKaggleCsv, importKaggleCsv, importKaggleLabels, importKaggleTestCsv } from './kaggle-csv.js';

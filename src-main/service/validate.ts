@@ -1,6 +1,7 @@
 // Request shape checks for every service operation, so a bad call from any transport gets a clear bad-input error.
 import { KpsError } from '../core/errors.js';
 import { ON_REPEAT, type OpName } from '../api/ops.js';
+import { EXPORT_FORMAT_IDS, IMPORT_FORMAT_IDS } from '../api/formats.js';
 import { validateExportExtras } from './export-subset.js';
 
 type Obj = Record<string, unknown>;
@@ -10,8 +11,6 @@ function fail(op: string, message: string): never {
   throw new KpsError('bad-input', `${op}: ${message}`);
 }
 
-const IMPORT_FORMATS = ['kaggle-csv', 'kaggle-test-csv', 'kaggle-labels', 'pts', 'asf', 'coco'];
-const EXPORT_FORMATS = ['kaggle-csv', 'coco', 'pts'];
 const SPLITS = ['train', 'val', 'test', 'unassigned'];
 const STATES = ['labelled', 'missing', 'occluded'];
 const SORTS = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'];
@@ -22,7 +21,7 @@ function str(req: Obj, op: string, key: string, optional = false): void {
   if (typeof v !== 'string' || v.length === 0) fail(op, `"${key}" must be a non-empty string`);
 }
 
-function oneOf(req: Obj, op: string, key: string, allowed: string[], optional = false): void {
+function oneOf(req: Obj, op: string, key: string, allowed: readonly string[], optional = false): void {
   const v = req[key];
   if (v === undefined && optional) return;
   if (typeof v !== 'string' || !allowed.includes(v)) fail(op, `"${key}" must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
@@ -105,12 +104,12 @@ export const validators: Partial<Record<OpName, Validator>> = {
   'project.close': none,
   'import.start': (r, op) => {
     str(r, op, 'path');
-    oneOf(r, op, 'format', IMPORT_FORMATS);
+    oneOf(r, op, 'format', IMPORT_FORMAT_IDS);
     oneOf(r, op, 'onRepeat', [...ON_REPEAT], true);
   },
   'export.start': (r, op) => {
     str(r, op, 'out');
-    oneOf(r, op, 'format', EXPORT_FORMATS);
+    oneOf(r, op, 'format', EXPORT_FORMAT_IDS);
     if (r.overwrite !== undefined && typeof r.overwrite !== 'boolean') fail(op, '"overwrite" must be true or false');
     validateExportExtras(r, op);
   },

@@ -1,5 +1,5 @@
 // Reading samples for an exporter: chunks by id so no statement stays open between yields.
-import type { ExportSample, ExportSource } from '../formats/types.js';
+import type { ExportSample, ExportSource } from '../api/formats.js';
 import { PREDICTED_LABEL_SQL } from '../core/provenance.js';
 import { confidencesOf } from './predicted.js';
 import { summaries } from './queries.js';

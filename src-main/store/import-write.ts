@@ -2,7 +2,7 @@
 // repeated-import lookup, and measuring the pixels of file-backed images for the statistics.
 import { isAbsolute } from 'node:path';
 import { ImportError } from '../core/errors.js';
-import type { ImportedSample } from '../formats/types.js';
+import type { ImportedSample } from '../api/formats.js';
 import type { RepeatedImport } from '../api/ops.js';
 import { summarisePixels } from './migrations.js';
 import { SPLITS, STATES, type StoredKeypoint, type StoreCtx } from './rows.js';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KpsError } from '../core/errors.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
-import type { ExportSource, ImportedSample } from '../formats/types.js';
+import type { ExportSource, ImportedSample } from '../api/formats.js';
 import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../api/ops.js';
 import { checkProjectFile, createProjectFile, openDatabase, type OpenProjectOptions, KPS_APPLICATION_ID } from './file.js';
 import { checkActor, editLabel, normaliseEdit } from './edit-rules.js';

@@ -1,7 +1,7 @@
 // The contract of a project store; store/project.ts implements it over one SQLite file.
 import type { StoredFace } from './faces.js';
 import type { JournalEntry, KeypointSchema, SampleDetail, SampleSummary, Split } from '../core/types.js';
-import type { ImportedSample, ExportSource } from '../formats/types.js';
+import type { ImportedSample, ExportSource } from '../api/formats.js';
 import type { DatasetStats, KeypointEdit, RepeatedImport, SampleQuery, UndoResult } from '../api/ops.js';
 
 /** What identifies an import's source for repeat detection (store/FORMAT.md, table import_sources). */

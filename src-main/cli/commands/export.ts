@@ -5,12 +5,14 @@ import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
 import type { Split } from '../../core/types.js';
 import type { ExportFormat } from '../../api/ops.js';
+import { EXPORT_FORMAT_IDS, EXPORT_FORMATS } from '../../api/formats.js';
 import { OTHER_SIZES, PREDICTED_EXPORTS, type OtherSizes, type PredictedExport } from '../../api/export.js';
 import type { ExportResult, ExportSubset } from '../../api/export.js';
 import { action, openProjectToRead, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 import { changesLine } from './qc.js';
 
-const FORMATS: ExportFormat[] = ['kaggle-csv', 'coco', 'pts'];
+const FORMATS: readonly string[] = EXPORT_FORMAT_IDS;
+const byKind = (kind: 'file' | 'folder') => EXPORT_FORMATS.filter((f) => f.kind === kind).map((f) => f.id).join(' and ');
 const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
 const RUN_SIDES = ['train', 'val', 'test'] as const;
 
@@ -68,7 +70,7 @@ export const exportCommand: CliCommand = {
   register(program: Command) {
     program
       .command('export')
-      .description('export the project, or a subset of it (a file for kaggle-csv and coco, a folder for pts)')
+      .description(`export the project, or a subset of it (a file for ${byKind('file')}, a folder for ${byKind('folder')})`)
       .argument('<project.kps>', 'an existing project file')
       .argument('<out>', 'output file or folder')
       .requiredOption('--format <format>', `one of ${FORMATS.join(', ')}`)
@@ -84,7 +86,7 @@ export const exportCommand: CliCommand = {
       .option('--json', 'print the result as one JSON object')
       .action(
         action(async (project: string, out: string, opts: ExportOpts) => {
-          if (!FORMATS.includes(opts.format as ExportFormat)) {
+          if (!FORMATS.includes(opts.format)) {
             throw new Error(`unknown format "${opts.format}": use one of ${FORMATS.join(', ')}`);
           }
           if (opts.otherSizes !== undefined && !OTHER_SIZES.includes(opts.otherSizes as OtherSizes)) {

@@ -1,10 +1,13 @@
 // `kps import <project.kps> <path> --format <f>`: validate and import a dataset file or folder into a project.
 import type { Command } from 'commander';
 import { ON_REPEAT, type ImportFormat, type ImportResult, type OnRepeat } from '../../api/ops.js';
+import { IMPORT_FORMAT_IDS, IMPORT_FORMATS } from '../../api/formats.js';
 import { KpsError } from '../../core/errors.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 
-const FORMATS: ImportFormat[] = ['kaggle-csv', 'kaggle-test-csv', 'kaggle-labels', 'pts', 'asf', 'coco'];
+const FORMATS: readonly string[] = IMPORT_FORMAT_IDS;
+/** The extensions of the file (or folder) formats, for the help: `.csv, .json`. */
+const extsOf = (kind: 'file' | 'folder') => [...new Set(IMPORT_FORMATS.filter((f) => f.kind === kind).flatMap((f) => f.extensions))].map((e) => `.${e}`).join(', ');
 
 export const importCommand: CliCommand = {
   name: 'import',
@@ -13,13 +16,13 @@ export const importCommand: CliCommand = {
       .command('import')
       .description('import a dataset into a project (all or nothing: a bad record imports nothing)')
       .argument('<project.kps>', 'an existing project file')
-      .argument('<path>', 'the file (CSV, COCO JSON) or folder (.pts, .asf) to import')
+      .argument('<path>', `the file (${extsOf('file')}) or folder (${extsOf('folder')}) to import`)
       .requiredOption('--format <format>', `one of ${FORMATS.join(', ')}`)
       .option('--on-repeat <choice>', `when the source was imported before: ${ON_REPEAT.join(', ')} (without it a repeat is refused)`)
       .option('--json', 'print the result as one JSON object')
       .action(
         action(async (project: string, path: string, opts: { format: string; onRepeat?: string; json?: boolean }) => {
-          if (!FORMATS.includes(opts.format as ImportFormat)) {
+          if (!FORMATS.includes(opts.format)) {
             throw new Error(`unknown format "${opts.format}": use one of ${FORMATS.join(', ')}`);
           }
           if (opts.onRepeat !== undefined && !ON_REPEAT.includes(opts.onRepeat as OnRepeat)) {
