@@ -4,16 +4,13 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { KpsError } from '../../core/errors.js';
-import { predictionsFormatOf, predictionsText, type PredictionsFile } from '../../core/predictions.js';
-import { writeFileAtomic } from '../../formats/atomic.js';
+import type { PredictionsFile } from '../../core/predictions.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../api/records.js';
 import type { Service } from '../../service/service.js';
 import type { summarise as Summarise, TrainJobResult } from '../../service/train-ops.js';
-import type { EpochMetrics } from '../../train/trainer.js';
-import type { EvaluationReport } from '../../train/runs.js';
-import type { EvalMetrics } from '../../train/evaluate.js';
-import { MODEL_NAMES } from '../../train/models/names.js';
+import { writePredictionsFile } from '../../service/run-files.js';
+import { MODEL_NAMES, type EpochMetrics, type EvalMetrics, type EvaluationReport } from '../../api/run-types.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
 
 interface TrainFlags {
@@ -148,40 +145,17 @@ async function predict(service: Service, project: string, images: string[], opts
   const file = final.result as PredictionsFile;
   const out = resolve(opts.out);
   // As every export: a temporary file renamed into place, so a reader never sees half a predictions file.
-  await writeFileAtomic(out, predictionsText(file, predictionsFormatOf(out)));
+  await writePredictionsFile(out, file);
   if (opts.json) printJson({ run: file.run, images: file.images.length, out });
   else process.stdout.write(`Predicted ${file.images.length} image(s) with ${isPretrainedId(file.run) ? 'the pretrained face-api 68-point net' : `run ${file.run}`}; wrote ${out}\n`);
 }
 
 async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }): Promise<void> {
   const { run, schema } = await runAndSchema(service, project, opts.run);
-  const { importKaggleTestCsv } = await import('../../formats/kaggle-csv.js');
-  const { writeKaggleSubmission } = await import('../../formats/index.js');
-  const { predictImages, loadRunModel } = await import('../../train/runs.js');
-  const { initBackend } = await import('../../train/backend.js');
-  const testPath = resolve(opts.test);
-  const samples = await importKaggleTestCsv(testPath, schema, { progress: () => undefined, signal: new AbortController().signal });
-  await initBackend();
-  const model = await loadRunModel(run);
-  let preds;
-  try {
-    preds = await predictImages(
-      run,
-      schema,
-      samples.map((s) => {
-        if (s.image.kind !== 'embedded') throw new KpsError('bad-input', `${testPath}, record ${s.record}: no pixels`, { file: testPath, record: s.record });
-        return { pixels: s.image.pixels, width: s.image.width, height: s.image.height };
-      }),
-      model,
-    );
-  } finally {
-    model.dispose();
-  }
-  const map = new Map<string, number[]>();
-  samples.forEach((s, i) => map.set(s.externalId ?? String(s.record), preds[i].coords));
-  const res = await writeKaggleSubmission(resolve(opts.lookup), map, resolve(opts.out), { schema, clip: [0, 96] });
-  if (opts.json) printJson({ run: run.id, images: samples.length, rows: res.rows, out: res.path });
-  else process.stdout.write(`Wrote ${res.rows} rows for ${samples.length} test images to ${res.path}\n`);
+  const { writeRunSubmission } = await import('../../service/run-files.js');
+  const res = await writeRunSubmission(run, schema, { test: resolve(opts.test), lookup: resolve(opts.lookup), out: resolve(opts.out) });
+  if (opts.json) printJson({ run: run.id, images: res.images, rows: res.rows, out: res.path });
+  else process.stdout.write(`Wrote ${res.rows} rows for ${res.images} test images to ${res.path}\n`);
 }
 
 function formatRuns(runs: RunRecord[], summarise: typeof Summarise): string {
