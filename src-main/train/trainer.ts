@@ -1,4 +1,6 @@
-// The training loop: seeded batches, masked loss, clipping, schedules, checkpoints (last and best), resume, final evaluation.
+// Training a job: preparation (data, model, optimiser, augmenter, resume), the step and epoch body, and the final
+// evaluation. The loop itself and its callbacks (control, time limit, divergence, early stop, checkpoints, progress)
+// are in ./callbacks/.
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -15,7 +17,6 @@ import { buildModel, MODEL_INFO, withHeatmapOutput } from './models/index.js';
 import { coordLoss, heatmapLoss } from './losses.js';
 import {
   clipByGlobalNorm,
-  EarlyStopping,
   initialScheduleState,
   learningRate,
   makeOptimizer,
@@ -23,11 +24,27 @@ import {
   scheduleEpochEnd,
   type Optimizer,
   type OptimizerState,
+  type Schedule,
   type ScheduleState,
 } from './optim.js';
 import { evaluatePredictions, biasVarianceReading, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
 import { loadModel, saveModel } from './modelfile.js';
 import { Rng, subSeed } from './rng.js';
+import type { ParallelStepper } from './parallel/index.js';
+import {
+  CheckpointCallback,
+  ControlCallback,
+  DivergenceCallback,
+  EarlyStopCallback,
+  ProgressCallback,
+  runClock,
+  runLoop,
+  TimeLimitCallback,
+  type LoopBody,
+  type LoopResult,
+  type RunClock,
+  type TrainCallback,
+} from './callbacks/index.js';
 
 export type { EpochMetrics, TrainProgress, FinalMetrics } from '../api/run-types.js';
 import type { EpochMetrics, TrainProgress, FinalMetrics } from '../api/run-types.js';
@@ -73,14 +90,7 @@ interface ResumeState {
   optimizer: { kind: 'adam' | 'sgd'; step: number; slots: { name: string; shape: number[]; offset: number; length: number }[] };
 }
 
-export class TrainingDivergedError extends KpsError {
-  constructor(message: string) {
-    super('bad-input', message);
-    this.name = 'TrainingDivergedError';
-  }
-}
-
-const yieldToEvents = (): Promise<void> => new Promise((r) => setImmediate(r));
+export { TrainingDivergedError } from './callbacks/divergence.js';
 
 /** The tf.Variable behind each trainable weight, for gradients and updates. */
 function trainableVars(model: tf.LayersModel): tf.Variable[] {
@@ -193,12 +203,9 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
   const { config, data, schema, runDir } = job;
   const S = data.inputSize;
   const K = data.keypointIndices.length;
-  const K2 = 2 * K;
   const rowsOf = (s: string) => data.splits.map((v, i) => (v === s ? i : -1)).filter((i) => i >= 0);
-  const trainRows = rowsOf('train');
-  const valRows = rowsOf('val');
-  const testRows = rowsOf('test');
-  if (trainRows.length === 0) throw new KpsError('bad-input', 'no training samples after the split: label more samples or change --split');
+  const rows = { train: rowsOf('train'), val: rowsOf('val'), test: rowsOf('test') };
+  if (rows.train.length === 0) throw new KpsError('bad-input', 'no training samples after the split: label more samples or change --split');
   const schedule = parseSchedule(config.schedule);
   const lastDir = join(runDir, 'last');
   const bestDir = join(runDir, 'best');
@@ -222,7 +229,7 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
     optimizer.setState(trainableVars(model), await loadOptimizerState(lastDir, st.optimizer));
   } else {
     model = buildModel(config.model, { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width });
-    startAtMeanShape(model, meanShape(data.targets, trainRows, K));
+    startAtMeanShape(model, meanShape(data.targets, rows.train, K));
     optimizer = makeOpt(kindAt(0));
     st = {
       version: 1,
@@ -237,11 +244,6 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
     };
   }
   const heatModel = config.loss === 'heatmap' && MODEL_INFO[config.model].heatmaps ? withHeatmapOutput(model) : null;
-  const vars = trainableVars(model);
-  const early = new EarlyStopping(config.patience);
-  early.best = st.early.best;
-  early.bestEpoch = st.early.bestEpoch;
-  early.bad = st.early.bad;
   const augment = await makeAugmenter(config, schema, data.keypointIndices);
   // Data-parallel across worker threads when asked for and the loss allows it (the heatmap loss runs on one thread).
   const workers = resolveWorkers(config.workers, currentBackend()?.name, os.availableParallelism());
@@ -255,214 +257,42 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
           huberDelta: config.huberDelta,
         })
       : null;
-  const nonTrainable = model.weights.filter((w) => !w.trainable);
 
-  const steps = Math.ceil(trainRows.length / config.batch);
-  // A box, so that time spent paused can be added back.
-  const startMsRef = { value: Date.now() - st.elapsedMs };
-  const limitMs = config.minutes === null ? Infinity : config.minutes * 60_000;
-  let stopReason = 'completed all epochs';
-  let cancelled = false;
-  let lastProgress = 0;
-
-  const xBuf = new Float32Array(config.batch * S * S);
-  const yBuf = new Float32Array(config.batch * K2);
-  const mBuf = new Float32Array(config.batch * K2);
-
+  // The loop and its callbacks; their order is the order of the checks (docs/training.md).
+  const clock = runClock(st.elapsedMs);
+  const timeLimit = new TimeLimitCallback(config.minutes, clock);
+  const body = trainingBody({ config, data, schema, trainRows: rows.train, valRows: rows.val, model, heatModel, augment, parallel, st, schedule, clock, timeLimit, optimizer, kindAt, makeOpt });
+  const early = new EarlyStopCallback(config.patience, st.early);
+  const checkpoint: CheckpointCallback<EpochMetrics> = new CheckpointCallback<EpochMetrics>(
+    {
+      saveBest: (end) => saveModel(model, bestDir, { epoch: end.epoch + 1, val_rmse_px: end.metrics.val_rmse_px, keypointIndices: data.keypointIndices, inputSize: S, model: config.model }),
+      saveLast: () => {
+        st.bestVal = checkpoint.bestScore;
+        st.bestEpoch = checkpoint.bestEpoch;
+        st.early = early.state();
+        st.elapsedMs = clock.elapsedMs();
+        return saveLast(model, body.optimizer(), st, lastDir);
+      },
+    },
+    { bestScore: st.bestVal, bestEpoch: st.bestEpoch },
+  );
+  const callbacks: TrainCallback<EpochMetrics>[] = [
+    new ControlCallback(hooks, clock),
+    new DivergenceCallback(),
+    early,
+    checkpoint,
+    new ProgressCallback<EpochMetrics>(hooks, clock, { epochs: config.epochs, batch: config.batch, trainSamples: rows.train.length }),
+    timeLimit,
+  ];
+  let result: LoopResult;
   try {
-    for (let epoch = st.epochsDone; epoch < config.epochs; epoch++) {
-      const kind = kindAt(epoch);
-      if (kind !== optimizer.kind) {
-        // The seeds' two-phase recipe: Adam to get close quickly, then SGD with momentum to settle.
-        optimizer.dispose();
-        optimizer = makeOpt(kind);
-      }
-      const baseLr = kind === 'sgd' && config.optimizer === 'adam-sgd' ? (config.sgdLr ?? config.lr * 10) : config.lr;
-      const order = new Rng(subSeed(config.seed, 100, epoch)).shuffle([...trainRows]);
-      const epochStart = Date.now();
-      let lossSum = 0, lossBatches = 0, seen = 0, sqPx = 0, cntPx = 0;
-      let lr = baseLr;
-      let partial = false;
-      for (let step = 0; step < steps; step++) {
-        // Pause / cancel arrive as messages: let them in, then obey.
-        await yieldToEvents();
-        let ctl = hooks.control?.() ?? 'run';
-        while (ctl === 'pause') {
-          const pausedAt = Date.now();
-          await (hooks.waitForControl ? hooks.waitForControl() : new Promise((r) => setTimeout(r, 50)));
-          ctl = hooks.control?.() ?? 'run';
-          // Time spent paused does not count against --minutes or samples/s.
-          const pausedFor = Date.now() - pausedAt;
-          startMsRef.value += pausedFor;
-        }
-        if (ctl === 'cancel') {
-          cancelled = true;
-          partial = true;
-          stopReason = 'cancelled';
-          break;
-        }
-        if (Date.now() - startMsRef.value >= limitMs) {
-          partial = step > 0;
-          stopReason = `time limit of ${config.minutes} minutes reached`;
-          break;
-        }
-        const rows = order.slice(step * config.batch, (step + 1) * config.batch);
-        const B = rows.length;
-        const x = xBuf.subarray(0, B * S * S);
-        const y = yBuf.subarray(0, B * K2);
-        const m = mBuf.subarray(0, B * K2);
-        rows.forEach((r, i) => {
-          y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
-          const ctxRow = config.boxJitter !== false && data.context ? data.context.rows[r] : -1;
-          if (ctxRow >= 0 && data.context) {
-            // Bounding-box jitter (photo crops only): the model learns to tolerate the detector's variance.
-            const rng = new Rng(subSeed(config.seed, 300, epoch, data.ids[r]));
-            const j = FACE_CROP_RULE.drawJitter(rng.next(), rng.next(), rng.next());
-            jitteredCrop(data.context, ctxRow, S, j, x, i * S * S, y.subarray(i * K2, (i + 1) * K2));
-          } else x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
-        });
-        if (augment) augmentNormalised(augment, x, y, B, S, (i) => [epoch, data.ids[rows[i]]]);
-        for (let j = 0; j < y.length; j++) {
-          const ok = Number.isFinite(y[j]);
-          m[j] = ok ? 1 : 0;
-          if (!ok) y[j] = 0;
-        }
-        lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule, Number.isFinite(limitMs) ? (Date.now() - startMsRef.value) / limitMs : 0);
-        let lossVal: number;
-        let gradList: tf.Tensor[];
-        let predFlat: Float32Array | null = null;
-        if (parallel) {
-          // Data-parallel: the worker threads get the current weights and a shard each; we average and step here.
-          const yNaN = Float32Array.from(y, (v, j) => (m[j] > 0 ? v : NaN));
-          const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
-          const r = await parallel.step(x.slice(), [B, S, S, 1], yNaN, [B, K2], weights);
-          lossVal = r.loss;
-          gradList = r.grads.map((g, i) => tf.tensor(g, vars[i].shape));
-          nonTrainable.forEach((w, i) => {
-            const t = tf.tensor(r.state[i], w.shape as number[]);
-            w.write(t);
-            t.dispose();
-          });
-        } else {
-          const xs = tf.tensor4d(x, [B, S, S, 1]);
-          const ys = tf.tensor2d(y, [B, K2]);
-          const ms = tf.tensor2d(m, [B, K2]);
-          let predT: tf.Tensor | null = null;
-          const { value, grads } = tf.variableGrads(() => {
-            if (heatModel) {
-              const [coords, heat] = heatModel.apply(xs, { training: true }) as tf.Tensor[];
-              predT = tf.keep(coords);
-              const yNaN = tf.where(tf.cast(ms, 'bool'), ys, tf.fill(ys.shape, NaN));
-              return tf.add(heatmapLoss(heat as tf.Tensor4D, yNaN as tf.Tensor2D), coordLoss('mse', coords, ys, { mask: ms }));
-            }
-            const pred = model.apply(xs, { training: true }) as tf.Tensor;
-            predT = tf.keep(pred);
-            return coordLoss(config.loss === 'heatmap' ? 'mse' : config.loss, pred, ys, { mask: ms, huberDelta: config.huberDelta });
-          }, vars);
-          lossVal = value.dataSync()[0];
-          gradList = vars.map((v) => grads[v.name]);
-          predFlat = (predT as unknown as tf.Tensor).dataSync() as Float32Array;
-          tf.dispose([xs, ys, ms, value, predT as unknown as tf.Tensor]);
-        }
-        if (!Number.isFinite(lossVal)) {
-          tf.dispose(gradList);
-          throw new TrainingDivergedError(`training diverged: the loss became ${lossVal} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lr.toPrecision(3)}); lower --lr, turn on gradient clipping (clipNorm) or check the labels`);
-        }
-        const clipped = config.clipNorm > 0 ? clipByGlobalNorm(gradList, config.clipNorm) : { grads: gradList, norm: NaN };
-        optimizer.apply(vars, clipped.grads, lr);
-        // Training error in original pixels from the same forward pass (cheap: B x 2K values).
-        if (predFlat) {
-          const p = predFlat;
-          rows.forEach((r, i) => {
-            const half = data.boxes[r * 3 + 2] / 2;
-            for (let j = 0; j < K2; j++) {
-              if (m[i * K2 + j] > 0) {
-                sqPx += ((p[i * K2 + j] - y[i * K2 + j]) * half) ** 2;
-                cntPx += 1;
-              }
-            }
-          });
-        } else if (config.loss === 'mse') {
-          // Data-parallel steps return only the loss: for MSE it is the mean squared normalised error.
-          let labelled = 0;
-          let halfSum = 0;
-          rows.forEach((r, i) => {
-            for (let j = 0; j < K2; j++) {
-              if (m[i * K2 + j] > 0) {
-                labelled += 1;
-                halfSum += data.boxes[r * 3 + 2] / 2;
-              }
-            }
-          });
-          if (labelled > 0) {
-            const half = halfSum / labelled;
-            sqPx += lossVal * half * half * labelled;
-            cntPx += labelled;
-          }
-        }
-        tf.dispose(gradList);
-        if (clipped.grads !== gradList) tf.dispose(clipped.grads);
-        lossSum += lossVal;
-        lossBatches += 1;
-        seen += B;
-        const now = Date.now();
-        if (hooks.progress && (now - lastProgress > 250 || step === steps - 1)) {
-          lastProgress = now;
-          const sps = seen / Math.max(1e-3, (now - epochStart) / 1000);
-          const remainingSamples = (steps - step - 1) * config.batch + (config.epochs - epoch - 1) * trainRows.length;
-          hooks.progress({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps, loss: lossVal, lr, samples_per_s: sps, eta_s: sps > 0 ? remainingSamples / sps : null, elapsed_s: (now - startMsRef.value) / 1000 });
-        }
-      }
-      if (lossBatches === 0) break;
-      // Validation in inference mode.
-      const valPred = valRows.length > 0 ? predictRows(model, data, valRows) : null;
-      const valPx = valPred ? predictionsToPixels(valPred, valRows, data.boxes, K) : null;
-      const valMetrics = valPx ? evaluatePredictions(valPx, gatherTruth(data, valRows), valRows.map((r) => data.ids[r]), schema, data.keypointIndices, 0) : null;
-      const seconds = (Date.now() - epochStart) / 1000;
-      const trainLoss = lossSum / lossBatches;
-      const valScore = valMetrics?.rmse_px ?? trainLoss;
-      const e: EpochMetrics = {
-        epoch: epoch + 1,
-        train_loss: trainLoss,
-        train_rmse_px: cntPx > 0 ? Math.sqrt(sqPx / cntPx) : null,
-        val_loss: valPred ? normalisedMse(valPred, data, valRows) : null,
-        val_rmse_px: valMetrics?.rmse_px ?? null,
-        lr,
-        seconds,
-        samples_per_s: seen / Math.max(1e-3, seconds),
-        optimizer: optimizer.kind,
-        ...(partial ? { partial: true } : {}),
-      };
-      st.schedule = scheduleEpochEnd(schedule, st.schedule, valScore);
-      const stop = early.update(epoch, valScore);
-      if (valScore < st.bestVal) {
-        st.bestVal = valScore;
-        st.bestEpoch = epoch + 1;
-        e.best = true;
-        await saveModel(model, bestDir, { epoch: epoch + 1, val_rmse_px: e.val_rmse_px, keypointIndices: data.keypointIndices, inputSize: S, model: config.model });
-      }
-      st.history.push(e);
-      st.epochsDone = partial ? epoch : epoch + 1;
-      st.early = { best: early.best, bestEpoch: early.bestEpoch, bad: early.bad };
-      st.elapsedMs = Date.now() - startMsRef.value;
-      if (!partial) await saveLast(model, optimizer, st, lastDir);
-      hooks.epoch?.(e);
-      if (partial || cancelled) break;
-      if (stop) {
-        stopReason = `early stopping: no validation improvement for ${config.patience} epochs`;
-        break;
-      }
-      if (Date.now() - startMsRef.value >= limitMs) {
-        stopReason = `time limit of ${config.minutes} minutes reached`;
-        break;
-      }
-    }
+    result = await runLoop(body, callbacks);
   } finally {
     await parallel?.close();
   }
-  const trainSeconds = (Date.now() - startMsRef.value) / 1000;
-  optimizer.dispose();
-  if (cancelled) {
+  const trainSeconds = clock.elapsedMs() / 1000;
+  body.optimizer().dispose();
+  if (result.cancelled) {
     model.dispose();
     return { status: 'cancelled', epochs: st.history, final: null, predictions: null };
   }
@@ -473,43 +303,251 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
     best = (await loadModel(bestDir)).model;
     model.dispose();
   }
-  const all = data.ids.map((_, i) => i);
-  const predPx = predictionsToPixels(predictRows(best, data, all), all, data.boxes, K);
-  const pick = (rows: number[]) => {
-    const out = new Float32Array(rows.length * K2);
-    rows.forEach((r, i) => out.set(predPx.subarray(r * K2, (r + 1) * K2), i * K2));
-    return out;
-  };
-  const metricsOf = (rows: number[]) => evaluatePredictions(pick(rows), gatherTruth(data, rows), rows.map((r) => data.ids[r]), schema, data.keypointIndices);
-  const trainM = metricsOf(trainRows);
-  const valM = metricsOf(valRows);
-  const testM = metricsOf(testRows);
-  const mean = meanShape(data.targets, trainRows, K);
-  const baselineOf = (rows: number[]) => {
-    if (rows.length === 0) return null;
-    const norm = new Float32Array(rows.length * K2);
-    rows.forEach((_, i) => norm.set(mean, i * K2));
-    return evaluatePredictions(predictionsToPixels(norm, rows, data.boxes, K), gatherTruth(data, rows), rows.map((r) => data.ids[r]), schema, data.keypointIndices, 0).rmse_px;
-  };
-  const baseline = { val_rmse_px: baselineOf(valRows), test_rmse_px: baselineOf(testRows) };
+  const outcome = finalEvaluation(best, data, schema, rows, { stopReason: result.stopReason, history: st.history, bestEpoch: checkpoint.bestEpoch, trainSeconds });
   best.dispose();
   heatModel?.dispose?.();
+  return outcome;
+}
+
+interface BodyParts {
+  config: TrainConfig;
+  data: PreparedData;
+  schema: KeypointSchema;
+  trainRows: number[];
+  valRows: number[];
+  model: tf.LayersModel;
+  heatModel: tf.LayersModel | null;
+  augment: BatchAugment | null;
+  parallel: ParallelStepper | null;
+  /** Keeps the schedule state, history and epochs done for the checkpoint. */
+  st: ResumeState;
+  schedule: Schedule;
+  clock: RunClock;
+  timeLimit: TimeLimitCallback;
+  optimizer: Optimizer;
+  kindAt(epoch: number): 'adam' | 'sgd';
+  makeOpt(kind: 'adam' | 'sgd'): Optimizer;
+}
+
+/** What one epoch and one step do: seeded order, batch assembly (box jitter, augmentation), forward, backward, update, validation. */
+function trainingBody(p: BodyParts): LoopBody<EpochMetrics> & { optimizer(): Optimizer } {
+  const { config, data, schema, trainRows, valRows, model, heatModel, augment, parallel, st, schedule, clock, timeLimit } = p;
+  const S = data.inputSize;
+  const K = data.keypointIndices.length;
+  const K2 = 2 * K;
+  const steps = Math.ceil(trainRows.length / config.batch);
+  const vars = trainableVars(model);
+  const nonTrainable = model.weights.filter((w) => !w.trainable);
+  const xBuf = new Float32Array(config.batch * S * S);
+  const yBuf = new Float32Array(config.batch * K2);
+  const mBuf = new Float32Array(config.batch * K2);
+  let optimizer = p.optimizer;
+  // The epoch's state.
+  let baseLr = config.lr;
+  let order: number[] = [];
+  let epochStart = 0;
+  let lossSum = 0, lossBatches = 0, seen = 0;
+  const px = { sq: 0, count: 0 };
+  let lr = baseLr;
+
+  return {
+    firstEpoch: st.epochsDone,
+    epochs: config.epochs,
+    steps,
+    optimizer: () => optimizer,
+    beginEpoch(epoch) {
+      const kind = p.kindAt(epoch);
+      if (kind !== optimizer.kind) {
+        // The seeds' two-phase recipe: Adam to get close quickly, then SGD with momentum to settle.
+        optimizer.dispose();
+        optimizer = p.makeOpt(kind);
+      }
+      baseLr = kind === 'sgd' && config.optimizer === 'adam-sgd' ? (config.sgdLr ?? config.lr * 10) : config.lr;
+      order = new Rng(subSeed(config.seed, 100, epoch)).shuffle([...trainRows]);
+      epochStart = clock.now();
+      lossSum = lossBatches = seen = px.sq = px.count = 0;
+      lr = baseLr;
+    },
+    async step(epoch, step) {
+      const rows = order.slice(step * config.batch, (step + 1) * config.batch);
+      const B = rows.length;
+      const x = xBuf.subarray(0, B * S * S);
+      const y = yBuf.subarray(0, B * K2);
+      const m = mBuf.subarray(0, B * K2);
+      rows.forEach((r, i) => {
+        y.set(data.targets.subarray(r * K2, (r + 1) * K2), i * K2);
+        const ctxRow = config.boxJitter !== false && data.context ? data.context.rows[r] : -1;
+        if (ctxRow >= 0 && data.context) {
+          // Bounding-box jitter (photo crops only): the model learns to tolerate the detector's variance.
+          const rng = new Rng(subSeed(config.seed, 300, epoch, data.ids[r]));
+          const j = FACE_CROP_RULE.drawJitter(rng.next(), rng.next(), rng.next());
+          jitteredCrop(data.context, ctxRow, S, j, x, i * S * S, y.subarray(i * K2, (i + 1) * K2));
+        } else x.set(data.images.subarray(r * S * S, (r + 1) * S * S), i * S * S);
+      });
+      if (augment) augmentNormalised(augment, x, y, B, S, (i) => [epoch, data.ids[rows[i]]]);
+      for (let j = 0; j < y.length; j++) {
+        const ok = Number.isFinite(y[j]);
+        m[j] = ok ? 1 : 0;
+        if (!ok) y[j] = 0;
+      }
+      lr = learningRate(schedule, baseLr, epoch + step / steps, config.epochs, st.schedule, timeLimit.fraction());
+      let lossVal: number;
+      let gradList: tf.Tensor[];
+      let predFlat: Float32Array | null = null;
+      if (parallel) {
+        // Data-parallel: the worker threads get the current weights and a shard each; we average and step here.
+        const yNaN = Float32Array.from(y, (v, j) => (m[j] > 0 ? v : NaN));
+        const weights = model.weights.map((w) => w.read().dataSync() as Float32Array);
+        const r = await parallel.step(x.slice(), [B, S, S, 1], yNaN, [B, K2], weights);
+        lossVal = r.loss;
+        gradList = r.grads.map((g, i) => tf.tensor(g, vars[i].shape));
+        nonTrainable.forEach((w, i) => {
+          const t = tf.tensor(r.state[i], w.shape as number[]);
+          w.write(t);
+          t.dispose();
+        });
+      } else {
+        const xs = tf.tensor4d(x, [B, S, S, 1]);
+        const ys = tf.tensor2d(y, [B, K2]);
+        const ms = tf.tensor2d(m, [B, K2]);
+        let predT: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          if (heatModel) {
+            const [coords, heat] = heatModel.apply(xs, { training: true }) as tf.Tensor[];
+            predT = tf.keep(coords);
+            const yNaN = tf.where(tf.cast(ms, 'bool'), ys, tf.fill(ys.shape, NaN));
+            return tf.add(heatmapLoss(heat as tf.Tensor4D, yNaN as tf.Tensor2D), coordLoss('mse', coords, ys, { mask: ms }));
+          }
+          const pred = model.apply(xs, { training: true }) as tf.Tensor;
+          predT = tf.keep(pred);
+          return coordLoss(config.loss === 'heatmap' ? 'mse' : config.loss, pred, ys, { mask: ms, huberDelta: config.huberDelta });
+        }, vars);
+        lossVal = value.dataSync()[0];
+        gradList = vars.map((v) => grads[v.name]);
+        predFlat = (predT as unknown as tf.Tensor).dataSync() as Float32Array;
+        tf.dispose([xs, ys, ms, value, predT as unknown as tf.Tensor]);
+      }
+      // A non-finite loss never reaches the weights: the divergence callback ends the run on it.
+      if (Number.isFinite(lossVal)) {
+        const clipped = config.clipNorm > 0 ? clipByGlobalNorm(gradList, config.clipNorm) : { grads: gradList, norm: NaN };
+        optimizer.apply(vars, clipped.grads, lr);
+        if (clipped.grads !== gradList) tf.dispose(clipped.grads);
+        addTrainErrorPx(px, data, rows, predFlat, y, m, config.loss === 'mse' ? lossVal : null);
+      }
+      tf.dispose(gradList);
+      lossSum += lossVal;
+      lossBatches += 1;
+      seen += B;
+      return { epoch, step, steps, loss: lossVal, lr, seen };
+    },
+    async endEpoch(epoch, partial) {
+      // Validation in inference mode.
+      const valPred = valRows.length > 0 ? predictRows(model, data, valRows) : null;
+      const valPx = valPred ? predictionsToPixels(valPred, valRows, data.boxes, K) : null;
+      const valMetrics = valPx ? evaluatePredictions(valPx, gatherTruth(data, valRows), valRows.map((r) => data.ids[r]), schema, data.keypointIndices, 0) : null;
+      const seconds = (clock.now() - epochStart) / 1000;
+      const trainLoss = lossSum / lossBatches;
+      const score = valMetrics?.rmse_px ?? trainLoss;
+      const e: EpochMetrics = {
+        epoch: epoch + 1,
+        train_loss: trainLoss,
+        train_rmse_px: px.count > 0 ? Math.sqrt(px.sq / px.count) : null,
+        val_loss: valPred ? normalisedMse(valPred, data, valRows) : null,
+        val_rmse_px: valMetrics?.rmse_px ?? null,
+        lr,
+        seconds,
+        samples_per_s: seen / Math.max(1e-3, seconds),
+        optimizer: optimizer.kind,
+        ...(partial ? { partial: true } : {}),
+      };
+      st.schedule = scheduleEpochEnd(schedule, st.schedule, score);
+      st.history.push(e);
+      st.epochsDone = partial ? epoch : epoch + 1;
+      return { epoch, partial, score, metrics: e };
+    },
+  };
+}
+
+/**
+ * Adds one step's training error in original pixels to the epoch's sums. From the step's own forward pass when there is one (cheap: B x 2K
+ * values); data-parallel steps return only the loss, which for MSE is the mean squared normalised error.
+ */
+function addTrainErrorPx(acc: { sq: number; count: number }, data: PreparedData, rows: number[], predFlat: Float32Array | null, y: Float32Array, m: Float32Array, mseLoss: number | null): void {
+  const K2 = data.keypointIndices.length * 2;
+  if (predFlat) {
+    rows.forEach((r, i) => {
+      const half = data.boxes[r * 3 + 2] / 2;
+      for (let j = 0; j < K2; j++) {
+        if (m[i * K2 + j] > 0) {
+          acc.sq += ((predFlat[i * K2 + j] - y[i * K2 + j]) * half) ** 2;
+          acc.count += 1;
+        }
+      }
+    });
+  } else if (mseLoss !== null) {
+    let labelled = 0;
+    let halfSum = 0;
+    rows.forEach((r, i) => {
+      for (let j = 0; j < K2; j++) {
+        if (m[i * K2 + j] > 0) {
+          labelled += 1;
+          halfSum += data.boxes[r * 3 + 2] / 2;
+        }
+      }
+    });
+    if (labelled > 0) {
+      const half = halfSum / labelled;
+      acc.sq += mseLoss * half * half * labelled;
+      acc.count += labelled;
+    }
+  }
+}
+
+/** Metrics of the best model on every split, the mean-shape baseline, and its predictions for every sample. */
+function finalEvaluation(
+  best: tf.LayersModel,
+  data: PreparedData,
+  schema: KeypointSchema,
+  rows: { train: number[]; val: number[]; test: number[] },
+  run: { stopReason: string; history: EpochMetrics[]; bestEpoch: number | null; trainSeconds: number },
+): TrainOutcome {
+  const K = data.keypointIndices.length;
+  const K2 = 2 * K;
+  const all = data.ids.map((_, i) => i);
+  const predPx = predictionsToPixels(predictRows(best, data, all), all, data.boxes, K);
+  const pick = (rs: number[]) => {
+    const out = new Float32Array(rs.length * K2);
+    rs.forEach((r, i) => out.set(predPx.subarray(r * K2, (r + 1) * K2), i * K2));
+    return out;
+  };
+  const metricsOf = (rs: number[]) => evaluatePredictions(pick(rs), gatherTruth(data, rs), rs.map((r) => data.ids[r]), schema, data.keypointIndices);
+  const trainM = metricsOf(rows.train);
+  const valM = metricsOf(rows.val);
+  const testM = metricsOf(rows.test);
+  const mean = meanShape(data.targets, rows.train, K);
+  const baselineOf = (rs: number[]) => {
+    if (rs.length === 0) return null;
+    const norm = new Float32Array(rs.length * K2);
+    rs.forEach((_, i) => norm.set(mean, i * K2));
+    return evaluatePredictions(predictionsToPixels(norm, rs, data.boxes, K), gatherTruth(data, rs), rs.map((r) => data.ids[r]), schema, data.keypointIndices, 0).rmse_px;
+  };
+  const baseline = { val_rmse_px: baselineOf(rows.val), test_rmse_px: baselineOf(rows.test) };
   const final: FinalMetrics = {
-    stop_reason: stopReason,
-    epochs_run: st.history.length,
-    best_epoch: st.bestEpoch,
+    stop_reason: run.stopReason,
+    epochs_run: run.history.length,
+    best_epoch: run.bestEpoch,
     best_val_rmse_px: valM.rmse_px,
-    train_seconds: trainSeconds,
+    train_seconds: run.trainSeconds,
     train: trainM,
     val: valM,
     test: testM,
     baseline,
     gap_px: trainM.rmse_px !== null && valM.rmse_px !== null ? valM.rmse_px - trainM.rmse_px : null,
     reading: biasVarianceReading(trainM.rmse_px, valM.rmse_px, baseline.val_rmse_px),
-    split: { train: trainRows.length, val: valRows.length, test: testRows.length },
+    split: { train: rows.train.length, val: rows.val.length, test: rows.test.length },
   };
   const errors = all.map((i) => perSampleError(predPx, data.truthPx, i, K));
-  return { status: 'done', epochs: st.history, final, predictions: { ids: data.ids, coords: predPx, errors } };
+  return { status: 'done', epochs: run.history, final, predictions: { ids: data.ids, coords: predPx, errors } };
 }
 
 /**
