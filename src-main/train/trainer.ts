@@ -305,7 +305,8 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
   }
   const outcome = finalEvaluation(best, data, schema, rows, { stopReason: result.stopReason, history: st.history, bestEpoch: checkpoint.bestEpoch, trainSeconds });
   best.dispose();
-  heatModel?.dispose?.();
+  // heatModel (the heatmap loss's two-output view) is made of `model`'s own layers, disposed with it above: disposing
+  // it too threw "Layer ... is already disposed" at the end of every heatmap-loss run.
   return outcome;
 }
 

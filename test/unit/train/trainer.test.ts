@@ -119,4 +119,11 @@ describe('runTraining', () => {
     const px = ((y[0] + 1) * SIZE) / 2 - 0.5;
     expect(px).toBeCloseTo(out.predictions!.coords[0], 3);
   });
+  it('trains a heatmap model with the heatmap loss to the end (the heatmap head shares the model\'s layers)', async () => {
+    const out = await runTraining({ config: cfg({ model: 'unet', loss: 'heatmap', epochs: 2, augment: 'none' }), data: copy(data), schema: twoPointSchema, runDir: tmp(), resume: false });
+    expect(out.status).toBe('done');
+    expect(out.epochs).toHaveLength(2);
+    expect(out.epochs.every((e) => Number.isFinite(e.train_loss))).toBe(true);
+    expect(out.predictions?.coords.every((v) => Number.isFinite(v))).toBe(true);
+  });
 });
