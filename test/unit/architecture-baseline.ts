@@ -10,8 +10,6 @@ export const KNOWN_VIOLATIONS: readonly string[] = [
   "src-main/cli/commands/train.ts imports src-main/train/models/names.ts: layer 'cli' may import only [core, api, service, transport]",
   "src-main/cli/commands/train.ts imports src-main/train/runs.ts: layer 'cli' may import only [core, api, service, transport]",
   "src-main/cli/commands/train.ts imports src-main/train/trainer.ts: layer 'cli' may import only [core, api, service, transport]",
-  "src-main/formats/kaggle-fit.ts imports src-main/train/infer/crop.ts: layer 'formats' may import only [core, api, imaging]",
-  "src-main/formats/kaggle-fit.ts imports src-main/train/infer/photo.ts: layer 'formats' may import only [core, api, imaging]",
   "src-main/store/export-read.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
   "src-main/store/import-write.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
   "src-main/store/project.ts imports src-main/formats/types.ts: layer 'store' may import only [core, api]",
