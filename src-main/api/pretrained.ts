@@ -13,6 +13,20 @@ export interface PretrainedHeldOut {
   directNme: number | null;
 }
 
+/** The fitted map, as stored in the project (store/mapping.ts; fitted by train/pretrained/mapping.ts; plain JSON numbers; null for keypoints with too few labels). */
+export interface PretrainedMapping {
+  /** Feature means (136) in the frame. */
+  mu: number[];
+  /** Per target keypoint: intercept [x, y] and weights (136 x 2, row-major [feature][x|y]); null when not fitted. */
+  keypoints: ({ mean: [number, number]; weights: number[]; samples: number } | null)[];
+  /** The ridge penalty, relative to the mean feature variance times the sample count. */
+  lambda: number;
+  /** Faces fitted on (after leaving out the outliers). */
+  samples: number;
+  /** Ids of faces left out because the net's 68 points and the labels disagree grossly (the detector found another face, or failed). */
+  outliers: number[];
+}
+
 /** What the pretrained start offers this project. */
 export interface PretrainedInfo {
   /** The pseudo-run id to pass as runId (assist.predict, assist.fillBatch, photo.predict, photo.predictBatch, qc.run). */

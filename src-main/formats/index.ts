@@ -22,6 +22,7 @@ export const exporters: Record<ExportFormat, Exporter> = {
   pts: exportPts,
 };
 
+export { kaggleCsvExporter } from './kaggle-csv.js';
 export { writeKaggleSubmission, type SubmissionOptions } from './kaggle-submission.js';
 export { listBuiltinSchemas, loadBuiltinSchema, loadSchemaFile, resolveSchema } from './schemas.js';
 export { quietContext, groupIdFromName } from './common.js';

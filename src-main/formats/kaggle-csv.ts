@@ -12,7 +12,7 @@ import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { openAtomicFileStream } from './atomic.js';
 import { badNumberProblem, checkKeypointInImage, excerpt, missingKeypoint, parseDecimal, requirePath, throwIfCancelled } from './common.js';
 import { readCsv, type CsvLayout } from './csv-stream.js';
-import { fitToKaggle } from './kaggle-fit.js';
+import type { KaggleFitter } from './kaggle-fit.js';
 import type { ExportSample, Exporter, ImportedSample, Importer } from './types.js';
 
 /** Kaggle images are 96x96 grey. */
@@ -207,64 +207,75 @@ async function kagglePixels(sample: ExportSample): Promise<Uint8Array> {
 /**
  * Kaggle training.csv layout: coordinate columns then Image. When no sample has pixels (a labels-only
  * project) the Image column is left out, giving the labels-only layout that `kaggle-labels` reads back.
+ * `fit` crops and resizes the samples that are not 96x96 under `otherSizes: 'crop'` (service/kaggle-fit.ts: the crop
+ * needs the photo-prediction code, which formats may not import); without it such an export is refused.
  */
-export const exportKaggleCsv: Exporter = async (source, out, ctx, options = {}) => {
-  const coords = coordinateColumns(source.schema);
-  const total = source.count();
-  const otherSizes = options.otherSizes ?? 'fail';
-  const file = await openAtomicFileStream(out);
-  let written = 0;
-  let seen = 0;
-  let cropped = 0;
-  const skipped: number[] = [];
-  let withImage: boolean | null = null;
-  try {
-    for (const sample of source.samples()) {
-      seen++;
-      const hasPixels = sample.pixels !== null || sample.imagePath !== null;
-      const misfit = hasPixels && (sample.width !== KAGGLE_SIDE || sample.height !== KAGGLE_SIDE);
-      if (misfit && otherSizes === 'skip') {
-        skipped.push(sample.id);
-        continue;
-      }
-      if (withImage === null) {
-        withImage = hasPixels;
-        await file.write((withImage ? [...coords, 'Image'] : coords).join(',') + '\n');
-      }
-      if (withImage && misfit && otherSizes === 'crop') {
-        const fitted = await fitToKaggle(sample);
-        await file.write(encodePixels(fitted.pixels, coordinateCells(fitted) + ','));
-        cropped++;
-        // A crop decodes a whole photo: check for cancel and report after each few.
-        if (cropped % 16 === 0) {
-          throwIfCancelled(ctx);
-          ctx.progress(seen, total, `writing (${cropped} cropped to 96x96)`);
-        }
-      } else if (withImage) {
-        await file.write(encodePixels(await kagglePixels(sample), coordinateCells(sample) + ','));
-      } else {
-        const cells = coordinateCells(sample);
-        if (hasPixels) throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}) has an image but the first sample has none; a Kaggle CSV is either all with Image or all without`);
-        await file.write(cells + '\n');
-      }
-      written++;
-      if (seen % 256 === 0) {
-        throwIfCancelled(ctx);
-        ctx.progress(seen, total, 'writing');
-      }
+export function kaggleCsvExporter(fit?: KaggleFitter): Exporter {
+  return async (source, out, ctx, options = {}) => {
+    const coords = coordinateColumns(source.schema);
+    const total = source.count();
+    const otherSizes = options.otherSizes ?? 'fail';
+    const crop = otherSizes === 'crop' ? fit : undefined;
+    if (otherSizes === 'crop' && !crop) {
+      throw new KpsError('internal', `kaggle-csv export to ${out}: otherSizes "crop" needs the service's crop (kaggleCsvExporter(fitToKaggle)); this exporter was built without it`, { file: out });
     }
-    if (withImage === null) await file.write([...coords, 'Image'].join(',') + '\n');
-    await file.commit();
-  } catch (err) {
-    await file.abort();
-    throw err;
-  }
-  ctx.progress(seen, total, 'done');
-  return {
-    written,
-    files: [out],
-    ...(otherSizes === 'skip' ? { skipped: { count: skipped.length, ids: skipped.slice(0, 20) } } : {}),
-    ...(otherSizes === 'crop' ? { cropped } : {}),
+    const file = await openAtomicFileStream(out);
+    let written = 0;
+    let seen = 0;
+    let cropped = 0;
+    const skipped: number[] = [];
+    let withImage: boolean | null = null;
+    try {
+      for (const sample of source.samples()) {
+        seen++;
+        const hasPixels = sample.pixels !== null || sample.imagePath !== null;
+        const misfit = hasPixels && (sample.width !== KAGGLE_SIDE || sample.height !== KAGGLE_SIDE);
+        if (misfit && otherSizes === 'skip') {
+          skipped.push(sample.id);
+          continue;
+        }
+        if (withImage === null) {
+          withImage = hasPixels;
+          await file.write((withImage ? [...coords, 'Image'] : coords).join(',') + '\n');
+        }
+        if (withImage && misfit && crop) {
+          const fitted = await crop(sample);
+          await file.write(encodePixels(fitted.pixels, coordinateCells(fitted) + ','));
+          cropped++;
+          // A crop decodes a whole photo: check for cancel and report after each few.
+          if (cropped % 16 === 0) {
+            throwIfCancelled(ctx);
+            ctx.progress(seen, total, `writing (${cropped} cropped to 96x96)`);
+          }
+        } else if (withImage) {
+          await file.write(encodePixels(await kagglePixels(sample), coordinateCells(sample) + ','));
+        } else {
+          const cells = coordinateCells(sample);
+          if (hasPixels) throw new KpsError('bad-input', `sample ${sample.id} (${sample.source}) has an image but the first sample has none; a Kaggle CSV is either all with Image or all without`);
+          await file.write(cells + '\n');
+        }
+        written++;
+        if (seen % 256 === 0) {
+          throwIfCancelled(ctx);
+          ctx.progress(seen, total, 'writing');
+        }
+      }
+      if (withImage === null) await file.write([...coords, 'Image'].join(',') + '\n');
+      await file.commit();
+    } catch (err) {
+      await file.abort();
+      throw err;
+    }
+    ctx.progress(seen, total, 'done');
+    return {
+      written,
+      files: [out],
+      ...(otherSizes === 'skip' ? { skipped: { count: skipped.length, ids: skipped.slice(0, 20) } } : {}),
+      ...(otherSizes === 'crop' ? { cropped } : {}),
+    };
   };
-};
+}
+
+/** The Kaggle CSV exporter without the crop (`otherSizes: 'crop'` is refused): the service's registry adds it (service/deps.ts). */
+export const exportKaggleCsv: Exporter = kaggleCsvExporter();
 

@@ -1,8 +1,9 @@
 // The label-quality pipeline: read a project's labels, get held-out predictions (cross-validated folds or a run's held-out samples), score and rank.
 import { KpsError } from '../core/errors.js';
 import type { Split } from '../core/types.js';
-import type { ProjectStore, RunRecord } from '../store/types.js';
-import { assignSplits, parseSplit } from '../train/data.js';
+import type { PredictionRecord, RunRecord, RunSplitEntry } from '../api/records.js';
+import { assignSplits, parseSplit, type TrainSource } from '../train/data.js';
+import type { PretrainedStore } from '../train/pretrained/project.js';
 import { crossValidatedPredictions, type CrossValOptions } from './folds.js';
 import { readDismissals } from './persist.js';
 import { isPretrainedId } from '../api/pretrained-id.js';
@@ -21,7 +22,16 @@ export interface QcOptions extends ScoreOptions {
   signal?: AbortSignal;
 }
 
-type QcStore = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'labelsVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath' | 'getRun' | 'getPredictions' | 'getRunSplit' | 'getExtra'>;
+/**
+ * What QC reads of a project: the training slice (folds), the pretrained net's (its held-out predictions), and the runs
+ * with their predictions and splits. Structural, so qc does not import the store layer; a ProjectStore satisfies it.
+ */
+export type QcStore = TrainSource & PretrainedStore & {
+  labelsVersion(): string;
+  getRun(id: string): RunRecord;
+  getPredictions(runId: string, sampleIds?: number[]): PredictionRecord[];
+  getRunSplit(runId: string): RunSplitEntry[];
+};
 
 /** The run's held-out samples (test and validation: never in a gradient step): its stored split, else rebuilt from its split settings. */
 function heldOutOfRun(store: QcStore, run: RunRecord): Set<number> {

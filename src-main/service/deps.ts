@@ -19,16 +19,18 @@ export async function loadDefaultDeps(): Promise<ServiceDeps> {
   // HOOK (training engine, train-ops.ts): registers train.*, runs.* and predictions.get with the service.
   await import('./train-ops.js');
   // Loaded lazily so that importing the service (e.g. for its types) does not load SQLite and sharp.
-  const [store, formats, schemas] = await Promise.all([
+  const [store, formats, schemas, kaggleFit] = await Promise.all([
     import('../store/project.js'),
     import('../formats/index.js'),
     import('../formats/schemas.js'),
+    import('./kaggle-fit.js'),
   ]);
   return {
     createProject: (path, schema) => store.createProject(path, schema),
     openProject: (path, opts) => store.openProject(path, opts),
     importers: formats.importers,
-    exporters: formats.exporters,
+    // The Kaggle CSV exporter with its crop for samples that are not 96x96 (otherSizes 'crop'), which formats cannot import.
+    exporters: { ...formats.exporters, 'kaggle-csv': formats.kaggleCsvExporter(kaggleFit.fitToKaggle) },
     listSchemas: () => schemas.listBuiltinSchemas(),
     resolveSchema: (idOrPath) => schemas.resolveSchema(idOrPath),
   };

@@ -1,7 +1,6 @@
 // The fitted pretrained mapping (68 points -> the project's keypoints), kept in the project file under meta `extra:pretrained-mapping`.
 import { KpsError } from '../core/errors.js';
-import type { PretrainedHeldOut } from '../api/pretrained.js';
-import type { Mapping } from '../train/pretrained/mapping.js';
+import type { PretrainedHeldOut, PretrainedMapping } from '../api/pretrained.js';
 import type { ProjectStore } from './types.js';
 
 export const MAPPING_KEY = 'pretrained-mapping';
@@ -20,7 +19,7 @@ export interface StoredMapping {
   /** Labelled samples skipped because the detector found no face. */
   noFace: number;
   heldOut: PretrainedHeldOut | null;
-  mapping: Mapping;
+  mapping: PretrainedMapping;
 }
 
 export function loadMapping(store: Pick<ProjectStore, 'getExtra' | 'schema' | 'path'>): StoredMapping | null {

@@ -4,7 +4,9 @@ import type { ProjectStore } from '../store/types.js';
 import { KpsError } from '../core/errors.js';
 import { decodeGrey } from '../imaging/grey.js';
 import { Rng, subSeed } from './rng.js';
-import { FACE_CROP_RULE, type BoxJitter, type CropPlacement, type FaceBoxLike } from './facecrop.js';
+import { FACE_CROP_RULE, type BoxJitter, type CropBox, type CropPlacement, type FaceBoxLike } from './facecrop.js';
+
+export type { CropBox } from './facecrop.js';
 
 /**
  * What the trainer reads from a project: a narrow slice of the store, so tests can give a small fake. A source with
@@ -12,17 +14,6 @@ import { FACE_CROP_RULE, type BoxJitter, type CropPlacement, type FaceBoxLike } 
  */
 export type TrainSource = Pick<ProjectStore, 'path' | 'schema' | 'dataVersion' | 'sampleIds' | 'getSample' | 'getPixels' | 'getImagePath'> &
   Partial<Pick<ProjectStore, 'getFaces' | 'saveFaces'>>;
-
-/**
- * A square crop of the original image in continuous coordinates (the top-left pixel covers [0, 1)):
- * it spans [x0, x0 + side) x [y0, y0 + side) and is resized to the model input.
- * Pixel coordinate x (centres at integers) maps to normalised u = 2 (x + 0.5 - x0) / side - 1, in [-1, 1].
- */
-export interface CropBox {
-  x0: number;
-  y0: number;
-  side: number;
-}
 
 export function toNormalised(x: number, origin: number, side: number): number {
   return (2 * (x + 0.5 - origin)) / side - 1;

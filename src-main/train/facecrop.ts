@@ -1,6 +1,17 @@
 // The one face-crop rule: where training, evaluation and prediction crop a sample's image (the face detector's box with a margin, never the labels), its fallback and the training jitter.
 import { KpsError } from '../core/errors.js';
-import type { CropBox } from './data.js';
+
+/**
+ * A square crop of the original image in continuous coordinates (the top-left pixel covers [0, 1)):
+ * it spans [x0, x0 + side) x [y0, y0 + side) and is resized to the model input.
+ * Pixel coordinate x (centres at integers) maps to normalised u = 2 (x + 0.5 - x0) / side - 1, in [-1, 1].
+ * Declared here, below data.ts, so the crop rule needs nothing from the data pipeline (no import cycle).
+ */
+export interface CropBox {
+  x0: number;
+  y0: number;
+  side: number;
+}
 
 /** A face box as the store keeps it (project pixel convention: (x, y) is the box's top-left edge, pixel centres at integers). */
 export interface FaceBoxLike {

@@ -1,7 +1,7 @@
 // `kps bench-train --model <name> [--batch N] [--steps N] [--workers N] [--json]`: training and inference samples/s on random 96x96 data.
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
-import { DEFAULT_MODEL, MODEL_NAMES } from '../../train/models/names.js';
+import { DEFAULT_MODEL, MODEL_NAMES, runBenchTrain } from '../../service/bench-train.js';
 import { action, printJson, type CliCommand } from '../context.js';
 
 function int(flag: string) {
@@ -35,18 +35,13 @@ export const benchTrainCommand: CliCommand = {
       .option('--json', 'print one JSON object')
       .action(
         action(async (opts: Opts) => {
-          // TensorFlow.js loads with these: only when the command runs.
-          const [{ isBackendPreference }, { benchTrain }] = await Promise.all([import('../../train/backend.js'), import('../../train/parallel/step-timing.js')]);
-          if (opts.backend !== undefined && !isBackendPreference(opts.backend)) {
-            throw new KpsError('bad-input', `--backend must be auto, tensorflow-gpu, tensorflow, wasm or cpu, got "${opts.backend}"`);
-          }
           const tty = process.stderr.isTTY === true && !opts.json;
-          const r = await benchTrain({
+          const r = await runBenchTrain({
             model: opts.model,
             batch: opts.batch,
             steps: opts.steps,
             ...(opts.workers === undefined ? {} : { workers: opts.workers }),
-            ...(opts.backend === undefined ? {} : { backend: opts.backend as 'auto' }),
+            ...(opts.backend === undefined ? {} : { backend: opts.backend }),
             onStep: tty ? (done, total, ms) => process.stderr.write(`\rstep ${done}/${total}: ${ms.toFixed(0)} ms   `) : undefined,
           });
           if (tty) process.stderr.write('\n');

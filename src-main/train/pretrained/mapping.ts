@@ -5,7 +5,9 @@
 // y in the same frame is a ridge regression on them with an unpenalised intercept (its mean), so with a large penalty the
 // map falls back to the mean shape placed by the 68 points. The penalty is chosen by exact leave-one-out error.
 import { KpsError } from '../../core/errors.js';
-import type { PretrainedHeldOut } from '../../api/pretrained.js';
+import type { PretrainedHeldOut, PretrainedMapping as Mapping } from '../../api/pretrained.js';
+
+export type { PretrainedMapping as Mapping } from '../../api/pretrained.js';
 
 /** What the map needs of a schema: its keypoints' names. */
 export interface NamedKeypoints {
@@ -85,20 +87,6 @@ export interface MappingSample {
   group?: string | null;
   /** Detector box, for the box-placed mean-shape baseline. */
   box?: { x: number; y: number; width: number; height: number } | null;
-}
-
-/** The fitted map, as stored in the project (plain JSON numbers; null for keypoints with too few labels). */
-export interface Mapping {
-  /** Feature means (136) in the frame. */
-  mu: number[];
-  /** Per target keypoint: intercept [x, y] and weights (136 x 2, row-major [feature][x|y]); null when not fitted. */
-  keypoints: ({ mean: [number, number]; weights: number[]; samples: number } | null)[];
-  /** The ridge penalty, relative to the mean feature variance times the sample count. */
-  lambda: number;
-  /** Faces fitted on (after leaving out the outliers). */
-  samples: number;
-  /** Ids of faces left out because the net's 68 points and the labels disagree grossly (the detector found another face, or failed). */
-  outliers: number[];
 }
 
 /** A face is an outlier when its labels sit this far from the mean shape in the frame (frame units: the RMS radius of the 68 points), and 3x the median. */

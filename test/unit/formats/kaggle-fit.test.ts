@@ -6,8 +6,9 @@ import sharp from 'sharp';
 import { KpsError } from '../../../src-main/core/errors.js';
 import type { Keypoint } from '../../../src-main/core/types.js';
 import { quietContext } from '../../../src-main/formats/common.js';
-import { exportKaggleCsv } from '../../../src-main/formats/kaggle-csv.js';
-import { fitToKaggle, KAGGLE_FIT_MARGIN, kaggleAddWarning, kaggleFitSquare } from '../../../src-main/formats/kaggle-fit.js';
+import { kaggleCsvExporter } from '../../../src-main/formats/kaggle-csv.js';
+import { KAGGLE_FIT_MARGIN, kaggleAddWarning } from '../../../src-main/formats/kaggle-fit.js';
+import { fitToKaggle, kaggleFitSquare } from '../../../src-main/service/kaggle-fit.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
 import type { ExportSample, ImportedSample } from '../../../src-main/formats/types.js';
 import { resolveSubset, subsetSource, validateExportExtras } from '../../../src-main/service/export-subset.js';
@@ -17,6 +18,8 @@ import { memorySource } from './memory-source.js';
 
 const kaggle = loadBuiltinSchema('kaggle-15');
 const ctx = quietContext();
+/** The exporter as the service wires it (service/deps.ts): with the crop. */
+const exportKaggleCsv = kaggleCsvExporter(fitToKaggle);
 const K = kaggle.keypoints.length;
 
 /** A black W x H photo with a white 3x3 dot centred on each point; written as PNG. */
@@ -120,6 +123,15 @@ describe('Kaggle CSV export of samples that are not 96x96', () => {
     expect(rows[1].slice(6, 30)).toEqual(Array(24).fill(''));
     expect(rows[1][30].split(' ').map(Number)).toEqual([...fitted.pixels]);
     expect(rows[0][30].split(' ').map(Number)).toEqual(greyPixels(0));
+  });
+
+  it('the exporter built without the crop refuses crop, naming the output, and leaves no file', async () => {
+    const { dir, source } = await setup();
+    const out = join(dir, 'out.csv');
+    const err = await kaggleCsvExporter()(source, out, ctx, { otherSizes: 'crop' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KpsError);
+    expect((err as Error).message).toContain(`kaggle-csv export to ${out}: otherSizes "crop" needs the service's crop`);
+    expect(() => readFileSync(out)).toThrow();
   });
 });
 
