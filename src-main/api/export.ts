@@ -1,7 +1,7 @@
 // What an export request may add to "format and output": which samples, and (Kaggle CSV) what to do with other image sizes.
 import type { Split } from '../core/types.js';
 
-/** What a Kaggle CSV export does with samples that are not 96x96 (formats/kaggle-fit.ts does the cropping). Here, not
+/** What a Kaggle CSV export does with samples that are not 96x96 (service/kaggle-fit.ts does the cropping). Here, not
  * beside the crop code, so that `kps export --help` does not load sharp. */
 export type OtherSizes = 'fail' | 'skip' | 'crop';
 export const OTHER_SIZES: readonly OtherSizes[] = ['fail', 'skip', 'crop'];

@@ -106,7 +106,7 @@ export interface ExportSource {
 
 /** Options an exporter may honour; each says which. */
 export interface ExportOptions {
-  /** Kaggle CSV: a sample that is not 96x96 fails the export (default), is left out, or is cropped and resized (formats/kaggle-fit.ts). */
+  /** Kaggle CSV: a sample that is not 96x96 fails the export (default), is left out, or is cropped and resized (service/kaggle-fit.ts). */
   otherSizes?: 'fail' | 'skip' | 'crop';
   /** COCO: write `keypoint_predicted` (0/1 per keypoint) and `keypoint_scores` (confidence or null) per annotation. */
   flagPredicted?: boolean;
