@@ -1,4 +1,5 @@
 // Model-assisted labelling operations: a run's predictions for samples (stored or inferred now) and the one-action batch fill.
+import { fillEdits, fillablePoints } from '../core/prediction-edits.js';
 import { decodeGrey } from '../imaging/grey.js';
 import type * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
@@ -17,20 +18,11 @@ export const DEFAULT_FILL_TAG = NEEDS_REVIEW_TAG;
 export const MAX_SAMPLES = 20_000;
 
 /**
- * The edits that put a prediction into the missing keypoints of a sample: only keypoints that are missing now, that
- * the run predicts (finite), and that fall inside the image (-0.5 .. size - 0.5); rounded to 1/100 px like pointer edits.
+ * The edits that put a prediction into the missing keypoints of a sample: the one fill rule of core/prediction-edits.ts
+ * (missing now, predicted finite, inside the image; rounded to 1/100 px like pointer edits), as the editor's ghosts.
  */
 export function missingEdits(keypoints: readonly LabelledKeypoint[], coords: readonly number[], width: number, height: number): KeypointEdit[] {
-  const out: KeypointEdit[] = [];
-  keypoints.forEach((k, i) => {
-    if (k.state !== 'missing') return;
-    const x = coords[2 * i];
-    const y = coords[2 * i + 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-    if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) return;
-    out.push({ index: i, x: Math.round(x * 100) / 100, y: Math.round(y * 100) / 100, state: 'labelled' });
-  });
-  return out;
+  return fillEdits(fillablePoints(keypoints, coords, width, height));
 }
 
 function runIdOf(v: unknown, op: string): string {
