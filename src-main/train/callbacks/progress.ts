@@ -1,18 +1,9 @@
 // Progress to the host: a step report at most every 250 ms (and at each epoch's last step), and each epoch's record.
+import type { TrainProgress } from '../../api/run-types.js';
 import type { EpochEnd, RunClock, StepReport, TrainCallback } from './types.js';
 
-/** The same shape as trainer.ts's TrainProgress. */
-export interface ProgressReport {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  loss: number;
-  lr: number;
-  samples_per_s: number;
-  eta_s: number | null;
-  elapsed_s: number;
-}
+/** What the host gets: the contract's TrainProgress (api/run-types.ts). */
+export type ProgressReport = TrainProgress;
 
 export interface ProgressHooks<M> {
   progress?(p: ProgressReport): void;
