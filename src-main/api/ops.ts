@@ -1,4 +1,5 @@
-// The one typed table of service operations and events. Electron IPC and HTTP/WebSocket are both generated from it.
+// The one typed table of service operations and events, with each op's request check (OP_CHECKS). Electron IPC and
+// HTTP/WebSocket are both generated from it.
 import type { RepeatedImport, ServiceErrorShape } from '../core/errors.js';
 export type { RepeatedImport, ServiceErrorShape };
 import type { FitMappingRequest, PretrainedInfo } from './pretrained.js';
@@ -17,7 +18,9 @@ import type { QcListResult, QcRunRequest } from './qc.js';
 import type { ExportSubset, OtherSizes, PredictedExport } from './export.js';
 import type { PhotoAddRequest, PhotoAddResult, PhotoPredictBatchRequest, PhotoPrediction, PhotoPredictRequest, PhotoUploadRequest, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from './train-photo.js';
 
-import type { ExportFormat, ImportFormat } from './formats.js';
+import { EXPORT_FORMAT_IDS, IMPORT_FORMAT_IDS, type ExportFormat, type ImportFormat } from './formats.js';
+import * as c from './checks.js';
+import type { Validator } from './checks.js';
 
 /** Format ids, from the format registry (formats.ts). */
 export type { ExportFormat, ImportFormat };
@@ -216,7 +219,7 @@ export interface Ops {
   'history.undo': { req: Record<string, never>; res: UndoResult };
   'history.redo': { req: Record<string, never>; res: UndoResult };
 
-  // Training engine (train-ops.ts): runs are trained in a worker thread as a job of kind `train`.
+  // Training engine (service/handlers/train.ts): runs are trained in a worker thread as a job of kind `train`.
   'train.start': { req: { config?: TrainSettings; name?: string; backend?: string }; res: TrainStarted };
   'train.pause': { req: { runId: string }; res: RunRecord };
   /** Resumes a paused run, or continues an interrupted one (crash, restart, cancel) from its last checkpoint as a new job. */
@@ -237,7 +240,7 @@ export interface Ops {
   /** N augmented samples of the open project with their keypoints (train view preview grid); handler: service/handlers/augment.ts. */
   'augment.preview': { req: AugmentPreviewRequest; res: AugmentPreviewResponse };
 
-  // Training UI (ui-ops.ts): model choices, first-layer filters, heatmaps, own photos.
+  // Training UI: model choices, first-layer filters, heatmaps (train domain), own photos (photo domain).
   'train.options': { req: Record<string, never>; res: TrainOptions };
   /** The first convolution layer's filters of a run's best model. */
   'runs.filters': { req: { id: string }; res: RunFilters };
@@ -252,7 +255,7 @@ export interface Ops {
   /** Save a photo dropped in the page (bytes) beside the project, for photo.predict and photo.add by path. */
   'photo.upload': { req: PhotoUploadRequest; res: { path: string } };
 
-  // Label quality (service/qc-ops.ts): qc.run is a job of kind `qc`; its queue is read with qc.list.
+  // Label quality (service/handlers/qc.ts): qc.run is a job of kind `qc`; its queue is read with qc.list.
   'qc.run': { req: QcRunRequest; res: JobRef };
   'qc.list': { req: { includeDismissed?: boolean; offset?: number; limit?: number }; res: QcListResult };
   /** Dismissed samples leave the queue and stay out of it in later QC runs (kept in the project file). */
@@ -261,20 +264,20 @@ export interface Ops {
   /** What changed in the labels since import (edited, filled, made missing; by provenance): for export after review. */
   'changes.summary': { req: Record<string, never>; res: ChangeSummary };
 
-  // Model-assisted labelling (service/assist-ops.ts).
+  // Model-assisted labelling (service/handlers/assist.ts).
   /** A run's predictions for samples: the stored ones, else computed now with the run's best model. */
   'assist.predict': { req: { runId: string; sampleIds: number[] }; res: { runId: string; items: AssistPrediction[] } };
   /** Writes a run's predictions into the missing keypoints of many samples as ONE undoable action (actor `model:<run id>`), tagged for review. */
   'assist.fillBatch': { req: { runId: string; sampleIds: number[]; tag?: string | null; minConfidence?: number }; res: FillBatchResult };
 
-  // The pretrained start (service/pretrained-ops.ts): the face-api 68-point net as the pseudo-run `pretrained:face-api-68`.
+  // The pretrained start (service/handlers/pretrained.ts): the face-api 68-point net as the pseudo-run `pretrained:face-api-68`.
   /** What the pretrained net offers this project: direct (ibug-68) or through a fitted mapping, with its held-out error. */
   'pretrained.info': { req: Record<string, never>; res: PretrainedInfo };
   /** Fit the mapping from the net's 68 points to this layout on the labelled samples: a job of kind `pretrained-mapping` (result: PretrainedInfo). */
   'pretrained.fitMapping': { req: FitMappingRequest; res: JobRef };
   'pretrained.deleteMapping': { req: Record<string, never>; res: PretrainedInfo };
 
-  // Gallery thumbnails (service/thumb-ops.ts).
+  // Gallery thumbnails (service/handlers/thumbs.ts).
   /** Raw pixels of many samples at once (at most 512 ids), in the order asked: the gallery draws them without an image request each. */
   'thumbs.batch': { req: { ids: number[] }; res: { items: ThumbItem[] } };
 }
@@ -332,71 +335,186 @@ export type OpName = keyof Ops;
 export type OpRequest<K extends OpName> = Ops[K]['req'];
 export type OpResponse<K extends OpName> = Ops[K]['res'];
 
-/** Runtime list of operation names; the transports accept these and nothing else. Must list every key of Ops. */
-export const OP_NAMES = [
-  'app.info',
-  'schema.list',
-  'project.create',
-  'project.open',
-  'project.info',
-  'project.close',
-  'import.start',
-  'export.start',
-  'job.get',
-  'job.list',
-  'job.cancel',
-  'job.pause',
-  'job.resume',
-  'job.wait',
-  'stats.get',
-  'samples.list',
-  'samples.ids',
-  'sample.get',
-  'sample.history',
-  'labels.set',
-  'labels.confirm',
-  'samples.tag',
-  'samples.setSplit',
-  'samples.delete',
-  'history.undo',
-  'history.redo',
-  'train.start',
-  'train.pause',
-  'train.resume',
-  'train.cancel',
-  'runs.list',
-  'runs.get',
-  'runs.update',
-  'runs.delete',
-  'runs.evaluate',
-  'predictions.get',
-  'runs.split',
-  'faces.detect',
-  'augment.preview',
-  'train.options',
-  'runs.filters',
-  'runs.heatmap',
-  'photo.predict',
-  'photo.predictBatch',
-  'photo.add',
-  'photo.upload',
-  'qc.run',
-  'qc.list',
-  'qc.dismiss',
-  'qc.restore',
-  'changes.summary',
-  'assist.predict',
-  'assist.fillBatch',
-  'pretrained.info',
-  'pretrained.fitMapping',
-  'pretrained.deleteMapping',
-  'thumbs.batch',
-] as const satisfies readonly OpName[];
+/** Most samples one assist request may ask for: inference runs on the service's thread. */
+export const ASSIST_MAX_SAMPLES = 20_000;
+/** Most thumbnails one thumbs.batch request may ask for. */
+export const THUMBS_MAX_IDS = 512;
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
-// Compile-time check that OP_NAMES covers every operation.
-type MissingOps = Exclude<OpName, (typeof OP_NAMES)[number]>;
-const _allOpsListed: MissingOps extends never ? true : MissingOps = true;
-void _allOpsListed;
+/**
+ * Every operation's request check, in one style (api/checks.ts): the transports and the service run it before any
+ * handler, so a handler sees a request of the shape its type says. The table is typed by `Ops`: an op without its
+ * check, or a check of an op that does not exist, does not compile. Handlers keep only the checks that need the
+ * project (a run that exists, a keypoint of the schema) or the file system.
+ */
+export const OP_CHECKS = {
+  'app.info': c.none,
+  'schema.list': c.none,
+  'project.create': (r, op) => {
+    c.str(r, op, 'path');
+    const s = r.schema;
+    if (typeof s === 'string') {
+      if (s.length === 0) c.fail(op, '"schema" must not be empty');
+    } else if (s === null || typeof s !== 'object') c.fail(op, '"schema" must be a schema id, a path to a schema JSON file, or a schema object');
+  },
+  'project.open': (r, op) => {
+    c.str(r, op, 'path');
+    c.bool(r, op, 'readOnly');
+  },
+  'project.info': c.none,
+  'project.close': c.none,
+  'import.start': (r, op) => {
+    c.str(r, op, 'path');
+    c.oneOf(r, op, 'format', IMPORT_FORMAT_IDS);
+    c.oneOf(r, op, 'onRepeat', [...ON_REPEAT], true);
+  },
+  'export.start': (r, op) => {
+    c.str(r, op, 'out');
+    c.oneOf(r, op, 'format', EXPORT_FORMAT_IDS);
+    c.bool(r, op, 'overwrite');
+    c.exportExtras(r, op);
+  },
+  'job.get': c.jobRef,
+  'job.list': c.none,
+  'job.cancel': c.jobRef,
+  'job.pause': c.jobRef,
+  'job.resume': c.jobRef,
+  'job.wait': (r, op) => {
+    c.jobRef(r, op);
+    c.int(r, op, 'timeoutMs', true);
+  },
+  'stats.get': c.none,
+  'samples.list': c.query,
+  'samples.ids': c.query,
+  'sample.get': (r, op) => c.int(r, op, 'id'),
+  'sample.history': (r, op) => c.int(r, op, 'id'),
+  'labels.set': c.edits,
+  'labels.confirm': (r, op) => {
+    if (r.ids !== undefined) c.idList(r, op, 'ids');
+    if (r.keypoints !== undefined && (!Array.isArray(r.keypoints) || !r.keypoints.every((k) => Number.isInteger(k) && (k as number) >= 0))) c.fail(op, '"keypoints" must be an array of keypoint indices');
+    c.str(r, op, 'actor', true);
+  },
+  'samples.tag': (r, op) => {
+    c.idList(r, op, 'ids');
+    c.strList(r, op, 'add');
+    c.strList(r, op, 'remove');
+    if (r.add === undefined && r.remove === undefined) c.fail(op, 'give "add" or "remove"');
+    c.str(r, op, 'actor', true);
+  },
+  'samples.setSplit': (r, op) => {
+    c.idList(r, op, 'ids');
+    c.oneOf(r, op, 'split', c.SPLITS);
+    c.str(r, op, 'actor', true);
+  },
+  'samples.delete': (r, op) => {
+    c.idList(r, op, 'ids');
+    c.str(r, op, 'actor', true);
+  },
+  'history.undo': c.none,
+  'history.redo': c.none,
+
+  'train.start': (r, op) => {
+    if (r.config !== undefined && (typeof r.config !== 'object' || r.config === null || Array.isArray(r.config))) c.fail(op, '"config" must be an object of training settings');
+    c.str(r, op, 'name', true);
+    c.oneOf(r, op, 'backend', BACKENDS, true);
+  },
+  'train.pause': (r, op) => c.str(r, op, 'runId'),
+  'train.resume': (r, op) => c.str(r, op, 'runId'),
+  'train.cancel': (r, op) => c.str(r, op, 'runId'),
+  'train.options': c.none,
+  'runs.list': c.none,
+  'runs.get': (r, op) => c.str(r, op, 'id'),
+  'runs.update': (r, op) => {
+    c.str(r, op, 'id');
+    if (r.name !== undefined && (typeof r.name !== 'string' || r.name.trim() === '')) c.fail(op, '"name" must be a non-empty string');
+    if (r.notes !== undefined && typeof r.notes !== 'string') c.fail(op, '"notes" must be a string');
+  },
+  'runs.delete': (r, op) => c.str(r, op, 'id'),
+  'runs.evaluate': (r, op) => c.str(r, op, 'id'),
+  'runs.split': (r, op) => c.str(r, op, 'id'),
+  'runs.filters': (r, op) => c.str(r, op, 'id'),
+  'runs.heatmap': (r, op) => {
+    c.str(r, op, 'id');
+    c.int(r, op, 'sampleId');
+    c.int(r, op, 'keypoint');
+  },
+  'predictions.get': (r, op) => {
+    c.str(r, op, 'runId');
+    if (r.sampleIds !== undefined && (!Array.isArray(r.sampleIds) || !r.sampleIds.every((x) => Number.isInteger(x)))) c.fail(op, '"sampleIds" must be a list of sample ids');
+  },
+  'faces.detect': (r, op) => c.optInt(r, op, 'inputSize', 8),
+  'augment.preview': (r, op) => {
+    // Shape only; augmentPreview checks ranges and explains them.
+    if (typeof r.count !== 'number') c.fail(op, '"count" must be a number');
+  },
+  'photo.predict': (r, op) => {
+    c.str(r, op, 'path');
+    c.str(r, op, 'runId', true);
+    c.optInt(r, op, 'faceIndex', 0);
+  },
+  'photo.predictBatch': (r, op) => {
+    if (!Array.isArray(r.paths) || r.paths.length === 0 || !r.paths.every((x) => typeof x === 'string' && x.trim() !== '')) c.fail(op, '"paths" must be a non-empty list of photo files or folders');
+    c.bool(r, op, 'detect');
+    c.bool(r, op, 'allFaces');
+    if (r.allFaces && r.detect === false) c.fail(op, 'allFaces needs the faces found (detect: false uses each whole image)');
+    c.str(r, op, 'runId');
+  },
+  'photo.add': (r, op) => {
+    c.str(r, op, 'path');
+    const face = r.face;
+    if (face !== undefined && face !== 'each' && !(Number.isInteger(face) && (face as number) >= 0)) c.fail(op, `"face" must be a face index (0, 1, ...) or "each", got ${JSON.stringify(face)}`);
+    c.str(r, op, 'prefillRunId', true);
+  },
+  'photo.upload': (r, op) => c.str(r, op, 'name'),
+  'qc.run': (r, op) => {
+    c.str(r, op, 'runId', true);
+    c.bool(r, op, 'noModel');
+    c.optInt(r, op, 'folds', 2);
+    c.optInt(r, op, 'epochs', 1);
+    c.optInt(r, op, 'seed', 0);
+  },
+  'qc.list': (r, op) => {
+    c.optInt(r, op, 'offset', 0);
+    c.optInt(r, op, 'limit', 0);
+    c.bool(r, op, 'includeDismissed');
+  },
+  'qc.dismiss': (r, op) => {
+    c.sampleIds(r, op, 'sampleIds');
+    if (r.actor !== undefined && typeof r.actor !== 'string') c.fail(op, '"actor" must be a string');
+  },
+  'qc.restore': (r, op) => c.sampleIds(r, op, 'sampleIds'),
+  'changes.summary': c.none,
+  'assist.predict': (r, op) => {
+    c.str(r, op, 'runId');
+    c.sampleIds(r, op, 'sampleIds', ASSIST_MAX_SAMPLES);
+  },
+  'assist.fillBatch': (r, op) => {
+    c.str(r, op, 'runId');
+    c.sampleIds(r, op, 'sampleIds', ASSIST_MAX_SAMPLES);
+    if (r.tag !== undefined && r.tag !== null && (typeof r.tag !== 'string' || r.tag.trim() === '')) c.fail(op, '"tag" must be a non-empty string or null');
+    if (r.minConfidence !== undefined && !(typeof r.minConfidence === 'number' && r.minConfidence >= 0 && r.minConfidence <= 1)) c.fail(op, '"minConfidence" must be a number in [0, 1]');
+  },
+  'pretrained.info': c.none,
+  'pretrained.fitMapping': (r, op) => {
+    c.optInt(r, op, 'maxSamples', 4);
+    c.optInt(r, op, 'folds', 2);
+  },
+  'pretrained.deleteMapping': c.none,
+  'thumbs.batch': (r, op) => {
+    const ids = r.ids;
+    if (!Array.isArray(ids) || ids.length > THUMBS_MAX_IDS || !ids.every((v) => Number.isInteger(v) && (v as number) >= 0)) {
+      c.fail(op, `"ids" must be an array of at most ${THUMBS_MAX_IDS} sample ids (non-negative integers)`);
+    }
+  },
+} satisfies { [K in OpName]: Validator };
+
+/** Runtime list of operation names; the transports accept these and nothing else (the keys of OP_CHECKS). */
+export const OP_NAMES = Object.keys(OP_CHECKS) as OpName[];
+
+/** Runs the op's request check (throws bad-input); `op` must be one of OP_NAMES. */
+export function checkRequest(op: OpName, req: Record<string, unknown>): void {
+  (OP_CHECKS[op] as Validator)(req, op);
+}
 
 /** Event name -> payload. */
 export interface Events {

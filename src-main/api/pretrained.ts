@@ -1,4 +1,4 @@
-// Wire types of the pretrained-model operations (service/pretrained-ops.ts).
+// Wire types of the pretrained-model operations (service/handlers/pretrained.ts).
 
 /** Held-out error of a fitted mapping, next to the mean-shape baselines (NME by the outer-eye-corner distance). */
 export interface PretrainedHeldOut {

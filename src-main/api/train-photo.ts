@@ -1,4 +1,4 @@
-// Request and response types of the training UI's service operations (ui-ops.ts): types only, importable by the renderer.
+// Request and response types of the training UI's service operations (service/handlers/photo.ts, service/run-views.ts): types only, importable by the renderer.
 import type { PredictionsFile } from '../core/predictions.js';
 
 export interface TrainModelOption {

@@ -66,7 +66,7 @@ function heldOutOfRun(store: QcStore, run: RunRecord): Set<number> {
   return new Set(ids.filter((_, i) => splits[i] !== 'train'));
 }
 
-/** Runs QC over the project and returns the ranked report (not yet saved: see qc-ops). */
+/** Runs QC over the project and returns the ranked report (not yet saved: see service/handlers/qc.ts). */
 export async function runQc(store: QcStore, o: QcOptions = {}): Promise<QcReport> {
   const t0 = Date.now();
   const schema = store.schema;

@@ -16,8 +16,6 @@ export interface ServiceDeps {
 
 /** The real store and formats modules. */
 export async function loadDefaultDeps(): Promise<ServiceDeps> {
-  // HOOK (training engine, train-ops.ts): registers train.*, runs.* and predictions.get with the service.
-  await import('./train-ops.js');
   // Loaded lazily so that importing the service (e.g. for its types) does not load SQLite and sharp.
   const [store, formats, schemas, kaggleFit] = await Promise.all([
     import('../store/project.js'),

@@ -1,93 +1,49 @@
-// Which module handles each operation, and how to load it: the service loads only the module of the op it is asked
-// for (so `kps import` never loads TensorFlow.js). The compiler checks the table: an op declared in api/ops.ts without
-// a domain here, or a domain without a loader, is a type error; test/unit/service/domains.test.ts checks that each
-// loader registers every op of its domain.
+// Which domain each operation belongs to: its name's prefix ('qc.list' -> qc), through PREFIX_DOMAIN. Each domain's
+// module is service/handlers/<domain>.ts (the loaders are in loaders.ts), loaded by the service on the first call of
+// one of its ops (so `kps import` never loads TensorFlow.js; the app and `kps serve` preload all). The compiler
+// checks the whole chain: an op whose prefix has no domain, a domain without a loader, or a module whose
+// `createHandlers()` lacks a handler of its domain is a type error.
 import type { OpName } from '../api/ops.js';
 
-export type Domain = 'core' | 'train' | 'augment' | 'photo' | 'qc' | 'assist' | 'pretrained' | 'thumbs';
+/** Op-name prefix -> domain. A new op in an existing namespace needs nothing here. */
+export const PREFIX_DOMAIN = {
+  app: 'project',
+  schema: 'project',
+  project: 'project',
+  import: 'project',
+  export: 'project',
+  job: 'jobs',
+  stats: 'labels',
+  samples: 'labels',
+  sample: 'labels',
+  labels: 'labels',
+  history: 'labels',
+  train: 'train',
+  runs: 'train',
+  predictions: 'train',
+  faces: 'train',
+  augment: 'augment',
+  photo: 'photo',
+  qc: 'qc',
+  changes: 'qc',
+  assist: 'assist',
+  pretrained: 'pretrained',
+  thumbs: 'thumbs',
+} as const;
 
-export const OP_DOMAIN = {
-  // service.ts itself: projects, import and export, jobs, samples, labels, tags, splits, history.
-  'app.info': 'core',
-  'schema.list': 'core',
-  'project.create': 'core',
-  'project.open': 'core',
-  'project.info': 'core',
-  'project.close': 'core',
-  'import.start': 'core',
-  'export.start': 'core',
-  'job.get': 'core',
-  'job.list': 'core',
-  'job.cancel': 'core',
-  'job.pause': 'core',
-  'job.resume': 'core',
-  'job.wait': 'core',
-  'stats.get': 'core',
-  'samples.list': 'core',
-  'samples.ids': 'core',
-  'sample.get': 'core',
-  'sample.history': 'core',
-  'labels.set': 'core',
-  'labels.confirm': 'core',
-  'samples.tag': 'core',
-  'samples.setSplit': 'core',
-  'samples.delete': 'core',
-  'history.undo': 'core',
-  'history.redo': 'core',
-  // train-ops.ts: training runs, their records and predictions, face detection for the crop rule.
-  'train.start': 'train',
-  'train.pause': 'train',
-  'train.resume': 'train',
-  'train.cancel': 'train',
-  'runs.list': 'train',
-  'runs.get': 'train',
-  'runs.update': 'train',
-  'runs.delete': 'train',
-  'runs.evaluate': 'train',
-  'predictions.get': 'train',
-  'runs.split': 'train',
-  'faces.detect': 'train',
-  // handlers/augment.ts
-  'augment.preview': 'augment',
-  // ui-ops.ts: the training UI's model views and own photos.
-  'train.options': 'photo',
-  'runs.filters': 'photo',
-  'runs.heatmap': 'photo',
-  'photo.predict': 'photo',
-  'photo.predictBatch': 'photo',
-  'photo.add': 'photo',
-  'photo.upload': 'photo',
-  // qc-ops.ts
-  'qc.run': 'qc',
-  'qc.list': 'qc',
-  'qc.dismiss': 'qc',
-  'qc.restore': 'qc',
-  'changes.summary': 'qc',
-  // assist-ops.ts
-  'assist.predict': 'assist',
-  'assist.fillBatch': 'assist',
-  // pretrained-ops.ts
-  'pretrained.info': 'pretrained',
-  'pretrained.fitMapping': 'pretrained',
-  'pretrained.deleteMapping': 'pretrained',
-  // thumb-ops.ts
-  'thumbs.batch': 'thumbs',
-} as const satisfies Record<OpName, Domain>;
+export type Domain = (typeof PREFIX_DOMAIN)[keyof typeof PREFIX_DOMAIN];
+type Prefix<K extends string> = K extends `${infer P}.${string}` ? P : never;
 
-/** The ops of one domain, as a type: `OpsOf<'qc'>` is 'qc.run' | 'qc.list' | ... */
-export type OpsOf<D extends Domain> = { [K in OpName]: (typeof OP_DOMAIN)[K] extends D ? K : never }[OpName];
+// Every op's prefix has a domain (else this line does not compile and names the prefix).
+type Unmapped = Exclude<Prefix<OpName>, keyof typeof PREFIX_DOMAIN>;
+const _everyPrefixMapped: [Unmapped] extends [never] ? true : Unmapped = true;
+void _everyPrefixMapped;
 
-/** Each module registers its ops and job kinds when it loads (registerOp, registerJobKind). */
-export const DOMAIN_LOADERS: Record<Exclude<Domain, 'core'>, () => Promise<unknown>> = {
-  train: () => import('./train-ops.js'),
-  augment: () => import('./handlers/augment.js'),
-  photo: () => import('./ui-ops.js'),
-  qc: () => import('./qc-ops.js'),
-  assist: () => import('./assist-ops.js'),
-  pretrained: () => import('./pretrained-ops.js'),
-  thumbs: () => import('./thumb-ops.js'),
-};
+/** The domain of an op, as a type. */
+export type DomainOf<K extends OpName> = (typeof PREFIX_DOMAIN)[Prefix<K> & keyof typeof PREFIX_DOMAIN];
+/** The ops of one domain, as a type: `OpsOf<'qc'>` is 'qc.run' | 'qc.list' | ... | 'changes.summary'. */
+export type OpsOf<D extends Domain> = { [K in OpName]: DomainOf<K> extends D ? K : never }[OpName];
 
 export function domainOf(op: OpName): Domain {
-  return OP_DOMAIN[op];
+  return PREFIX_DOMAIN[op.slice(0, op.indexOf('.')) as keyof typeof PREFIX_DOMAIN];
 }

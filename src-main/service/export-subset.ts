@@ -1,49 +1,13 @@
-// Export of a subset (selection, stored split, a run's split, reviewed only, a tag) and the export request's checks.
+// Export of a subset (selection, stored split, a run's split, reviewed only, a tag); the request's shape is checked in
+// api/checks.ts (exportExtras).
 import { KpsError } from '../core/errors.js';
-import { OTHER_SIZES } from '../formats/kaggle-fit.js';
 import type { ExportSource } from '../formats/types.js';
 import type { ProjectStore } from '../store/types.js';
-import { PREDICTED_EXPORTS, type ExportSubset } from '../api/export.js';
+import type { ExportSubset } from '../api/export.js';
 
 /** The tag the editor's "Mark reviewed" sets (core/tags.ts). */
 export { REVIEWED_TAG } from '../core/tags.js';
 import { REVIEWED_TAG } from '../core/tags.js';
-const SPLITS = ['train', 'val', 'test', 'unassigned'];
-const RUN_SIDES = ['train', 'val', 'test'];
-
-type Obj = Record<string, unknown>;
-
-function fail(op: string, message: string): never {
-  throw new KpsError('bad-input', `${op}: ${message}`);
-}
-
-/** Shape checks of export.start's `subset` and `otherSizes` (validate.ts calls this). */
-export function validateExportExtras(r: Obj, op: string): void {
-  if (r.otherSizes !== undefined && !OTHER_SIZES.includes(r.otherSizes as never)) {
-    fail(op, `"otherSizes" must be one of ${OTHER_SIZES.join(', ')} (got ${JSON.stringify(r.otherSizes)})`);
-  }
-  if (r.predicted !== undefined && !PREDICTED_EXPORTS.includes(r.predicted as never)) {
-    fail(op, `"predicted" must be one of ${PREDICTED_EXPORTS.join(', ')} (got ${JSON.stringify(r.predicted)})`);
-  }
-  if (r.predicted === 'flag' && r.format !== 'coco') {
-    fail(op, `"predicted": "flag" needs COCO (it carries keypoint_predicted per annotation); ${String(r.format)} can include or exclude predicted keypoints`);
-  }
-  if (r.subset === undefined) return;
-  const s = r.subset as Obj;
-  if (s === null || typeof s !== 'object' || Array.isArray(s)) fail(op, '"subset" must be an object');
-  const known = ['ids', 'split', 'runSplit', 'reviewedOnly', 'tag'];
-  for (const k of Object.keys(s)) if (!known.includes(k)) fail(op, `subset.${k} is not a subset criterion; use ${known.join(', ')}`);
-  if (s.ids !== undefined && (!Array.isArray(s.ids) || !s.ids.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1))) fail(op, 'subset.ids must be an array of sample ids');
-  if (s.split !== undefined && !SPLITS.includes(s.split as string)) fail(op, `subset.split must be one of ${SPLITS.join(', ')} (got ${JSON.stringify(s.split)})`);
-  if (s.runSplit !== undefined) {
-    const rs = s.runSplit as Obj;
-    if (rs === null || typeof rs !== 'object' || typeof rs.runId !== 'string' || rs.runId === '') fail(op, 'subset.runSplit must be {runId, side}');
-    if (!RUN_SIDES.includes(rs.side as string)) fail(op, `subset.runSplit.side must be one of ${RUN_SIDES.join(', ')} (got ${JSON.stringify(rs.side)})`);
-  }
-  if (s.reviewedOnly !== undefined && typeof s.reviewedOnly !== 'boolean') fail(op, 'subset.reviewedOnly must be true or false');
-  if (s.tag !== undefined && (typeof s.tag !== 'string' || s.tag === '')) fail(op, 'subset.tag must be a non-empty string');
-}
-
 /** Words for a subset, for messages: "split test, tag reviewed". */
 export function describeSubset(s: ExportSubset): string {
   const parts: string[] = [];

@@ -2,17 +2,17 @@
 //
 // How to add a kind of long job (the training engine does this for `train`):
 //
-//   import { registerJobKind } from '../service/jobs.js';
-//   registerJobKind<TrainParams, TrainResult>('train', async (params, ctx) => {
+//   // in a domain module's createHandlers() (service/handlers/<domain>.ts): jobKinds: { train: trainJob }, where
+//   async function trainJob(params: TrainParams, ctx: JobRunContext): Promise<TrainResult> {
 //     const store = ctx.store();               // the open project (throws no-project when none)
 //     for (let epoch = 0; epoch < params.epochs; epoch++) {
 //       await ctx.checkpoint();                // throws when cancelled; waits here while paused
 //       ctx.progress(epoch, params.epochs, `epoch ${epoch + 1}`, { loss });  // emits job.progress
 //     }
 //     return { run: id };                       // becomes JobStatus.result, emitted with job.ended
-//   });
+//   }
 //
-// and then, from an operation handler (see service.ts `registerOp`): `return ctx.startJob('train', req)`,
+// and then, from an operation handler of that domain: `return ctx.startJob('train', req)`,
 // which returns `{ jobId }` at once. `job.get`, `job.wait`, `job.cancel`, `job.pause`, `job.resume` work for every kind.
 // Throwing a KpsError from a job ends it `failed` with that error's shape; cancellation ends it `cancelled`.
 import { randomUUID } from 'node:crypto';
@@ -38,17 +38,6 @@ export interface JobRunContext {
 }
 
 export type JobKindHandler<P = unknown, R = unknown> = (params: P, ctx: JobRunContext) => Promise<R>;
-
-const registry = new Map<string, JobKindHandler>();
-
-/** Register a kind of job once, at module load. Re-registering a kind replaces it (tests). */
-export function registerJobKind<P, R>(kind: string, handler: JobKindHandler<P, R>): void {
-  registry.set(kind, handler as JobKindHandler);
-}
-
-export function jobKindRegistered(kind: string): boolean {
-  return registry.has(kind);
-}
 
 /** The status of one job plus optional detail the job attached to its last progress report. */
 export interface JobStatusWithDetail extends JobStatus {
@@ -83,12 +72,23 @@ function copyStatus(s: JobStatusWithDetail): JobStatusWithDetail {
 
 export class JobRunner {
   private readonly jobs = new Map<string, JobRecord>();
+  /** Job kinds by name: the service registers each domain's kinds when it loads the domain. */
+  private readonly kinds = new Map<string, JobKindHandler>();
 
   constructor(private readonly hooks: JobRunnerHooks) {}
 
+  /** Register a kind of job. Re-registering a kind replaces it (tests). */
+  registerKind<P, R>(kind: string, handler: JobKindHandler<P, R>): void {
+    this.kinds.set(kind, handler as JobKindHandler);
+  }
+
+  hasKind(kind: string): boolean {
+    return this.kinds.has(kind);
+  }
+
   /** Start a job of a registered kind. */
   startKind(kind: string, params: unknown, opts: { projectBound?: boolean; total?: number } = {}): JobStatus {
-    const handler = registry.get(kind);
+    const handler = this.kinds.get(kind);
     if (!handler) throw new KpsError('bad-input', `unknown job kind "${kind}"`);
     return this.start(kind, (ctx) => handler(params, ctx), opts);
   }

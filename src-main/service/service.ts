@@ -1,25 +1,21 @@
-// The service: every operation of the `Ops` table over the project store and the formats, with jobs and events.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// The service: every operation of the `Ops` table (api/ops.ts), with jobs and events. It checks each request
+// (OP_CHECKS), loads the op's domain module (service/domains.ts -> service/handlers/<domain>.ts) once per Service
+// instance, and calls its handler with the ServiceContext (context.ts); the registries the handlers share (job
+// kinds, live runs, the training backend, loaded models) are fields of this instance.
+import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { abortable } from '../core/abort.js';
-import { coordinateProblem } from '../core/coordinates.js';
-import { KpsError, RepeatImportError, fromStoreError, quoteExcerpt } from '../core/errors.js';
-import type { ImportedSample } from '../formats/types.js';
-import { kaggleAddWarning } from '../formats/kaggle-fit.js';
-import { validateSchema } from '../core/schema.js';
-import type { KeypointSchema } from '../core/types.js';
+import { KpsError, fromStoreError, quoteExcerpt } from '../core/errors.js';
 import type { ProjectStore } from '../store/types.js';
 import { LATEST_VERSION } from '../store/migrations.js';
+import { requireObject } from '../api/checks.js';
 import {
   EVENT_NAMES,
   OP_NAMES,
+  checkRequest,
   type ApiClient,
   type EventName,
   type Events,
-  type ImportResult,
   type JobRef,
   type OpName,
   type OpRequest,
@@ -28,18 +24,13 @@ import {
   type ProjectInfo,
 } from '../api/ops.js';
 import { loadDefaultDeps, type ServiceDeps } from './deps.js';
-import { describeSubset, resolveSubset, subsetSource, withoutPredicted } from './export-subset.js';
-import type { ExportResult } from '../api/export.js';
 import { ImageServer, type ImageBody } from './images.js';
-import { extensionFailures, loadDomain, loadExtensions } from './extensions.js';
-import { domainOf, type OpsOf } from './domains.js';
-import { JobRunner, type JobRunContext } from './jobs.js';
-import { requireObject, validators } from './validate.js';
-import { backendLabel, registeredOp, type OpHandler, type ServiceContext } from './registry.js';
+import { domainOf, type Domain } from './domains.js';
+import { DOMAIN_LOADERS } from './loaders.js';
+import { JobRunner } from './jobs.js';
+import { bindJobKind, type DomainModule, type ServiceContext, type ServiceState } from './context.js';
 
-// Handlers of other modules register here (registry.ts): they import the registry, never this file, so the service
-// and its modules form no import cycle.
-export { registerOp, registeredOps, setBackendProvider, type OpHandler, type ServiceContext } from './registry.js';
+export type { OpHandler, ServiceContext } from './context.js';
 
 export interface ServiceOptions {
   mode: 'electron' | 'web';
@@ -66,66 +57,7 @@ function appVersion(): string {
   return '0.0.0';
 }
 
-/** The ops this file implements: the domain table's `core` (service/domains.ts), so the two cannot disagree. */
-type CoreOp = OpsOf<'core'>;
-
 type Listener = (payload: unknown) => void;
-
-/**
- * Exports never replace what is already at `out` unless the request says so (the app asks first): an existing
- * file, link or non-empty folder is a 'conflict' naming it. An empty folder holds nothing to lose.
- */
-function refuseToReplace(out: string): void {
-  let isDir: boolean;
-  try {
-    isDir = lstatSync(out).isDirectory();
-  } catch {
-    return;
-  }
-  if (isDir && readdirSync(out).length === 0) return;
-  throw new KpsError('conflict', `${out} already exists; export again with overwrite to replace it`, { file: out });
-}
-
-function checkSchemaObject(s: unknown): KeypointSchema {
-  // The same validation as a schema file (names one safe token, no control characters); the title defaults to the id.
-  const value = s !== null && typeof s === 'object' && !Array.isArray(s) && (s as { title?: unknown }).title === undefined ? { ...s, title: (s as { id?: unknown }).id } : s;
-  return validateSchema(value, 'project.create: schema');
-}
-
-/**
- * Whether `path` exists, without blocking the main thread: an asynchronous stat, given up after a second
- * (a hung mount) so that the import starts as a job and its own, cancellable checks report the problem.
- */
-async function pathState(path: string): Promise<'exists' | 'missing' | 'unknown'> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'unknown'>((r) => {
-    timer = setTimeout(() => r('unknown'), 1000);
-    timer.unref();
-  });
-  const checked = stat(path).then(
-    () => 'exists' as const,
-    (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? ('missing' as const) : ('exists' as const)),
-  );
-  try {
-    return await Promise.race([checked, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** SHA-256 of a file's bytes, streamed (a folder gives null); cancellable through the job's signal. */
-async function fileHash(path: string, signal: AbortSignal): Promise<string | null> {
-  if (!(await stat(path)).isFile()) return null;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** SHA-256 of the sorted image paths of file-backed samples: the same photos imported again, from any annotation file. */
-function imageSetHash(samples: readonly ImportedSample[]): string | null {
-  const paths = samples.flatMap((s) => (s.image.kind === 'file' ? [resolve(s.image.path)] : [])).sort();
-  return paths.length === 0 ? null : createHash('sha256').update(paths.join('\n')).digest('hex');
-}
 
 export class Service {
   private readonly deps: ServiceDeps;
@@ -138,8 +70,13 @@ export class Service {
   /** Project open/create/close run one at a time. */
   private lifecycle: Promise<unknown> = Promise.resolve();
   readonly jobs: JobRunner;
+  /** What the handler modules share, per instance (context.ts). */
+  readonly state: ServiceState = { backend: null, liveRuns: new Map(), models: new Map() };
   private readonly ctx: ServiceContext;
-  private readonly handlers: { [K in CoreOp]: OpHandler<K> };
+  /** Each domain's handlers, created on the first call of one of its ops (or by preloadExtensions). */
+  private readonly domains = new Map<Domain, Promise<DomainModule<Domain>>>();
+  /** Domains whose module failed to load, with why: one broken module must not take the others' ops down with it. */
+  readonly domainFailures = new Map<Domain, string>();
 
   constructor(opts: ServiceOptions & { deps: ServiceDeps }) {
     this.deps = opts.deps;
@@ -154,11 +91,18 @@ export class Service {
     this.ctx = {
       store: () => this.requireStore(),
       project: () => this.store,
+      info: () => this.info(),
       emit: (e, p) => this.emit(e, p),
+      changed: (ids, reason) => this.emit('dataset.changed', { sampleIds: ids, reason }),
       startJob: (kind, params, o) => ({ jobId: this.jobs.startKind(kind, params, o).jobId }),
       jobs: this.jobs,
+      state: this.state,
+      deps: this.deps,
+      actor: this.actor,
+      app: { version: this.version, mode: this.mode },
+      replaceProject: (open) => this.replaceStore(open),
+      closeProject: () => this.closeProject(),
     };
-    this.handlers = this.makeHandlers();
   }
 
   /** A service over the real store and formats (or the given deps). */
@@ -186,23 +130,35 @@ export class Service {
     if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) {
       throw new KpsError('not-found', `unknown operation ${quoteExcerpt(String(op), 64)}`);
     }
+    const name = op as OpName;
     const body = requireObject(op, req);
-    // An op of another module (train.*, runs.*, qc.*, ...) loads that module only (long-running front ends preload all).
-    const domain = domainOf(op as OpName);
-    if (domain !== 'core' && !registeredOp(op)) await loadDomain(domain);
-    const extra = registeredOp(op);
-    if (extra) {
-      extra.validate?.(body, op);
-      return extra.handler(body, this.ctx);
-    }
-    const validate = validators[op as OpName];
-    const handler = (this.handlers as Record<string, ((r: unknown, c: ServiceContext) => unknown) | undefined>)[op];
-    if (!validate || !handler) {
-      const failed = [...extensionFailures].map(([name, why]) => `${name}: ${why}`).join('; ');
-      throw new KpsError('internal', `operation "${op}" has no handler registered${failed ? ` (modules that failed to load: ${failed})` : ''}`);
-    }
-    validate(body, op);
+    checkRequest(name, body);
+    const domain = await this.domain(domainOf(name));
+    const handler = (domain.handlers as Record<string, (r: unknown, c: ServiceContext) => unknown>)[op];
     return handler(body, this.ctx);
+  }
+
+  /** A domain's handlers for this service: its module loaded once, its job kinds registered with this runner. */
+  private domain(d: Domain): Promise<DomainModule<Domain>> {
+    let p = this.domains.get(d);
+    if (!p) {
+      p = DOMAIN_LOADERS[d]().then(
+        (mod) => {
+          const created = mod.createHandlers() as DomainModule<Domain>;
+          for (const [kind, run] of Object.entries(created.jobKinds ?? {})) this.jobs.registerKind(kind, bindJobKind(run, this.ctx));
+          return created;
+        },
+        (err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          this.domainFailures.set(d, why);
+          // Tried again on the next call (a module may load once what it needs is installed).
+          this.domains.delete(d);
+          throw new KpsError('internal', `the ${d} operations could not be loaded: ${why}`);
+        },
+      );
+      this.domains.set(d, p);
+    }
+    return p;
   }
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -238,11 +194,15 @@ export class Service {
     return this.images.get(this.requireStore(), sampleId, maxSize);
   }
 
-  /** Load the other modules' ops (training) in the background, so the first train call and app.info's backend do not wait. */
-  preloadExtensions(): void {
-    void loadExtensions().then(() => {
-      for (const [name, why] of extensionFailures) process.emitWarning(`service module ${name} could not be loaded: ${why}`);
-    });
+  /** Load every domain's module in the background, so the first train call does not wait. Never rejects. */
+  preloadExtensions(): Promise<void> {
+    const all = (Object.keys(DOMAIN_LOADERS) as Domain[]).map((d) =>
+      this.domain(d).then(
+        () => undefined,
+        (err: Error) => process.emitWarning(`service module ${d} could not be loaded: ${err.message}`),
+      ),
+    );
+    return Promise.all(all).then(() => undefined);
   }
 
   /** Start a job of a registered kind (see jobs.ts). */
@@ -295,167 +255,16 @@ export class Service {
     });
   }
 
-  private changed(sampleIds: number[] | null, reason: string): void {
-    this.emit('dataset.changed', { sampleIds, reason });
-  }
-
-  private makeHandlers(): { [K in CoreOp]: OpHandler<K> } {
-    const deps = this.deps;
-    return {
-      'app.info': () => ({ version: this.version, mode: this.mode, backend: backendLabel() }),
-      'schema.list': async () => deps.listSchemas(),
-
-      'project.create': async (req) => {
-        const path = resolve(req.path);
-        if (existsSync(path)) throw new KpsError('conflict', `${path} already exists: open it, or choose another name`, { file: path });
-        if (!existsSync(dirname(path))) throw new KpsError('not-found', `folder ${dirname(path)} does not exist`, { file: path });
-        const schema = typeof req.schema === 'string' ? await deps.resolveSchema(req.schema) : checkSchemaObject(req.schema);
-        return this.replaceStore(async () => deps.createProject(path, schema));
-      },
-      'project.open': async (req) => {
-        const path = resolve(req.path);
-        if (!existsSync(path)) throw new KpsError('not-found', `${path}: no such project file`, { file: path });
-        if (statSync(path).isDirectory()) throw new KpsError('bad-input', `${path} is a folder, not a project file`, { file: path });
-        const readOnly = req.readOnly === true;
-        const current = this.store;
-        // This service already writes this project (the renderer reopening it): keep it; a new open would meet our own lock.
-        if (current && current.path === path && !current.readOnly && !readOnly) {
-          const info = this.info()!;
-          this.emit('project.changed', { project: info });
-          return info;
-        }
-        return this.replaceStore(async () => deps.openProject(path, { readOnly }));
-      },
-      'project.info': () => this.info(),
-      'project.close': async () => {
-        await this.runLifecycle(async () => {
-          await this.jobs.cancelProjectJobs();
-          if (this.store) {
-            this.store.close();
-            this.store = null;
-            this.images.clear();
-            this.emit('project.changed', { project: null });
-          }
-        });
-        return { ok: true as const };
-      },
-
-      'import.start': async (req) => {
-        const store = this.requireStore();
-        const path = resolve(req.path);
-        const importer = deps.importers[req.format];
-        if (!importer) throw new KpsError('bad-input', `import format "${req.format}" is not available`);
-        if ((await pathState(path)) === 'missing') throw new KpsError('not-found', `${path}: no such file or folder`, { file: path });
-        const status = this.jobs.start('import', async (ctx: JobRunContext) => {
-          ctx.progress(0, 0, `reading ${basename(path)}`);
-          // Raced with the signal so that cancel, project close and shutdown never wait on a read that hangs
-          // (a hung mount); the importer writes nothing, so abandoning it leaves nothing half done.
-          const samples = await abortable(importer(path, store.schema, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }), ctx.signal);
-          await ctx.checkpoint();
-          if (this.store !== store) throw new KpsError('conflict', 'the project was closed during the import');
-          const key = { format: req.format, path, contentHash: await fileHash(path, ctx.signal), imageSetHash: imageSetHash(samples) };
-          await ctx.checkpoint();
-          const earlier = store.findRepeatedImport(key);
-          const actor = `import:${req.format}`;
-          if (earlier && req.onRepeat === undefined) throw new RepeatImportError(path, earlier);
-          if (earlier && req.onRepeat === 'skip') {
-            return { count: 0, firstId: 0, lastId: 0, actionId: null, path, format: req.format, repeat: 'skip' } satisfies ImportResult;
-          }
-          if (earlier && req.onRepeat === 'replace-labels') {
-            ctx.progress(samples.length, samples.length, `replacing labels of ${samples.length} samples`);
-            const r = store.replaceImportLabels(samples, actor, `Replace labels from ${basename(path)}`);
-            if (r.actionId !== null) this.changed(null, 'import');
-            return { count: 0, firstId: 0, lastId: 0, path, format: req.format, repeat: 'replace-labels', ...r } satisfies ImportResult;
-          }
-          ctx.progress(samples.length, samples.length, `writing ${samples.length} samples`);
-          const written = store.importSamples(samples, actor, key);
-          this.changed(null, 'import');
-          const warning = kaggleAddWarning(store.schema, samples.map((smp, i) => ({ width: smp.image.width, height: smp.image.height, source: smp.source, id: written.firstId + i })));
-          return { ...written, path, format: req.format, ...(earlier ? { repeat: 'add' as const } : {}), ...(warning ? { warnings: [warning] } : {}) } satisfies ImportResult;
-        });
-        return { jobId: status.jobId };
-      },
-      'export.start': (req) => {
-        const store = this.requireStore();
-        const out = resolve(req.out);
-        const exporter = deps.exporters[req.format];
-        if (!exporter) throw new KpsError('bad-input', `export format "${req.format}" is not available`);
-        if (req.overwrite !== true) refuseToReplace(out);
-        // The subset is resolved now, so a bad one is refused by the call itself and later edits do not change it.
-        const ids = resolveSubset(store, req.subset);
-        const chosen = subsetSource(store.exportSource(), ids);
-        const dropped = req.predicted === 'exclude' ? withoutPredicted(chosen) : null;
-        const source = dropped ?? chosen;
-        const status = this.jobs.start('export', async (ctx: JobRunContext) => {
-          ctx.progress(0, source.count(), `exporting to ${basename(out)}`);
-          const options = { ...(req.otherSizes ? { otherSizes: req.otherSizes } : {}), ...(req.predicted === 'flag' ? { flagPredicted: true } : {}) };
-          const res = await exporter(source, out, { progress: (d, t, m) => ctx.progress(d, t, m), signal: ctx.signal }, options);
-          const predicted = dropped ? { predicted: { mode: 'exclude' as const, keypoints: dropped.excluded() } } : req.predicted ? { predicted: { mode: req.predicted, keypoints: null } } : {};
-          return { ...res, out, format: req.format, selected: source.count(), ...(ids ? { subset: describeSubset(req.subset!) } : {}), ...predicted } satisfies ExportResult;
-        });
-        return { jobId: status.jobId };
-      },
-      'job.get': (req) => this.jobs.get(req.jobId),
-      'job.list': () => this.jobs.list(),
-      'job.cancel': (req) => this.jobs.cancel(req.jobId),
-      'job.pause': (req) => this.jobs.pause(req.jobId),
-      'job.resume': (req) => this.jobs.resume(req.jobId),
-      'job.wait': (req) => this.jobs.wait(req.jobId, req.timeoutMs),
-
-      'stats.get': () => this.requireStore().stats(),
-      'samples.list': (req) => this.requireStore().listSamples(req),
-      'samples.ids': (req) => ({ ids: this.requireStore().sampleIds(req) }),
-      'sample.get': (req) => this.requireStore().getSample(req.id),
-      'sample.history': (req) => this.requireStore().history(req.id),
-
-      'labels.set': (req) => {
-        const store = this.requireStore();
-        if (req.project !== undefined && req.project !== store.path) {
-          throw new KpsError('conflict', `${req.project}: this edit of sample ${req.sampleId} belongs to that project, but ${store.path} is open; nothing was written`, { file: req.project });
-        }
-        const n = store.schema.keypoints.length;
-        const sample = store.getSample(req.sampleId);
-        req.edits.forEach((e, i) => {
-          if (e.index >= n) throw new KpsError('bad-input', `labels.set: keypoint index ${e.index} is out of range (the schema has ${n})`);
-          // The same margin as the importers (core/coordinates.ts): one wild value would poison the statistics.
-          const problem = e.state === 'missing' ? null : coordinateProblem(e.x, e.y, sample.width, sample.height);
-          if (problem) throw new KpsError('bad-input', `labels.set: edits[${i}] (keypoint ${store.schema.keypoints[e.index].name} of sample ${req.sampleId}): ${problem}`);
-        });
-        const res = store.setLabels(req.sampleId, req.edits, req.actor ?? this.actor, req.label, req.mergeInto);
-        this.changed([req.sampleId], 'labels');
-        return res;
-      },
-      'labels.confirm': (req) => {
-        const res = this.requireStore().confirmPredicted(req.ids ?? null, req.actor ?? this.actor, req.keypoints);
-        if (res.actionId !== null) this.changed(res.samples, 'labels');
-        return res;
-      },
-      'samples.tag': (req) => {
-        const res = this.requireStore().tagSamples(req.ids, req.add ?? [], req.remove ?? [], req.actor ?? this.actor);
-        if (res.actionId !== null) this.changed(req.ids, 'tag');
-        return res;
-      },
-      'samples.setSplit': (req) => {
-        const res = this.requireStore().setSplit(req.ids, req.split, req.actor ?? this.actor);
-        if (res.actionId !== null) this.changed(req.ids, 'split');
-        return res;
-      },
-      'samples.delete': (req) => {
-        const res = this.requireStore().deleteSamples(req.ids, req.actor ?? this.actor);
-        if (res.actionId !== null) this.changed(req.ids, 'delete');
-        return res;
-      },
-      'history.undo': () => {
-        const res = this.requireStore().undo();
-        if (res.actionId !== null) this.changed(res.sampleIds, 'undo');
-        return res;
-      },
-      'history.redo': () => {
-        const res = this.requireStore().redo();
-        if (res.actionId !== null) this.changed(res.sampleIds, 'redo');
-        return res;
-      },
-    };
+  private async closeProject(): Promise<void> {
+    await this.runLifecycle(async () => {
+      await this.jobs.cancelProjectJobs();
+      if (this.store) {
+        this.store.close();
+        this.store = null;
+        this.images.clear();
+        this.emit('project.changed', { project: null });
+      }
+    });
   }
 }
 

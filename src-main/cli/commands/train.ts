@@ -8,7 +8,7 @@ import type { PredictionsFile } from '../../core/predictions.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../api/records.js';
 import type { Service } from '../../service/service.js';
-import type { summarise as Summarise, TrainJobResult } from '../../service/train-ops.js';
+import type { summarise as Summarise, TrainJobResult } from '../../service/handlers/train.js';
 import { writePredictionsFile } from '../../service/run-files.js';
 import { MODEL_NAMES, type EpochMetrics, type EvalMetrics, type EvaluationReport } from '../../api/run-types.js';
 import { action, openProject, printJson, waitForJob, withService, type CliCommand } from '../context.js';
@@ -139,7 +139,7 @@ async function runAndSchema(service: Service, project: string, runId: string): P
 
 async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; allFaces?: boolean; json?: boolean }): Promise<void> {
   await openProject(service, project);
-  // The same job the Photos view starts for a folder: one photo path (service/ui-ops.ts predictPhotoFile).
+  // The same job the Photos view starts for a folder: one photo path (service/handlers/photo.ts predictPhotoFile).
   const { jobId } = await service.call('photo.predictBatch', { paths: images.map((p) => resolve(p)), runId: opts.run, detect: opts.detect, ...(opts.allFaces ? { allFaces: true } : {}) });
   const final = await waitForJob(service, jobId, 'predict');
   const file = final.result as PredictionsFile;
@@ -260,7 +260,7 @@ export const trainCommand: CliCommand = {
             await openProject(service, project);
             const runs = await service.call('runs.list', {});
             if (opts.json) printJson(runs);
-            else process.stdout.write(formatRuns(runs, (await import('../../service/train-ops.js')).summarise));
+            else process.stdout.write(formatRuns(runs, (await import('../../service/handlers/train.js')).summarise));
           }),
         ),
       );

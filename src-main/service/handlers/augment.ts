@@ -1,9 +1,11 @@
-// Handlers of the augment domain: `augment.preview` (implementation in service/augment-preview.ts); loaded lazily by service/extensions.ts.
-import { KpsError } from '../../core/errors.js';
-import { registerOp } from '../registry.js';
+// Handlers of the augment domain: `augment.preview` (implementation in service/augment-preview.ts).
 import { augmentPreview } from '../augment-preview.js';
+import type { DomainModule } from '../context.js';
 
-registerOp('augment.preview', (req, ctx) => augmentPreview(ctx.store(), req), (req, op) => {
-  // Shape check at the border; augmentPreview checks ranges and explains them.
-  if (typeof req.count !== 'number') throw new KpsError('bad-input', `${op}: "count" must be a number`);
-});
+export function createHandlers(): DomainModule<'augment'> {
+  return {
+    handlers: {
+      'augment.preview': (req, ctx) => augmentPreview(ctx.store(), req),
+    },
+  };
+}

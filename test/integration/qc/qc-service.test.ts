@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
-import '../../../src-main/service/qc-ops.js';
+import '../../../src-main/service/handlers/qc.js';
 import { injectKaggleErrors, type InjectedError } from '../../../src-main/qc/inject.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
 import { recallAt } from '../../../src-main/qc/recall.js';
-import type { QcJobResult } from '../../../src-main/service/qc-ops.js';
+import type { QcJobResult } from '../../../src-main/service/handlers/qc.js';
 
 let dir: string;
 let service: Service;

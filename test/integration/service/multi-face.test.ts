@@ -66,7 +66,7 @@ describe('photos of several people', () => {
     expect(one).toHaveLength(1);
     expect(one[0].faceIndex).toBeUndefined();
     expect(one[0].face).toEqual(images[0].face);
-    await expect(service.call('photo.predictBatch', { paths: [photo], runId: PRETRAINED_ID, allFaces: 'yes' as never })).rejects.toThrow(/allFaces must be true or false/);
+    await expect(service.call('photo.predictBatch', { paths: [photo], runId: PRETRAINED_ID, allFaces: 'yes' as never })).rejects.toThrow(/photo.predictBatch: "allFaces" must be true or false/);
   }, 120_000);
 
   it('adds each face as its own sample with that face as its crop, prefilled as predictions to confirm', async () => {
@@ -89,6 +89,6 @@ describe('photos of several people', () => {
     expect(one.sampleIds).toEqual([one.sampleId]);
     expect((await service.call('sample.get', { id: one.sampleId })).record).toBe(2);
     await expect(service.call('photo.add', { path: photo, face: 5 })).rejects.toThrow(/face 6 asked for, but 2 faces were found/);
-    await expect(service.call('photo.add', { path: photo, face: 'both' as never })).rejects.toThrow(/face must be a face index/);
+    await expect(service.call('photo.add', { path: photo, face: 'both' as never })).rejects.toThrow(/photo.add: "face" must be a face index/);
   }, 180_000);
 });

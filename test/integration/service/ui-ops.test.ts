@@ -9,7 +9,7 @@ import { requireDataDir } from '../../helpers/data.js';
 import type { PredictionsFile } from '../../../src-main/core/predictions.js';
 import { confidenceRadius } from '../../../src-main/train/infer/confidence.js';
 
-describe('training UI ops (ui-ops.ts)', () => {
+describe('training UI ops (handlers/train.ts, handlers/photo.ts)', () => {
   let dir: string;
   let data: string;
   let service: Service;
@@ -188,6 +188,6 @@ describe('training UI ops (ui-ops.ts)', () => {
     mkdirSync(empty);
     await expect(service.call('photo.predictBatch', { paths: [empty], runId: unetRun })).rejects.toThrow(/no image files in .*empty/);
     await expect(service.call('photo.predictBatch', { paths: [folder], runId: 'no-such-run' })).rejects.toThrow(/no-such-run/);
-    await expect(service.call('photo.predictBatch', { paths: [], runId: unetRun })).rejects.toThrow(/paths must be a non-empty list/);
+    await expect(service.call('photo.predictBatch', { paths: [], runId: unetRun })).rejects.toThrow(/photo.predictBatch: "paths" must be a non-empty list/);
   }, 180_000);
 });

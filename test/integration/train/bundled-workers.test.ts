@@ -10,7 +10,6 @@ import { repoRoot, requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
 import type { EpochMetrics } from '../../../src-main/train/trainer.js';
 import { BUILT_WORKERS, trainWorkerStart } from '../../../src-main/train/worker-files.js';
-import '../../../src-main/service/train-ops.js';
 
 const outMain = join(repoRoot, 'out', 'main');
 let dir: string;

@@ -7,8 +7,6 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
-import '../../../src-main/service/train-ops.js';
-import '../../../src-main/service/ui-ops.js';
 import { openProject } from '../../../src-main/store/project.js';
 import { parseSplit, prepareData } from '../../../src-main/train/data.js';
 import { FACE_CROP_RULE } from '../../../src-main/train/facecrop.js';

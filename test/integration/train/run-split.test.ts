@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
-import '../../../src-main/service/train-ops.js';
-import type { TrainJobResult } from '../../../src-main/service/train-ops.js';
+import '../../../src-main/service/handlers/train.js';
+import type { TrainJobResult } from '../../../src-main/service/handlers/train.js';
 import type { EvaluationReport } from '../../../src-main/train/runs.js';
 import type { FinalMetrics } from '../../../src-main/train/trainer.js';
 
@@ -88,7 +88,7 @@ describe("a run's own split", { timeout: 600_000 }, () => {
   });
 
   it('names the op and the field for a bad id, and says when the run does not exist', async () => {
-    await expect(service.call('runs.split', { id: '' })).rejects.toThrow(/id must be a non-empty string/);
+    await expect(service.call('runs.split', { id: '' })).rejects.toThrow(/runs.split: "id" must be a non-empty string/);
     await expect(service.call('runs.split', { id: 'no-such-run' })).rejects.toThrow(/run no-such-run does not exist/);
   });
 });

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireDataDir } from '../../helpers/data.js';
 import { Service } from '../../../src-main/service/service.js';
-import type { TrainJobResult } from '../../../src-main/service/train-ops.js';
-import '../../../src-main/service/train-ops.js';
+import type { TrainJobResult } from '../../../src-main/service/handlers/train.js';
+import '../../../src-main/service/handlers/train.js';
 import type { JobStatus } from '../../../src-main/api/ops.js';
 
 let dir: string;
@@ -139,7 +139,7 @@ describe('training operations', { timeout: 600_000 }, () => {
   it('rejects bad training settings with a message naming the setting', async () => {
     await expect(service.call('train.start', { config: { epochs: -3 } })).rejects.toThrow(/epochs must be a positive integer/);
     await expect(service.call('train.start', { config: { model: 'alexnet' } })).rejects.toThrow(/unknown model "alexnet"/);
-    await expect(service.call('train.start', { config: [] as unknown as Record<string, unknown> })).rejects.toThrow(/config must be an object/);
+    await expect(service.call('train.start', { config: [] as unknown as Record<string, unknown> })).rejects.toThrow(/train.start: "config" must be an object/);
     await expect(service.call('train.pause', { runId: 'nope' })).rejects.toThrow(/not training/);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelledKeypoint } from '../../../src-main/core/types.js';
 import type { RunRecord } from '../../../src-main/store/types.js';
-import { missingEdits } from '../../../src-main/service/assist-ops.js';
+import { missingEdits } from '../../../src-main/service/handlers/assist.js';
 import { acceptEdits, fillBatchText, ghostAt, ghostsFor, ghostToAccept, modelActor, usableRuns } from '../../../src-renderer/editor/assist.js';
 import { epochMetrics, runConfig } from '../../helpers/run-record.js';
 

@@ -11,7 +11,8 @@ import { KAGGLE_FIT_MARGIN, kaggleAddWarning } from '../../../src-main/formats/k
 import { fitToKaggle, kaggleFitSquare } from '../../../src-main/service/kaggle-fit.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
 import type { ExportSample, ImportedSample } from '../../../src-main/formats/types.js';
-import { resolveSubset, subsetSource, validateExportExtras } from '../../../src-main/service/export-subset.js';
+import { resolveSubset, subsetSource } from '../../../src-main/service/export-subset.js';
+import { exportExtras as validateExportExtras } from '../../../src-main/api/checks.js';
 import type { RunRecord, RunSplitEntry } from '../../../src-main/store/types.js';
 import { greyPixels, tempDir } from './fixtures.js';
 import { memorySource } from './memory-source.js';

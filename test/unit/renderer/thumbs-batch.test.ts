@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
-import { greyBmp } from '../../../src-main/service/thumb-ops.js';
+import { greyBmp } from '../../../src-main/imaging/bmp.js';
 import { requireDataDir } from '../../helpers/data.js';
 
 /** Reads an 8-bit paletted BMP back to row-major grey pixels, checking the header on the way. */

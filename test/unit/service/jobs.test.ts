@@ -1,9 +1,9 @@
-// The generic job runner as other parts of the app use it: registerJobKind, progress, pause/resume, cancel, registerOp.
+// The generic job runner as the domain modules use it: kinds registered with a service's runner, progress,
+// pause/resume, cancel, results and errors.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KpsError } from '../../../src-main/core/errors.js';
-import { registerJobKind } from '../../../src-main/service/jobs.js';
-import { registerOp, Service } from '../../../src-main/service/service.js';
+import { Service } from '../../../src-main/service/service.js';
 import type { JobStatus } from '../../../src-main/api/ops.js';
 import { fakeDeps, tempDir } from './fakes.js';
 
@@ -23,7 +23,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 describe('job runner', () => {
   it('runs a registered kind with params, progress detail and a result', async () => {
-    registerJobKind<{ steps: number }, { sum: number }>('count', async (p, ctx) => {
+    service.jobs.registerKind<{ steps: number }, { sum: number }>('count', async (p, ctx) => {
       let sum = 0;
       for (let i = 1; i <= p.steps; i++) {
         await ctx.checkpoint();
@@ -42,7 +42,7 @@ describe('job runner', () => {
   });
 
   it('throttles a tight loop of progress reports but never drops a milestone', async () => {
-    registerJobKind<{ epochs: number }, null>('epochs', async (p, ctx) => {
+    service.jobs.registerKind<{ epochs: number }, null>('epochs', async (p, ctx) => {
       for (let e = 1; e <= p.epochs; e++) {
         for (let step = 0; step < 50; step++) ctx.progress(step, 0, `epoch ${e} step ${step}`);
         ctx.progress(e, 0, `epoch ${e} done`, { epochDone: e }, true);
@@ -63,7 +63,7 @@ describe('job runner', () => {
 
   it('pauses at a checkpoint and resumes', async () => {
     let step = 0;
-    registerJobKind('loop', async (_p, ctx) => {
+    service.jobs.registerKind('loop', async (_p, ctx) => {
       for (; step < 1000; step++) {
         await ctx.checkpoint();
         await tick(1);
@@ -86,7 +86,7 @@ describe('job runner', () => {
   });
 
   it('job.wait with timeoutMs returns the running status as a long poll', async () => {
-    registerJobKind('slow', async (_p, ctx) => {
+    service.jobs.registerKind('slow', async (_p, ctx) => {
       for (let i = 0; i < 100; i++) {
         await ctx.checkpoint();
         await tick(5);
@@ -104,7 +104,7 @@ describe('job runner', () => {
   });
 
   it('cancels a paused job', async () => {
-    registerJobKind('wait', async (_p, ctx) => {
+    service.jobs.registerKind('wait', async (_p, ctx) => {
       for (;;) {
         await ctx.checkpoint();
         await tick(2);
@@ -117,7 +117,7 @@ describe('job runner', () => {
   });
 
   it('a job that throws a KpsError ends failed with its shape; unknown ids and kinds are errors', async () => {
-    registerJobKind('boom', async () => {
+    service.jobs.registerKind('boom', async () => {
       throw new KpsError('bad-input', 'model "x" is unknown');
     });
     const { jobId } = service.startJob('boom', {});
@@ -128,7 +128,7 @@ describe('job runner', () => {
   });
 
   it('a job can read the open project through ctx.store()', async () => {
-    registerJobKind('count-samples', async (_p, ctx) => ctx.store().sampleCount());
+    service.jobs.registerKind('count-samples', async (_p, ctx) => ctx.store().sampleCount());
     const { jobId } = service.startJob('count-samples', {});
     expect(await service.call('job.wait', { jobId })).toMatchObject({ state: 'failed', error: { code: 'no-project' } });
     await service.call('project.create', { path: join(tmp.dir, 'p.kps'), schema: 'kaggle-15' });
@@ -137,16 +137,16 @@ describe('job runner', () => {
   });
 });
 
-describe('registerOp', () => {
-  it('adds a handler with its own validation, reachable through call', async () => {
-    registerOp(
-      'runs.get',
-      (req) => ({ id: req.id, name: 'fake run' }) as never,
-      (req, op) => {
-        if (typeof req.id !== 'string') throw new KpsError('bad-input', `${op}: "id" must be a string`);
-      },
-    );
-    expect(await service.call('runs.get', { id: 'r1' })).toEqual({ id: 'r1', name: 'fake run' });
-    await expect(service.callUnknown('runs.get', { id: 3 })).rejects.toMatchObject({ code: 'bad-input', message: 'runs.get: "id" must be a string' });
+describe('job kinds per service', () => {
+  it('a kind registered with one service is unknown to another (no module-level registry)', async () => {
+    service.jobs.registerKind('mine', async () => 'done');
+    const other = new Service({ mode: 'web', deps: fakeDeps() });
+    try {
+      expect(() => other.startJob('mine', {})).toThrow(/unknown job kind "mine"/);
+      const { jobId } = service.startJob('mine', {});
+      expect(await service.call('job.wait', { jobId })).toMatchObject({ state: 'done', result: 'done' });
+    } finally {
+      await other.shutdown();
+    }
   });
 });

@@ -1,21 +1,19 @@
-// Model-assisted labelling operations: a run's predictions for samples (stored or inferred now) and the one-action batch fill.
-import { fillEdits, fillablePoints } from '../core/prediction-edits.js';
-import { decodeGrey } from '../imaging/grey.js';
+// Handlers of the assist domain (model-assisted labelling): a run's predictions for samples (stored or inferred now)
+// and the one-action batch fill.
+import { fillEdits, fillablePoints } from '../../core/prediction-edits.js';
+import { decodeGrey } from '../../imaging/grey.js';
 import type * as tf from '@tensorflow/tfjs';
-import { KpsError } from '../core/errors.js';
-import type { LabelledKeypoint } from '../core/types.js';
-import type { ProjectStore, RunRecord } from '../store/types.js';
-import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../api/ops.js';
-import { registerOp } from './registry.js';
-import { isPretrainedId } from '../api/pretrained-id.js';
-import { modelActor } from '../core/provenance.js';
-import { NEEDS_REVIEW_TAG } from '../core/tags.js';
+import { KpsError } from '../../core/errors.js';
+import type { LabelledKeypoint } from '../../core/types.js';
+import type { ProjectStore, RunRecord } from '../../store/types.js';
+import type { AssistPrediction, FillBatchResult, KeypointEdit } from '../../api/ops.js';
+import type { DomainModule, ServiceState } from '../context.js';
+import { isPretrainedId } from '../../api/pretrained-id.js';
+import { modelActor } from '../../core/provenance.js';
+import { NEEDS_REVIEW_TAG } from '../../core/tags.js';
 
 /** The tag a batch fill puts on the samples it changed, so the review queue walks them. */
 export const DEFAULT_FILL_TAG = NEEDS_REVIEW_TAG;
-
-/** Most samples one request may ask for: inference runs on the service's thread. */
-export const MAX_SAMPLES = 20_000;
 
 /**
  * The edits that put a prediction into the missing keypoints of a sample: the one fill rule of core/prediction-edits.ts
@@ -25,29 +23,22 @@ export function missingEdits(keypoints: readonly LabelledKeypoint[], coords: rea
   return fillEdits(fillablePoints(keypoints, coords, width, height));
 }
 
-function runIdOf(v: unknown, op: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new KpsError('bad-input', `${op}: runId must be a non-empty string`);
-  return v;
-}
+type Models = ServiceState['models'];
 
-function sampleIdsOf(v: unknown, op: string): number[] {
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) throw new KpsError('bad-input', `${op}: sampleIds must be a non-empty list of sample ids`);
-  if (v.length > MAX_SAMPLES) throw new KpsError('bad-input', `${op}: at most ${MAX_SAMPLES} samples per request, got ${v.length}`);
-  return [...new Set(v as number[])];
-}
-
-/** One loaded model at a time (the run the annotator has chosen); reloaded when the run wrote a newer checkpoint. */
-let cached: { key: string; model: tf.LayersModel } | null = null;
-
-async function modelFor(run: RunRecord): Promise<tf.LayersModel> {
+/**
+ * One loaded model at a time per service (the run the annotator has chosen), kept in the service's state; reloaded
+ * when the run wrote a newer checkpoint.
+ */
+async function modelFor(models: Models, run: RunRecord): Promise<tf.LayersModel> {
   const key = `${run.id}|${run.epochs.length}|${run.status}|${run.endedAt ?? ''}`;
+  const cached = models.get('assist') as { key: string; model: tf.LayersModel } | undefined;
   if (cached?.key === key) return cached.model;
   // Inference on this thread: use the fast backend, not tf's pure-JS default.
-  await (await import('../train/backend.js')).ensureBackend();
-  const { loadRunModel } = await import('../train/runs.js');
+  await (await import('../../train/backend.js')).ensureBackend();
+  const { loadRunModel } = await import('../../train/runs.js');
   const model = await loadRunModel(run);
   cached?.model.dispose();
-  cached = { key, model };
+  models.set('assist', { key, model });
   return model;
 }
 
@@ -64,15 +55,15 @@ async function greyPixels(store: ProjectStore, sampleId: number, width: number, 
  * Predictions of `runId` for the samples: stored ones first (training and evaluation store them for the samples they
  * saw), the rest inferred now with the run's best model on the same crop training uses. Label-only samples get none.
  */
-export async function predictionsFor(store: ProjectStore, runId: string, sampleIds: number[]): Promise<AssistPrediction[]> {
+export async function predictionsFor(models: Models, store: ProjectStore, runId: string, sampleIds: number[]): Promise<AssistPrediction[]> {
   if (isPretrainedId(runId)) {
     // The pretrained net (directly, or through the project's mapping): computed now, cached per sample for the session.
-    const { pretrainedSampleCoords } = await import('../train/pretrained/project.js');
+    const { pretrainedSampleCoords } = await import('../../train/pretrained/project.js');
     const coords = await pretrainedSampleCoords(store, sampleIds);
     return sampleIds.filter((id) => coords.has(id)).map((id) => ({ sampleId: id, coords: coords.get(id)!, source: 'computed' }));
   }
   const run = store.getRun(runId);
-  const { givesConfidence } = await import('../train/runs.js');
+  const { givesConfidence } = await import('../../train/runs.js');
   // Stored predictions hold coordinates only: a heatmap model's are computed again, for the confidence that comes with them.
   const withConfidence = givesConfidence(run);
   const stored = new Map(withConfidence ? [] : store.getPredictions(runId, sampleIds).map((p) => [p.sampleId, p.coords]));
@@ -84,9 +75,9 @@ export async function predictionsFor(store: ProjectStore, runId: string, sampleI
     else todo.push(id);
   }
   if (todo.length > 0) {
-    const [{ predictImages, runConfigOf }, { sampleCrop }] = await Promise.all([import('../train/runs.js'), import('../train/faces.js')]);
+    const [{ predictImages, runConfigOf }, { sampleCrop }] = await Promise.all([import('../../train/runs.js'), import('../../train/faces.js')]);
     const cfg = runConfigOf(run);
-    const model = await modelFor(run);
+    const model = await modelFor(models, run);
     // In chunks, so thousands of file-backed photos are never all decoded at once.
     for (let i = 0; i < todo.length; i += 256) {
       const images: { id: number; pixels: Uint8Array; width: number; height: number; box: Awaited<ReturnType<typeof sampleCrop>> }[] = [];
@@ -116,15 +107,15 @@ export async function predictionsFor(store: ProjectStore, runId: string, sampleI
  * `minConfidence`, only keypoints the model is at least that sure of (a heatmap model's confidence); the rest stay
  * missing and are counted. The filled values are predicted, unconfirmed (provenance `model:<run id>`) until confirmed.
  */
-export async function fillBatch(store: ProjectStore, runId: string, sampleIds: number[], tag: string | null, minConfidence?: number): Promise<FillBatchResult> {
+export async function fillBatch(models: Models, store: ProjectStore, runId: string, sampleIds: number[], tag: string | null, minConfidence?: number): Promise<FillBatchResult> {
   if (minConfidence !== undefined) {
-    const { givesConfidence } = await import('../train/runs.js');
+    const { givesConfidence } = await import('../../train/runs.js');
     if (isPretrainedId(runId) || !givesConfidence(store.getRun(runId))) {
       const what = isPretrainedId(runId) ? 'the pretrained net' : `run ${runId} (${store.getRun(runId).model})`;
       throw new KpsError('bad-input', `assist.fillBatch: ${what} gives no confidence per keypoint, so minConfidence cannot apply; fill without a threshold, or use a heatmap model (unet)`);
     }
   }
-  const preds = new Map((await predictionsFor(store, runId, sampleIds)).map((p) => [p.sampleId, p]));
+  const preds = new Map((await predictionsFor(models, store, runId, sampleIds)).map((p) => [p.sampleId, p]));
   const batch: { sampleId: number; edits: KeypointEdit[] }[] = [];
   let keypoints = 0;
   let below = 0;
@@ -154,35 +145,16 @@ export async function fillBatch(store: ProjectStore, runId: string, sampleIds: n
   return { actionId, samples: batch.map((b) => b.sampleId), keypoints, skipped: sampleIds.length - batch.length, tag, ...threshold };
 }
 
-/** Registers assist.predict and assist.fillBatch; idempotent. */
-export function registerAssistOps(): void {
-  registerOp(
-    'assist.predict',
-    async (req, ctx) => {
-      const store = ctx.store();
-      return { runId: req.runId, items: await predictionsFor(store, req.runId, req.sampleIds) };
+export function createHandlers(): DomainModule<'assist'> {
+  return {
+    handlers: {
+      'assist.predict': async (req, ctx) => ({ runId: req.runId, items: await predictionsFor(ctx.state.models, ctx.store(), req.runId, req.sampleIds) }),
+      'assist.fillBatch': async (req, ctx) => {
+        const tag = req.tag === undefined ? DEFAULT_FILL_TAG : req.tag;
+        const res = await fillBatch(ctx.state.models, ctx.store(), req.runId, req.sampleIds, tag, req.minConfidence);
+        if (res.actionId !== null) ctx.changed(res.samples, res.tag ? `filled from run ${req.runId}, tagged ${res.tag}` : `filled from run ${req.runId}`);
+        return res;
+      },
     },
-    (r, op) => {
-      runIdOf(r.runId, op);
-      r.sampleIds = sampleIdsOf(r.sampleIds, op);
-    },
-  );
-  registerOp(
-    'assist.fillBatch',
-    async (req, ctx) => {
-      const store = ctx.store();
-      const tag = req.tag === undefined ? DEFAULT_FILL_TAG : req.tag;
-      const res = await fillBatch(store, req.runId, req.sampleIds, tag, req.minConfidence);
-      if (res.actionId !== null) ctx.emit('dataset.changed', { sampleIds: res.samples, reason: res.tag ? `filled from run ${req.runId}, tagged ${res.tag}` : `filled from run ${req.runId}` });
-      return res;
-    },
-    (r, op) => {
-      runIdOf(r.runId, op);
-      r.sampleIds = sampleIdsOf(r.sampleIds, op);
-      if (r.tag !== undefined && r.tag !== null && (typeof r.tag !== 'string' || r.tag.trim() === '')) throw new KpsError('bad-input', `${op}: tag must be a non-empty string or null`);
-      if (r.minConfidence !== undefined && !(typeof r.minConfidence === 'number' && r.minConfidence >= 0 && r.minConfidence <= 1)) throw new KpsError('bad-input', `${op}: minConfidence must be a number in [0, 1]`);
-    },
-  );
+  };
 }
-
-registerAssistOps();
