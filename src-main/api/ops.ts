@@ -34,6 +34,16 @@ export type OnRepeat = 'skip' | 'replace-labels' | 'add';
 export const ON_REPEAT: readonly OnRepeat[] = ['skip', 'replace-labels', 'add'];
 
 
+/** What a finished `submit` job (runs.submit) returns. */
+export interface SubmissionResult {
+  run: string;
+  /** Test images predicted. */
+  images: number;
+  /** Rows written (the lookup table's). */
+  rows: number;
+  out: string;
+}
+
 /** The result of an import job. */
 export interface ImportResult {
   count: number;
@@ -234,6 +244,11 @@ export interface Ops {
   'predictions.get': { req: { runId: string; sampleIds?: number[] }; res: PredictionRecord[] };
   /** The run's own train / val / test side of each sample it used, stored when its training started. */
   'runs.split': { req: { id: string }; res: RunSplit };
+  /**
+   * A Kaggle submission (RowId,Location) for test.csv from the run's best model, as a job of kind `submit` whose
+   * result is a SubmissionResult. `out` is never replaced unless `overwrite` (a 'conflict' naming it).
+   */
+  'runs.submit': { req: { runId: string; test: string; lookup: string; out: string; overwrite?: boolean }; res: JobRef };
   /** Finds the face of every photo sample without a stored detector result (train/faces.ts); the job's result counts them. */
   'faces.detect': { req: { inputSize?: number }; res: JobRef };
 
@@ -432,6 +447,13 @@ export const OP_CHECKS = {
   'runs.delete': (r, op) => c.str(r, op, 'id'),
   'runs.evaluate': (r, op) => c.str(r, op, 'id'),
   'runs.split': (r, op) => c.str(r, op, 'id'),
+  'runs.submit': (r, op) => {
+    c.str(r, op, 'runId');
+    c.str(r, op, 'test');
+    c.str(r, op, 'lookup');
+    c.str(r, op, 'out');
+    c.bool(r, op, 'overwrite');
+  },
   'runs.filters': (r, op) => c.str(r, op, 'id'),
   'runs.heatmap': (r, op) => {
     c.str(r, op, 'id');

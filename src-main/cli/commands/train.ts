@@ -7,6 +7,7 @@ import { KpsError } from '../../core/errors.js';
 import type { PredictionsFile } from '../../core/predictions.js';
 import type { KeypointSchema } from '../../core/types.js';
 import type { RunRecord } from '../../api/records.js';
+import type { SubmissionResult } from '../../api/ops.js';
 import type { Service } from '../../service/service.js';
 import type { summarise as Summarise, TrainJobResult } from '../../service/handlers/train.js';
 import { writePredictionsFile } from '../../service/run-files.js';
@@ -129,14 +130,6 @@ function formatReport(r: EvaluationReport): string {
   return lines.join('\n') + '\n';
 }
 
-async function runAndSchema(service: Service, project: string, runId: string): Promise<{ run: RunRecord; schema: KeypointSchema }> {
-  await openProject(service, project);
-  const run = await service.call('runs.get', { id: runId });
-  const info = await service.call('project.info', {});
-  if (!info) throw new KpsError('no-project', 'no project is open');
-  return { run, schema: info.schema };
-}
-
 async function predict(service: Service, project: string, images: string[], opts: { run: string; out: string; detect: boolean; allFaces?: boolean; json?: boolean }): Promise<void> {
   await openProject(service, project);
   // The same job the Photos view starts for a folder: one photo path (service/handlers/photo.ts predictPhotoFile).
@@ -150,12 +143,18 @@ async function predict(service: Service, project: string, images: string[], opts
   else process.stdout.write(`Predicted ${file.images.length} image(s) with ${isPretrainedId(file.run) ? 'the pretrained face-api 68-point net' : `run ${file.run}`}; wrote ${out}\n`);
 }
 
-async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }): Promise<void> {
-  const { run, schema } = await runAndSchema(service, project, opts.run);
-  const { writeRunSubmission } = await import('../../service/run-files.js');
-  const res = await writeRunSubmission(run, schema, { test: resolve(opts.test), lookup: resolve(opts.lookup), out: resolve(opts.out) });
-  if (opts.json) printJson({ run: run.id, images: res.images, rows: res.rows, out: res.path });
-  else process.stdout.write(`Wrote ${res.rows} rows for ${res.images} test images to ${res.path}\n`);
+async function submit(service: Service, project: string, opts: { run: string; test: string; lookup: string; out: string; overwrite?: boolean; json?: boolean }): Promise<void> {
+  await openProject(service, project);
+  const out = resolve(opts.out);
+  // The same op the app would call: a `submit` job in the service.
+  const { jobId } = await service.call('runs.submit', { runId: opts.run, test: resolve(opts.test), lookup: resolve(opts.lookup), out, overwrite: opts.overwrite === true }).catch((err: unknown) => {
+    // The service's wording names the API flag; a CLI user needs the option's name.
+    if (err instanceof KpsError && err.code === 'conflict' && err.file === out) throw new KpsError('conflict', `${out} already exists; pass --overwrite to replace it`, { file: out });
+    throw err;
+  });
+  const res = (await waitForJob(service, jobId, 'submit')).result as SubmissionResult;
+  if (opts.json) printJson({ run: res.run, images: res.images, rows: res.rows, out: res.out });
+  else process.stdout.write(`Wrote ${res.rows} rows for ${res.images} test images to ${res.out}\n`);
 }
 
 function formatRuns(runs: RunRecord[], summarise: typeof Summarise): string {
@@ -242,9 +241,10 @@ export const trainCommand: CliCommand = {
       .requiredOption('--test <test.csv>', 'Kaggle test.csv (ImageId,Image)')
       .requiredOption('--lookup <IdLookupTable.csv>', 'Kaggle IdLookupTable.csv')
       .requiredOption('--out <submission.csv>', 'where to write the submission')
+      .option('--overwrite', 'replace an existing submission file; without it an existing one is an error')
       .option('--json', 'print a JSON summary')
       .action(
-        action(async (project: string, opts: { run: string; test: string; lookup: string; out: string; json?: boolean }) =>
+        action(async (project: string, opts: { run: string; test: string; lookup: string; out: string; overwrite?: boolean; json?: boolean }) =>
           withService((service) => submit(service, project, opts)),
         ),
       );

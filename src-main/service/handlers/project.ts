@@ -1,6 +1,6 @@
 // Handlers of the project domain: app and schema info, project create/open/close, and import and export as jobs.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { abortable } from '../../core/abort.js';
@@ -12,23 +12,9 @@ import { kaggleAddWarning } from '../../formats/kaggle-fit.js';
 import type { ImportResult } from '../../api/ops.js';
 import type { ExportResult } from '../../api/export.js';
 import { describeSubset, resolveSubset, subsetSource, withoutPredicted } from '../export-subset.js';
+import { refuseToReplace } from '../outputs.js';
 import type { JobRunContext } from '../jobs.js';
 import type { DomainModule } from '../context.js';
-
-/**
- * Exports never replace what is already at `out` unless the request says so (the app asks first): an existing
- * file, link or non-empty folder is a 'conflict' naming it. An empty folder holds nothing to lose.
- */
-function refuseToReplace(out: string): void {
-  let isDir: boolean;
-  try {
-    isDir = lstatSync(out).isDirectory();
-  } catch {
-    return;
-  }
-  if (isDir && readdirSync(out).length === 0) return;
-  throw new KpsError('conflict', `${out} already exists; export again with overwrite to replace it`, { file: out });
-}
 
 function checkSchemaObject(s: unknown): KeypointSchema {
   // The same validation as a schema file (names one safe token, no control characters); the title defaults to the id.

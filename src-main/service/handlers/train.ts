@@ -1,12 +1,14 @@
 // Handlers of the train domain: training runs (train.*), their records, splits and predictions (runs.*,
-// predictions.get), what the training UI shows of a model (train.options, runs.filters, runs.heatmap; in
+// predictions.get, runs.submit), what the training UI shows of a model (train.options, runs.filters, runs.heatmap; in
 // service/run-views.ts), face detection for the crop rule (faces.detect), and the `train`, `evaluate` and
-// `faces.detect` job kinds. The runs training in this service live in its state (ctx.state.liveRuns).
+// `faces.detect` and `submit` job kinds. The runs training in this service live in its state (ctx.state.liveRuns).
 import { KpsError } from '../../core/errors.js';
 import type { RunRecord } from '../../store/types.js';
 import type { JobRunContext } from '../jobs.js';
 import type { DomainModule, ServiceContext, ServiceState } from '../context.js';
-import type { TrainSettings } from '../../api/ops.js';
+import type { SubmissionResult, TrainSettings } from '../../api/ops.js';
+import { resolve } from 'node:path';
+import { refuseToReplace } from '../outputs.js';
 import type { BackendPreference } from '../../train/backend.js';
 import type { EvaluationReport } from '../../train/runs.js';
 import type { EnsureFacesResult } from '../../train/faces.js';
@@ -144,9 +146,25 @@ async function facesJob(p: { inputSize?: number }, job: JobRunContext): Promise<
   return ensureFaces(job.store(), { inputSize: p.inputSize, signal: job.signal, progress: (d, t) => job.progress(d, t, 'finding faces') });
 }
 
+interface SubmitJobParams {
+  runId: string;
+  test: string;
+  lookup: string;
+  out: string;
+}
+
+async function submitJob(p: SubmitJobParams, job: JobRunContext): Promise<SubmissionResult> {
+  const store = job.store();
+  const run = store.getRun(p.runId);
+  job.progress(0, 0, `predicting ${p.test} with run ${run.id}`);
+  const { writeRunSubmission } = await import('../run-files.js');
+  const res = await writeRunSubmission(run, store.schema, { test: p.test, lookup: p.lookup, out: p.out });
+  return { run: run.id, images: res.images, rows: res.rows, out: res.path };
+}
+
 export function createHandlers(): DomainModule<'train'> {
   return {
-    jobKinds: { train: trainJob, evaluate: evaluateJob, 'faces.detect': facesJob },
+    jobKinds: { train: trainJob, evaluate: evaluateJob, 'faces.detect': facesJob, submit: submitJob },
     handlers: {
       'train.start': async (req, ctx) => {
         const store = ctx.store();
@@ -223,6 +241,12 @@ export function createHandlers(): DomainModule<'train'> {
         for (const e of samples) counts[e.split] += 1;
         const spec = (run.config as { split?: unknown } | null)?.split;
         return { runId: req.id, spec: typeof spec === 'string' ? spec : 'random', samples, counts };
+      },
+      'runs.submit': (req, ctx) => {
+        ctx.store().getRun(req.runId);
+        const out = resolve(req.out);
+        if (req.overwrite !== true) refuseToReplace(out);
+        return ctx.startJob('submit', { runId: req.runId, test: resolve(req.test), lookup: resolve(req.lookup), out } satisfies SubmitJobParams);
       },
       'runs.filters': async (req, ctx) => (await views()).runFilters(ctx.store(), req.id),
       'runs.heatmap': async (req, ctx) => (await views()).runHeatmap(ctx.store(), req),

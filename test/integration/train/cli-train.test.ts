@@ -85,6 +85,17 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
     expect(rows[0]).toBe('RowId,Location');
     expect(rows.length - 1).toBe(lookupRows);
     expect(rows.slice(1).every((l) => /^\d+,\d+(\.\d+)?(e-?\d+)?$/.test(l))).toBe(true);
+    expect(JSON.parse(r.out.trim().split('\n').at(-1)!)).toEqual({ run: runId, images: 224, rows: lookupRows, out });
+    // kps submit goes through the service's runs.submit op, which never replaces a file unless asked.
+    writeFileSync(out, 'an earlier submission');
+    const again = kps('submit', project, '--run', runId, '--test', join(data, 'test.csv'), '--lookup', join(data, 'IdLookupTable.csv'), '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/submission\.csv already exists; pass --overwrite to replace it/);
+    expect(readFileSync(out, 'utf8')).toBe('an earlier submission');
+    const replaced = kps('submit', project, '--run', runId, '--test', join(data, 'test.csv'), '--lookup', join(data, 'IdLookupTable.csv'), '--out', out, '--overwrite');
+    expect(replaced.code, replaced.err).toBe(0);
+    expect(replaced.out).toMatch(new RegExp(`Wrote ${lookupRows} rows for 224 test images to .*submission\\.csv`));
+    expect(readFileSync(out, 'utf8').trim().split('\n').length - 1).toBe(lookupRows);
 
     const bad = kps('train', project, '--epochs', 'many');
     expect(bad.code).toBe(1);
