@@ -12,8 +12,8 @@ export function fail(op: string, message: string): never {
   throw new KpsError('bad-input', `${op}: ${message}`);
 }
 
-export const SPLITS = ['train', 'val', 'test', 'unassigned'];
-const STATES = ['labelled', 'missing', 'occluded'];
+export { SPLITS } from '../core/types.js';
+import { KEYPOINT_STATES as STATES, SPLITS } from '../core/types.js';
 const SORTS = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'];
 
 export function str(req: Obj, op: string, key: string, optional = false): void {
@@ -76,7 +76,7 @@ export function edits(r: Obj, op: string): void {
     if (o.x === null) o.x = NaN;
     if (o.y === null) o.y = NaN;
     if (typeof o.x !== 'number' || typeof o.y !== 'number') fail(op, `edits[${i}].x and .y must be numbers (NaN or null when missing)`);
-    if (typeof o.state !== 'string' || !STATES.includes(o.state)) fail(op, `edits[${i}].state must be one of ${STATES.join(', ')}`);
+    if (typeof o.state !== 'string' || !STATES.includes(o.state as never)) fail(op, `edits[${i}].state must be one of ${STATES.join(', ')}`);
     if (o.state !== 'missing' && !(Number.isFinite(o.x) && Number.isFinite(o.y)))
       fail(op, `edits[${i}]: a ${o.state} keypoint needs finite x and y`);
     if (o.confidence !== undefined && !(typeof o.confidence === 'number' && o.confidence >= 0 && o.confidence <= 1)) fail(op, `edits[${i}].confidence must be a number in [0, 1]`);
@@ -131,7 +131,7 @@ export function exportExtras(r: Obj, op: string): void {
   const known = ['ids', 'split', 'runSplit', 'reviewedOnly', 'tag'];
   for (const k of Object.keys(s)) if (!known.includes(k)) fail(op, `subset.${k} is not a subset criterion; use ${known.join(', ')}`);
   if (s.ids !== undefined && (!Array.isArray(s.ids) || !s.ids.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1))) fail(op, 'subset.ids must be an array of sample ids');
-  if (s.split !== undefined && !SPLITS.includes(s.split as string)) fail(op, `subset.split must be one of ${SPLITS.join(', ')} (got ${JSON.stringify(s.split)})`);
+  if (s.split !== undefined && !SPLITS.includes(s.split as never)) fail(op, `subset.split must be one of ${SPLITS.join(', ')} (got ${JSON.stringify(s.split)})`);
   if (s.runSplit !== undefined) {
     const rs = s.runSplit as Obj;
     if (rs === null || typeof rs !== 'object' || typeof rs.runId !== 'string' || rs.runId === '') fail(op, 'subset.runSplit must be {runId, side}');

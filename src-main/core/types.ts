@@ -26,6 +26,8 @@ export interface KeypointSchema {
 }
 
 export type KeypointState = 'labelled' | 'missing' | 'occluded';
+/** Every keypoint state, in this order (the one list the store, the checks and the front ends use). */
+export const KEYPOINT_STATES: readonly KeypointState[] = ['labelled', 'missing', 'occluded'];
 
 /**
  * Who or what made a value: `import`, `annotator`, `model:<run id>`, `augment`, `system`.
@@ -47,6 +49,8 @@ export interface LabelledKeypoint extends Keypoint {
 }
 
 export type Split = 'train' | 'val' | 'test' | 'unassigned';
+/** Every stored split, in this order (the one list the store, the checks and the front ends use). */
+export const SPLITS: readonly Split[] = ['train', 'val', 'test', 'unassigned'];
 
 /** How a sample's pixels are held: embedded grey pixels (Kaggle CSV) or a file on disk. */
 export type ImageRef =

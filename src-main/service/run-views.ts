@@ -10,8 +10,7 @@ import { OPTIMIZER_NAMES } from '../train/optim.js';
 import { LOSS_NAMES } from '../train/losses.js';
 import { AUGMENT_PRESET_NAMES } from '../augment/params.js';
 import { loadRunModel, runConfigOf } from '../train/runs.js';
-import { cropResize } from '../train/data.js';
-import { decodeGrey } from '../imaging/grey.js';
+import { cropResize, loadGrey } from '../train/data.js';
 import type { ConvFilter, RunFilters, RunHeatmap, RunHeatmapRequest, TrainOptions } from '../api/train-photo.js';
 
 async function ensureBackend(): Promise<void> {
@@ -30,14 +29,11 @@ export function trainOptions(): TrainOptions {
   };
 }
 
-/** Grey pixels of a stored sample (embedded, or its image file decoded upright by imaging/grey.ts). */
+/** Grey pixels of a stored sample, as training reads them (train/data.ts loadGrey); label-only samples are refused. */
 async function samplePixels(store: ProjectStore, sampleId: number): Promise<{ pixels: Uint8Array; width: number; height: number }> {
-  const s = store.getSample(sampleId);
-  const embedded = store.getPixels(sampleId);
-  if (embedded) return { pixels: embedded, width: s.width, height: s.height };
-  const path = store.getImagePath(sampleId);
-  if (!path) throw new KpsError('bad-input', `sample ${sampleId} has no pixels (labels only)`);
-  return decodeGrey(path, { what: `the image of sample ${sampleId}` });
+  const img = await loadGrey(store, sampleId);
+  if (!img) throw new KpsError('bad-input', `sample ${sampleId} has no pixels (labels only)`);
+  return img;
 }
 
 /** The first layer with a 4-D kernel (conv2d) in the model's order. */

@@ -7,8 +7,7 @@ import type { RunRecord } from './types.js';
 
 export type Db = Database.Database;
 
-export const SPLITS: readonly Split[] = ['train', 'val', 'test', 'unassigned'];
-export const STATES: readonly KeypointState[] = ['labelled', 'missing', 'occluded'];
+export { SPLITS, KEYPOINT_STATES as STATES } from '../core/types.js';
 export const SORTS = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'] as const;
 export const RUN_STATUSES: readonly RunRecord['status'][] = ['running', 'paused', 'done', 'failed', 'cancelled'];
 /**

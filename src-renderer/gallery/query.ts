@@ -1,6 +1,6 @@
 // The gallery's filter and sort controls, and their translation into the service's SampleQuery.
 import type { SampleQuery } from '../../src-main/api/ops.js';
-import type { Split } from '../../src-main/core/types.js';
+import { SPLITS, type Split } from '../../src-main/core/types.js';
 import { NEEDS_REVIEW_TAG, REVIEWED_TAG } from '../../src-main/core/tags.js';
 
 export const REVIEW_TAGS = { needs: NEEDS_REVIEW_TAG, done: REVIEWED_TAG } as const;
@@ -79,13 +79,12 @@ export function parseFilter(text: string | null): GalleryFilter {
     return d;
   }
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const splits: Split[] = ['train', 'val', 'test', 'unassigned'];
   const sorts: GalleryFilter['sort'][] = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'];
   return {
     minMissing: num(o.minMissing),
     maxMissing: num(o.maxMissing),
     missingKeypoint: num(o.missingKeypoint),
-    split: splits.includes(o.split as Split) ? (o.split as Split) : null,
+    split: SPLITS.includes(o.split as Split) ? (o.split as Split) : null,
     tag: typeof o.tag === 'string' ? o.tag : null,
     review: o.review === NEEDS_REVIEW_TAG || o.review === REVIEWED_TAG ? o.review : null,
     text: typeof o.text === 'string' ? o.text : '',

@@ -1,7 +1,7 @@
 // Handlers of the assist domain (model-assisted labelling): a run's predictions for samples (stored or inferred now)
 // and the one-action batch fill.
 import { fillEdits, fillablePoints } from '../../core/prediction-edits.js';
-import { decodeGrey } from '../../imaging/grey.js';
+import { loadGrey } from '../../train/data.js';
 import type * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
 import type { LabelledKeypoint } from '../../core/types.js';
@@ -42,14 +42,6 @@ async function modelFor(models: Models, run: RunRecord): Promise<tf.LayersModel>
   return model;
 }
 
-/** Grey pixels of a stored sample (embedded, or its image file decoded upright by imaging/grey.ts); null for label-only samples. */
-async function greyPixels(store: ProjectStore, sampleId: number, width: number, height: number): Promise<{ pixels: Uint8Array; width: number; height: number } | null> {
-  const embedded = store.getPixels(sampleId);
-  if (embedded) return { pixels: embedded, width, height };
-  const path = store.getImagePath(sampleId);
-  if (!path) return null;
-  return decodeGrey(path, { what: `the image of sample ${sampleId}` });
-}
 
 /**
  * Predictions of `runId` for the samples: stored ones first (training and evaluation store them for the samples they
@@ -83,7 +75,7 @@ export async function predictionsFor(models: Models, store: ProjectStore, runId:
       const images: { id: number; pixels: Uint8Array; width: number; height: number; box: Awaited<ReturnType<typeof sampleCrop>> }[] = [];
       for (const id of todo.slice(i, i + 256)) {
         const s = store.getSample(id);
-        const img = await greyPixels(store, id, s.width, s.height);
+        const img = await loadGrey(store, id);
         if (!img) continue;
         // The crop training uses: the face-crop rule from the sample's stored face box (found now if missing), never its labels.
         images.push({ id, ...img, box: await sampleCrop(store, id, img.width, img.height, cfg.inputSize, cfg.cropMargin) });
