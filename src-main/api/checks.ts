@@ -13,7 +13,7 @@ export function fail(op: string, message: string): never {
 }
 
 export { SPLITS } from '../core/types.js';
-import { KEYPOINT_STATES as STATES, SPLITS } from '../core/types.js';
+import { KEYPOINT_STATES as STATES, RUN_SIDES, SPLITS } from '../core/types.js';
 const SORTS = ['id', 'missing-desc', 'missing-asc', 'source', 'error-desc'];
 
 export function str(req: Obj, op: string, key: string, optional = false): void {
@@ -112,7 +112,6 @@ export function sampleIds(req: Obj, op: string, key: string, max = Infinity): vo
   req[key] = [...new Set(v as number[])];
 }
 
-const RUN_SIDES = ['train', 'val', 'test'];
 
 /** Shape checks of export.start's `subset`, `otherSizes` and `predicted`. */
 export function exportExtras(r: Obj, op: string): void {
@@ -135,7 +134,7 @@ export function exportExtras(r: Obj, op: string): void {
   if (s.runSplit !== undefined) {
     const rs = s.runSplit as Obj;
     if (rs === null || typeof rs !== 'object' || typeof rs.runId !== 'string' || rs.runId === '') fail(op, 'subset.runSplit must be {runId, side}');
-    if (!RUN_SIDES.includes(rs.side as string)) fail(op, `subset.runSplit.side must be one of ${RUN_SIDES.join(', ')} (got ${JSON.stringify(rs.side)})`);
+    if (!RUN_SIDES.includes(rs.side as never)) fail(op, `subset.runSplit.side must be one of ${RUN_SIDES.join(', ')} (got ${JSON.stringify(rs.side)})`);
   }
   if (s.reviewedOnly !== undefined && typeof s.reviewedOnly !== 'boolean') fail(op, 'subset.reviewedOnly must be true or false');
   if (s.tag !== undefined && (typeof s.tag !== 'string' || s.tag === '')) fail(op, 'subset.tag must be a non-empty string');

@@ -51,6 +51,9 @@ export interface LabelledKeypoint extends Keypoint {
 export type Split = 'train' | 'val' | 'test' | 'unassigned';
 /** Every stored split, in this order (the one list the store, the checks and the front ends use). */
 export const SPLITS: readonly Split[] = ['train', 'val', 'test', 'unassigned'];
+/** A run's own split: the sides a run puts each sample on (no 'unassigned'). */
+export type RunSide = Exclude<Split, 'unassigned'>;
+export const RUN_SIDES: readonly RunSide[] = ['train', 'val', 'test'];
 
 /** How a sample's pixels are held: embedded grey pixels (Kaggle CSV) or a file on disk. */
 export type ImageRef =

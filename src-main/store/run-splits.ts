@@ -5,7 +5,7 @@ import type { RunSplitEntry } from './types.js';
 
 type Db = Database.Database;
 
-const RUN_SPLIT_SIDES: readonly RunSplitEntry['split'][] = ['train', 'val', 'test'];
+import { RUN_SIDES as RUN_SPLIT_SIDES } from '../core/types.js';
 
 /**
  * Replaces the run's stored split with `entries`, in one transaction: checked first, so a bad entry (unknown run,

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KpsError } from '../../core/errors.js';
-import { SPLITS, type Split } from '../../core/types.js';
+import { RUN_SIDES, SPLITS, type Split } from '../../core/types.js';
 import type { ExportFormat } from '../../api/ops.js';
 import { EXPORT_FORMAT_IDS, EXPORT_FORMATS } from '../../api/formats.js';
 import { OTHER_SIZES, PREDICTED_EXPORTS, type OtherSizes, type PredictedExport } from '../../api/export.js';
@@ -13,7 +13,6 @@ import { changesLine } from './qc.js';
 
 const FORMATS: readonly string[] = EXPORT_FORMAT_IDS;
 const byKind = (kind: 'file' | 'folder') => EXPORT_FORMATS.filter((f) => f.kind === kind).map((f) => f.id).join(' and ');
-const RUN_SIDES = ['train', 'val', 'test'] as const;
 
 interface ExportOpts {
   format: string;
