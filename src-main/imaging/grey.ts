@@ -1,6 +1,7 @@
 // The one grey decoding of image files: upright by EXIF orientation, alpha dropped, 8-bit grey, for training, prediction and previews alike.
 import type { Metadata } from 'sharp';
 import { KpsError } from '../core/errors.js';
+import { loadSharp, sharpInput, type ImageInput } from './sharp.js';
 
 /** Row-major 8-bit grey levels, `pixels[y * width + x]`, in the upright frame. */
 export interface GreyImage {
@@ -9,8 +10,7 @@ export interface GreyImage {
   height: number;
 }
 
-/** A file path, or the encoded bytes of an image. */
-export type ImageInput = string | Uint8Array;
+export type { ImageInput };
 
 export interface DecodeGreyOptions {
   /** Resize the upright image to exactly this size (sharp's default Lanczos-3, `fit: 'fill'`), for previews. */
@@ -21,10 +21,6 @@ export interface DecodeGreyOptions {
 
 function sourceOf(input: ImageInput): string {
   return typeof input === 'string' ? input : '<buffer>';
-}
-
-function sharpInput(input: ImageInput): string | Buffer {
-  return typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
 function readError(input: ImageInput, what: string | undefined, err: unknown): KpsError {
@@ -41,7 +37,7 @@ export function uprightDims(meta: Pick<Metadata, 'width' | 'height' | 'orientati
 
 /** Upright size and channel count of an image from its header (no pixel decoding). */
 export async function uprightSize(input: ImageInput, what?: string): Promise<{ width: number; height: number; channels: number }> {
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(sharpInput(input)).metadata();
@@ -59,8 +55,7 @@ export async function uprightSize(input: ImageInput, what?: string): Promise<{ w
  * inputs scaled to 8 bits. Any failure is a bad-input error naming the file.
  */
 export async function decodeGrey(input: ImageInput, opts: DecodeGreyOptions = {}): Promise<GreyImage> {
-  // Imported on first use: workers and CLI paths that never decode a file do not load libvips.
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   let data: Buffer;
   let info: { width: number; height: number; channels: number };
   try {
