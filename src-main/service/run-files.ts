@@ -26,10 +26,10 @@ export async function writeRunSubmission(run: RunRecord, schema: KeypointSchema,
   const { importKaggleTestCsv } = await import('../formats/kaggle-csv.js');
   const { writeKaggleSubmission } = await import('../formats/index.js');
   const { predictImages, loadRunModel } = await import('../train/runs.js');
-  const { initBackend } = await import('../train/backend.js');
   const testPath = paths.test;
   const samples = await importKaggleTestCsv(testPath, schema, { progress: () => undefined, signal: new AbortController().signal });
-  await initBackend();
+  // The fast backend (wasm or tfjs-node), chosen once per process; never tf's pure-JS default by accident.
+  await (await import('../train/backend.js')).ensureBackend();
   const model = await loadRunModel(run);
   let preds;
   try {

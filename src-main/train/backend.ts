@@ -181,6 +181,16 @@ export async function ensureBackend(): Promise<BackendInfo> {
   return current ?? initBackend();
 }
 
+/**
+ * As ensureBackend, but a backend already active in tf (set with tf.setBackend by whoever hosts the model, a test
+ * comparing against cpu for one) is kept instead of being replaced: what loading a run's model calls.
+ */
+export async function ensureSomeBackend(): Promise<void> {
+  if (current) return;
+  if ((tf.engine() as unknown as { backendName?: string | null }).backendName) return;
+  await initBackend();
+}
+
 /** The backend chosen by the last initBackend call, or null before any. */
 export function currentBackend(): BackendInfo | null {
   return current;

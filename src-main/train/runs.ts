@@ -272,17 +272,11 @@ export function interruptedRuns(store: Pick<RunStore, 'listRuns'>, live: Set<str
   return store.listRuns().filter((r) => (r.status === 'running' || r.status === 'paused') && !live.has(r.id));
 }
 
-/** Inference on this thread needs a backend: keep one already chosen, else choose as training does (never tf's slow pure-JS default by accident). */
-async function ensureBackend(): Promise<void> {
-  const { currentBackend, initBackend } = await import('./backend.js');
-  if (currentBackend()) return;
-  if ((tf.engine() as unknown as { backendName?: string | null }).backendName) return;
-  await initBackend();
-}
-
 /** Loads a run's best model (or its last checkpoint when no best was written). */
 export async function loadRunModel(run: RunRecord): Promise<tf.LayersModel> {
-  await ensureBackend();
+  // Inference on this thread needs a backend: keep one already active, else choose as training does (never tf's slow
+  // pure-JS default by accident).
+  await (await import('./backend.js')).ensureSomeBackend();
   if (!run.checkpointDir) throw new KpsError('not-found', `run ${run.id} has no checkpoints`);
   for (const sub of ['best', 'last']) {
     const dir = join(run.checkpointDir, sub);
