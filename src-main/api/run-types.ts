@@ -3,7 +3,7 @@
 // so the renderer, the CLI and the store can use them; train/ re-exports them where it always declared them.
 
 /** Model names alone, without TensorFlow.js: for the CLI's help and request validation, which must load fast. */
-export const MODEL_NAMES = ['kpnet', 'smallnet', 'vgg', 'resnet5', 'resnet18', 'unet'] as const;
+export const MODEL_NAMES = ['kpnet', 'smallnet', 'vgg', 'resnet5', 'resnet18', 'unet', 'face68'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 /** Used when --model is left out: chosen by measured accuracy per second of CPU training (docs/training.md). */
 export const DEFAULT_MODEL: ModelName = 'kpnet';

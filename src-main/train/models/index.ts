@@ -1,6 +1,7 @@
 // The model zoo: one builder per architecture, each returning a tf.LayersModel that outputs normalised (x, y) pairs.
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
+import { buildFace68 } from './face68.js';
 import { SoftArgmax } from './softargmax.js';
 
 export { SoftArgmax };
@@ -36,6 +37,7 @@ export const MODEL_INFO: Record<ModelName, ModelInfo> = {
   resnet5: { name: 'resnet5', description: 'ResNet of 5 stages x 2 residual blocks, 32 to 512 channels, 7x7 stem, batch norm, pool', heatmaps: false },
   resnet18: { name: 'resnet18', description: 'ResNet-18 (4 stages x 2 basic blocks, 64 to 512 channels) with a 1-channel input', heatmaps: false },
   unet: { name: 'unet', description: 'U-Net with one heatmap per keypoint, read out by soft-argmax', heatmaps: true },
+  face68: { name: 'face68', description: "face-api's pretrained 68-point landmark net (depthwise-separable dense blocks), fine-tuned from its shipped weights; its own head for 68 points, a fresh one for other layouts", heatmaps: false },
 };
 
 export function isModelName(name: string): name is ModelName {
@@ -213,6 +215,8 @@ export function buildModel(name: string, o: ModelOptions): tf.LayersModel {
       return buildResnet(o, s, [64, 128, 256, 512], 'resnet18');
     case 'unet':
       return buildUnet(o, s);
+    case 'face68':
+      return buildFace68(o);
   }
 }
 

@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 describe('model zoo', () => {
   it('has the issue names and a default', () => {
-    expect([...MODEL_NAMES].sort()).toEqual(['kpnet', 'resnet18', 'resnet5', 'smallnet', 'unet', 'vgg']);
+    expect([...MODEL_NAMES].sort()).toEqual(['face68', 'kpnet', 'resnet18', 'resnet5', 'smallnet', 'unet', 'vgg']);
     expect(DEFAULT_MODEL).toBe('kpnet');
   });
   for (const name of MODEL_NAMES) {
