@@ -11,6 +11,7 @@ P=$D/lfpw.kps
 MIN=${MIN:-6}
 echo '{"inputSize":128}' > $D/in128.json
 echo '{"inputSize":160}' > $D/in160.json
+echo '{"inputSize":112}' > $D/in112.json
 if [ ! -f $P ]; then
   $KPS new $P --schema ibug-68 > $D/setup.log 2>&1
   $KPS import $P "$DATA/lfpw-train" --format pts >> $D/setup.log 2>&1
@@ -34,6 +35,8 @@ for spec in "$@"; do
     C) run C_128_photo --config $D/in128.json --augment "$PHOTO" ;;
     D) run D_96_photo --augment "$PHOTO" ;;
     E) run E_160_photo --config $D/in160.json --augment "$PHOTO" ;;
+    F) run F_face68_96_light --model face68 ;;
+    G) run G_face68_112_light --model face68 --config $D/in112.json ;;
   esac
 done
 echo "done $(date +%T)" >> $D/runs.log

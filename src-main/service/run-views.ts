@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../core/errors.js';
 import type { ProjectStore, RunRecord } from '../store/types.js';
-import { DEFAULT_CONFIG } from '../train/config.js';
+import { DEFAULT_CONFIG, defaultModelFor } from '../train/config.js';
 import { MODEL_INFO, MODEL_NAMES, withHeatmapOutput } from '../train/models/index.js';
 import { OPTIMIZER_NAMES } from '../train/optim.js';
 import { LOSS_NAMES } from '../train/losses.js';
@@ -18,11 +18,11 @@ async function ensureBackend(): Promise<void> {
   await (await import('../train/backend.js')).ensureBackend();
 }
 
-/** The models, optimisers, losses and augmentation presets a run can use, with the default settings. */
-export function trainOptions(): TrainOptions {
+/** The models, optimisers, losses and augmentation presets a run can use, with the default settings (for this layout). */
+export function trainOptions(schemaId: string | null): TrainOptions {
   return {
     models: MODEL_NAMES.map((n) => ({ ...MODEL_INFO[n] })),
-    defaults: { ...DEFAULT_CONFIG },
+    defaults: { ...DEFAULT_CONFIG, ...(schemaId === null ? {} : { model: defaultModelFor(schemaId) }) },
     optimizers: [...OPTIMIZER_NAMES],
     losses: [...LOSS_NAMES],
     augmentPresets: [...AUGMENT_PRESET_NAMES],

@@ -1,12 +1,21 @@
 // The training configuration: defaults, validation of user input (CLI flags, --config JSON, service requests).
 import { KpsError } from '../core/errors.js';
-import { DEFAULT_MODEL, isModelName, MODEL_INFO, type ModelName } from './models/index.js';
+import { DEFAULT_MODEL, FACE68_SCHEMA, isModelName, MODEL_INFO, type ModelName } from './models/index.js';
 import { isLossName, type LossName } from './losses.js';
 import { FACE_CROP_RULE } from './facecrop.js';
 import { isOptimizerName, parseSchedule, type OptimizerName } from './optim.js';
 
 export type { TrainConfig } from '../api/run-types.js';
 import type { TrainConfig } from '../api/run-types.js';
+
+/**
+ * The model a run of this project trains when the settings name none: face68 (face-api's pretrained net, fine-tuned)
+ * for the 68-point iBUG layout it was trained on, kpnet for every other layout. Chosen by measurement on lfpw-train
+ * (docs/training.md "Photo recipes"); other photo layouts were not measured with face68, so they keep kpnet.
+ */
+export function defaultModelFor(schemaId: string): ModelName {
+  return schemaId === FACE68_SCHEMA ? 'face68' : DEFAULT_MODEL;
+}
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: DEFAULT_MODEL,

@@ -8,7 +8,7 @@ import { KpsError } from '../core/errors.js';
 import type { KeypointSchema } from '../core/types.js';
 import type { PredictionRecord, ProjectStore, RunRecord, RunSplitEntry } from '../store/types.js';
 import type { BackendPreference } from './backend.js';
-import { effectiveInputSize, resolveConfig, type TrainConfig } from './config.js';
+import { defaultModelFor, effectiveInputSize, resolveConfig, type TrainConfig } from './config.js';
 import { cropResize, fromNormalised, parseSplit, predictionsToPixels, prepareData, selectKeypoints, type CropBox, type PreparedData, type TrainSource } from './data.js';
 import { FACE_CROP_RULE, type FaceBoxLike } from './facecrop.js';
 import { biasVarianceReading, evaluatePredictions, meanShape, perSampleError, type EvalMetrics } from './evaluate.js';
@@ -195,7 +195,8 @@ function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
 
 /** Validates the settings and records a new run (status running) without starting it: train.start answers with its id at once. */
 export function createRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: { id?: string; name?: string } = {}): RunRecord {
-  const config = resolveConfig(input, 'training config');
+  // No model named: the project's default (face68 for the 68-point iBUG layout, else kpnet).
+  const config = resolveConfig(input.model === undefined ? { ...input, model: defaultModelFor(store.schema.id) } : input, 'training config');
   const info = MODEL_INFO[config.model];
   const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);
   const cfg: RunConfig = { ...config, inputSize: effectiveInputSize(config), keypointIndices, schemaId: store.schema.id, faceCrop: FACE_CROP_RULE.id };

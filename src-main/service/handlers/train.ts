@@ -215,7 +215,7 @@ export function createHandlers(): DomainModule<'train'> {
         }
         return ctx.store().getRun(runId);
       },
-      'train.options': async () => (await views()).trainOptions(),
+      'train.options': async (_req, ctx) => (await views()).trainOptions(ctx.project()?.schema.id ?? null),
       'runs.list': (_req, ctx) => ctx.store().listRuns(),
       'runs.get': (req, ctx) => ctx.store().getRun(req.id),
       'runs.update': (req, ctx) => {

@@ -25,6 +25,8 @@ const BLOCKS = [
 ] as const;
 /** Points of the net's own layout (iBUG 300-W). */
 export const FACE68_POINTS = 68;
+/** The schema whose points are the net's own 68, in its order (keeps the pretrained head). */
+export const FACE68_SCHEMA = 'ibug-68';
 
 type T = tf.SymbolicTensor;
 type Weights = Record<string, tf.Tensor>;

@@ -1,7 +1,9 @@
 // The model zoo: one builder per architecture, each returning a tf.LayersModel that outputs normalised (x, y) pairs.
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
-import { buildFace68 } from './face68.js';
+import { buildFace68, FACE68_SCHEMA } from './face68.js';
+
+export { FACE68_SCHEMA };
 import { SoftArgmax } from './softargmax.js';
 
 export { SoftArgmax };
