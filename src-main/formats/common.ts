@@ -2,10 +2,10 @@
 import { constants, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import sharp, { type Metadata } from 'sharp';
 import { abortable } from '../core/abort.js';
 import { coordinateProblem } from '../core/coordinates.js';
 import { ImportError, KpsError } from '../core/errors.js';
-import { decodesToEnd, imageHeader, type ImageHeader } from '../imaging/decode.js';
 import { uprightDims } from '../imaging/grey.js';
 import type { Keypoint } from '../core/types.js';
 import type { JobContext } from './types.js';
@@ -274,9 +274,9 @@ export async function readImageInfo(path: string, referencedBy?: { file: string;
     throw err;
   }
   if (bytes.length === 0) return fail('is empty (0 bytes)');
-  let meta: ImageHeader;
+  let meta: Metadata;
   try {
-    meta = await imageHeader(bytes);
+    meta = await sharp(bytes).metadata();
   } catch (err) {
     return fail(`is not a readable image (${(err as Error).message.split('\n')[0]})`);
   }
@@ -285,7 +285,7 @@ export async function readImageInfo(path: string, referencedBy?: { file: string;
   // one (cut short, or with bytes after the end, as some cameras write) or of another format is decoded.
   if (!endsWhole(bytes, meta.format)) {
     try {
-      await decodesToEnd(bytes);
+      await sharp(bytes, { failOn: 'truncated' }).resize(8, 8, { fit: 'fill', fastShrinkOnLoad: true }).raw().toBuffer();
     } catch (err) {
       const why = (err as Error).message.split('\n')[0];
       return fail(`is damaged or cut short (${bytes.length} bytes; the decoder says: ${why.slice(0, 80)})`);

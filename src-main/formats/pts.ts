@@ -6,10 +6,10 @@
 // their coordinates and come back as labelled.
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { coordinateProblem, formatCoordinateValue } from '../core/coordinates.js';
 import { ImportError, KpsError } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
-import { encodePng } from '../imaging/encode.js';
 import { writeFolderAtomic } from './atomic.js';
 import {
   IMAGE_EXTENSIONS,
@@ -180,8 +180,10 @@ export async function writeSampleImage(sample: ExportSample, dir: string, stem: 
     const name = `${stem}.png`;
     const expected = sample.width * sample.height * sample.channels;
     if (sample.pixels.length !== expected) throw new KpsError('internal', `sample ${sample.id}: ${sample.pixels.length} pixels for a ${sample.width}x${sample.height}x${sample.channels} image`);
-    // Grey stays a one-channel PNG.
-    await writeFile(join(dir, name), await encodePng({ data: sample.pixels, width: sample.width, height: sample.height, channels: sample.channels as 1 | 2 | 3 | 4 }));
+    let image = sharp(sample.pixels, { raw: { width: sample.width, height: sample.height, channels: sample.channels as 1 | 2 | 3 | 4 } });
+    // Keep grey as one-channel PNG (sharp would otherwise widen it to RGB).
+    if (sample.channels === 1) image = image.toColourspace('b-w');
+    await image.png().toFile(join(dir, name));
     return name;
   }
   if (sample.imagePath) {

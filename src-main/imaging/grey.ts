@@ -1,7 +1,6 @@
 // The one grey decoding of image files: upright by EXIF orientation, alpha dropped, 8-bit grey, for training, prediction and previews alike.
 import type { Metadata } from 'sharp';
 import { KpsError } from '../core/errors.js';
-import { loadSharp, sharpInput, type ImageInput } from './sharp.js';
 
 /** Row-major 8-bit grey levels, `pixels[y * width + x]`, in the upright frame. */
 export interface GreyImage {
@@ -10,7 +9,8 @@ export interface GreyImage {
   height: number;
 }
 
-export type { ImageInput };
+/** A file path, or the encoded bytes of an image. */
+export type ImageInput = string | Uint8Array;
 
 export interface DecodeGreyOptions {
   /** Resize the upright image to exactly this size (sharp's default Lanczos-3, `fit: 'fill'`), for previews. */
@@ -21,6 +21,10 @@ export interface DecodeGreyOptions {
 
 function sourceOf(input: ImageInput): string {
   return typeof input === 'string' ? input : '<buffer>';
+}
+
+function sharpInput(input: ImageInput): string | Buffer {
+  return typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
 function readError(input: ImageInput, what: string | undefined, err: unknown): KpsError {
@@ -37,7 +41,7 @@ export function uprightDims(meta: Pick<Metadata, 'width' | 'height' | 'orientati
 
 /** Upright size and channel count of an image from its header (no pixel decoding). */
 export async function uprightSize(input: ImageInput, what?: string): Promise<{ width: number; height: number; channels: number }> {
-  const sharp = await loadSharp();
+  const { default: sharp } = await import('sharp');
   let meta: Metadata;
   try {
     meta = await sharp(sharpInput(input)).metadata();
@@ -55,7 +59,8 @@ export async function uprightSize(input: ImageInput, what?: string): Promise<{ w
  * inputs scaled to 8 bits. Any failure is a bad-input error naming the file.
  */
 export async function decodeGrey(input: ImageInput, opts: DecodeGreyOptions = {}): Promise<GreyImage> {
-  const sharp = await loadSharp();
+  // Imported on first use: workers and CLI paths that never decode a file do not load libvips.
+  const { default: sharp } = await import('sharp');
   let data: Buffer;
   let info: { width: number; height: number; channels: number };
   try {

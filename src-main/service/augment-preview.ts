@@ -1,7 +1,7 @@
 // The `augment.preview` operation: N augmented samples of the open project with their keypoints, for the train view's preview grid.
+import sharp from 'sharp';
 import { KpsError } from '../core/errors.js';
 import { decodeGrey, uprightSize } from '../imaging/grey.js';
-import { encodePng, resizeRaw } from '../imaging/encode.js';
 import type { Keypoint } from '../core/types.js';
 import type { ProjectStore } from '../store/types.js';
 import { Augmenter } from '../augment/augment.js';
@@ -27,7 +27,9 @@ async function greyPixels(store: PreviewStore, id: number, maxSide: number): Pro
     const px = store.getPixels(id);
     if (!px) return null;
     if (scale === 1) return { data: px, width: W, height: H, scale: 1 };
-    return { data: await resizeRaw({ data: px, width: W, height: H, channels: 1 }, w, h), width: w, height: h, scale: w / W };
+    const out = await sharp(Buffer.from(px), { raw: { width: W, height: H, channels: 1 } }).resize(w, h, { fit: 'fill' }).toColourspace('b-w').raw().toBuffer();
+    if (out.length !== w * h) throw new Error(`resize gave ${out.length} values, expected ${w * h}`);
+    return { data: new Uint8Array(out), width: w, height: h, scale: w / W };
   }
   if (detail.image.kind === 'file') {
     const path = store.getImagePath(id);
@@ -106,7 +108,7 @@ export async function augmentPreview(store: PreviewStore, req: AugmentPreviewReq
     const r = augmenter.apply({ data: img.data, width: img.width, height: img.height, channels: 1 }, kps, id, samples.length);
     const pixels =
       encoding === 'png'
-        ? (await encodePng({ data: r.image.data, width: img.width, height: img.height, channels: 1 })).toString('base64')
+        ? (await sharp(Buffer.from(r.image.data), { raw: { width: img.width, height: img.height, channels: 1 } }).toColourspace('b-w').png().toBuffer()).toString('base64')
         : Array.from(r.image.data);
     samples.push({ sampleId: id, width: img.width, height: img.height, channels: 1, encoding, pixels, keypoints: r.keypoints, draw: r.draw, scale: s });
   }

@@ -1,9 +1,9 @@
-// A sample's pixels as an HTTP-ready image (embedded grey -> PNG, photos upright through imaging/encode.ts; files as they are), with a small byte-bounded cache.
+// A sample's pixels as an HTTP-ready image (embedded grey -> PNG via sharp; files as they are), with a small byte-bounded cache.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import sharp from 'sharp';
 import { KpsError } from '../core/errors.js';
-import { encodePng, encodeUpright } from '../imaging/encode.js';
 import type { ProjectStore } from '../store/types.js';
 
 export interface ImageBody {
@@ -94,7 +94,12 @@ export class ImageServer {
         throw new KpsError('internal', `sample ${id}: ${pixels.length} stored pixels for a ${image.width}x${image.height} image`);
       }
       // Low compression: these are tiny and latency matters more than bytes on a local link.
-      const body = await encodePng({ data: pixels, width: image.width, height: image.height, channels: 1 }, { compressionLevel: 2 });
+      const body = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), {
+        raw: { width: image.width, height: image.height, channels: 1 },
+      })
+        .toColourspace('b-w')
+        .png({ compressionLevel: 2 })
+        .toBuffer();
       out = { contentType: 'image/png', body, etag: etagOf(body) };
     } else if (image.kind === 'file') {
       const path = store.getImagePath(id) ?? image.path;
@@ -111,9 +116,9 @@ export class ImageServer {
         try {
           // Upright: sharp's output drops the EXIF orientation, and labels are in the upright frame. (Not the grey
           // decoding of imaging/grey.ts: the gallery and editor show the photo in colour.)
-          const body = needsResize
-            ? await encodeUpright(raw, { format: 'jpeg', quality: 85, resize: { width: maxSize, height: maxSize, fit: 'inside' } })
-            : await encodeUpright(raw, { format: 'png' });
+          let pipeline = sharp(raw).rotate();
+          if (needsResize) pipeline = pipeline.resize({ width: maxSize, height: maxSize, fit: 'inside' });
+          const body = needsResize ? await pipeline.jpeg({ quality: 85 }).toBuffer() : await pipeline.png().toBuffer();
           out = { contentType: needsResize ? 'image/jpeg' : 'image/png', body, etag: etagOf(body) };
         } catch (err) {
           throw new KpsError('bad-input', `${path}: not a readable image (${(err as Error).message})`, { file: path });

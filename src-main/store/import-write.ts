@@ -4,7 +4,6 @@ import { isAbsolute } from 'node:path';
 import { ImportError } from '../core/errors.js';
 import type { ImportedSample } from '../api/formats.js';
 import type { RepeatedImport } from '../api/ops.js';
-import { storedChannels } from '../imaging/decode.js';
 import { summarisePixels } from './migrations.js';
 import { SPLITS, STATES, type StoredKeypoint, type StoreCtx } from './rows.js';
 import type { ImportSourceKey } from './types.js';
@@ -163,14 +162,16 @@ export async function measureFilePixels(ctx: StoreCtx, maxSamples: number): Prom
   const budget = Math.max(0, maxSamples - already);
   const step = todo.length / Math.min(todo.length, budget || 1);
   const chosen = budget === 0 ? [] : Array.from({ length: Math.min(todo.length, budget) }, (_, i) => todo[Math.floor(i * step)]);
+  const { default: sharp } = await import('sharp');
   let measured = 0;
   let failed = 0;
   for (const c of chosen) {
     let summary: ReturnType<typeof summarisePixels>;
     try {
-      // The stored channels, not the grey decoding: the summary (min, max, mean) does not depend on the EXIF
-      // orientation, and it sums every channel of colour files.
-      summary = summarisePixels(await storedChannels(c.path));
+      // Not imaging/grey.ts's decodeGrey: the store layer may not import imaging (docs/architecture.md), and the
+      // summary (min, max, mean) does not depend on the EXIF orientation. It sums every channel of colour files.
+      const { data } = await sharp(c.path).raw().toBuffer({ resolveWithObject: true });
+      summary = summarisePixels(data);
     } catch {
       failed++;
       continue;

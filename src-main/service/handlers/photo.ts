@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
 import { kaggleAddWarning } from '../../formats/kaggle-fit.js';
@@ -15,8 +16,6 @@ import { PRETRAINED_ID, isPretrainedId } from '../../api/pretrained-id.js';
 import type { JobRunContext } from '../jobs.js';
 import { loadRunModel, predictCrops, runConfigOf } from '../../train/runs.js';
 import { decodeGrey, uprightSize } from '../../imaging/grey.js';
-import { imageHeader } from '../../imaging/decode.js';
-import { encodeUpright } from '../../imaging/encode.js';
 import { cropResize } from '../../train/data.js';
 import { FACE_CROP_RULE } from '../../train/facecrop.js';
 import type { PhotoPrediction } from '../../api/train-photo.js';
@@ -171,8 +170,7 @@ function pretrainedFile(store: ProjectStore, images: PredictedImage[]): Predicti
 /** The photo as the Photos view shows it: size, and a JPEG data URL scaled so its longer side is at most 800 px. */
 async function photoPreview(path: string, photo: { width: number; height: number }): Promise<Pick<PhotoPrediction, 'width' | 'height' | 'imageUrl' | 'scale'>> {
   const scale = Math.min(1, 800 / Math.max(photo.width, photo.height));
-  const size = { width: Math.round(photo.width * scale), height: Math.round(photo.height * scale), fit: 'fill' as const };
-  const jpeg = await encodeUpright(path, { format: 'jpeg', quality: 85, resize: size });
+  const jpeg = await sharp(path).rotate().resize(Math.round(photo.width * scale), Math.round(photo.height * scale)).jpeg({ quality: 85 }).toBuffer();
   return { width: photo.width, height: photo.height, imageUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}`, scale };
 }
 
@@ -319,7 +317,7 @@ export function createHandlers(): DomainModule<'photo'> {
         if (typeof req.data !== 'string' || req.data.length === 0) throw new KpsError('bad-input', `${name}: data must be the photo's bytes in base64`, { file: name });
         const bytes = Buffer.from(req.data, 'base64');
         // Check that it decodes before keeping it: a dropped text file must not land in the photos folder.
-        await imageHeader(bytes).catch((err: Error) => {
+        await sharp(bytes).metadata().catch((err: Error) => {
           throw new KpsError('bad-input', `${name}: cannot read the photo (${err.message.split('\n')[0]})`, { file: name });
         });
         // Photos dropped in a browser have no path on the service's machine: keep a copy beside the project file.

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { resizeRaw } from '../../imaging/encode.js';
+import sharp from 'sharp';
 import { currentBackend, ensureBackend } from '../backend.js';
 import { type PhotoImage, type PhotoInput, loadPhoto } from './photo.js';
 import { KpsError } from '../../core/errors.js';
@@ -153,7 +153,7 @@ export async function detectFaces(input: PhotoInput, opts: DetectOptions = {}): 
   if (scale < 1) {
     w = Math.max(1, Math.round(photo.width * scale));
     h = Math.max(1, Math.round(photo.height * scale));
-    rgb = await resizeRaw({ data: rgb, width: photo.width, height: photo.height, channels: 3 }, w, h);
+    rgb = new Uint8Array(await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer());
   }
   const withLandmarks = opts.landmarks !== false;
   let faces = await runDetector(api, options, rgb, w, h, { pad: 0, sx: w / photo.width, sy: h / photo.height }, withLandmarks);
