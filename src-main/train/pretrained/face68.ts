@@ -6,8 +6,8 @@ import { loadPhoto, type PhotoImage, type PhotoInput } from '../infer/photo.js';
 
 export { PRETRAINED_ID, PRETRAINED_NAME, isPretrainedId } from '../../api/pretrained-id.js';
 
-/** The schema the net predicts directly; every other layout goes through a fitted mapping (mapping.ts). */
-export const DIRECT_SCHEMA = 'ibug-68';
+/** The schema the net predicts directly (its own 68 points, as face68 keeps them); every other layout goes through a fitted mapping (mapping.ts). */
+export { FACE68_SCHEMA as DIRECT_SCHEMA } from '../models/face68.js';
 
 /** What the net found on one photo. */
 export interface Face68 {
