@@ -13,7 +13,8 @@ import { currentBackend } from './backend.js';
 import type { PreparedData } from './data.js';
 import { jitteredCrop, predictionsToPixels } from './data.js';
 import { FACE_CROP_RULE } from './facecrop.js';
-import { buildModel, MODEL_INFO, withHeatmapOutput } from './models/index.js';
+import { buildModel, hasTrainedHead, MODEL_INFO, withHeatmapOutput } from './models/index.js';
+import { startFace68Head } from './models/face68.js';
 import { coordLoss, heatmapLoss } from './losses.js';
 import {
   clipByGlobalNorm,
@@ -229,7 +230,12 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
     optimizer.setState(trainableVars(model), await loadOptimizerState(lastDir, st.optimizer));
   } else {
     model = buildModel(config.model, { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width });
-    startAtMeanShape(model, meanShape(data.targets, rows.train, K));
+    // A head that is already trained (face68 on 68 points) keeps its weights; others start at the mean training shape,
+    // and face68's fresh head for another layout then starts from the net's own 68 points mapped onto the layout.
+    if (!hasTrainedHead(config.model, K)) {
+      startAtMeanShape(model, meanShape(data.targets, rows.train, K));
+      if (config.model === 'face68') startFace68Head(model, data.images, data.targets, rows.train, S, K);
+    }
     optimizer = makeOpt(kindAt(0));
     st = {
       version: 1,

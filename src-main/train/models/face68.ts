@@ -64,6 +64,11 @@ function weight(name: string): tf.Tensor {
   return tf.tensor(w.values[i], w.shapes[i]);
 }
 
+/** face68 keeps the net's own trained head for 68 keypoints; any other count gets a fresh one. */
+export function face68KeepsHead(numKeypoints: number): boolean {
+  return numKeypoints === FACE68_POINTS;
+}
+
 /**
  * Builds face68 with the shipped weights. `numKeypoints` 68 keeps the net's own 68-point head (folded onto the
  * trainer's coordinates); any other count gets a fresh head (zero-initialised, so it starts at the crop's centre).
@@ -97,7 +102,7 @@ export function buildFace68(o: { inputSize: number; numKeypoints: number }): tf.
   }
   // face-api: a 7x7 average pool of the 7x7 map at its 112 px input, i.e. the mean over the map at any input size.
   const pooled = tf.layers.globalAveragePooling2d({}).apply(x) as T;
-  const own = o.numKeypoints === FACE68_POINTS;
+  const own = face68KeepsHead(o.numKeypoints);
   const head = tf.layers.dense({ units: 2 * o.numKeypoints, name: 'coords', kernelInitializer: 'zeros', biasInitializer: 'zeros' });
   const model = tf.model({ inputs: inp, outputs: head.apply(pooled) as T, name: 'face68' });
 
@@ -108,4 +113,150 @@ export function buildFace68(o: { inputSize: number; numKeypoints: number }): tf.
     if (own) head.setWeights([tf.mul(weight('fc/weights'), 2), tf.sub(tf.mul(weight('fc/bias'), 2), 1)]);
   });
   return model;
+}
+
+/** Ridge penalties tried for the head start, relative to the mean diagonal of the features' Gram matrix. */
+const HEAD_LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+/** At most this many training crops are used to fit the head start. */
+const HEAD_START_ROWS = 1000;
+
+/**
+ * Starts a fresh face68 head (a layout other than the net's own 68 points) from the net's trained 68-point head: on the
+ * training crops (as they are, no augmentation), the shipped head's 68 points are regressed (ridge, one penalty chosen
+ * on a held-out fifth) onto each labelled coordinate of the project's layout, and the composition of the two linear maps
+ * becomes the new head. Training then starts where the pretrained mapping would put the points, not at the mean shape.
+ * `images` N x S x S grey, `targets` N x 2K in the trainer's coordinates (NaN = missing). Returns what it did, or null
+ * when there were too few labelled crops (the head is left as it was). Call it after the mean-shape start: columns with
+ * too few labels keep that start.
+ */
+export function startFace68Head(model: tf.LayersModel, images: Float32Array, targets: Float32Array, rows: readonly number[], S: number, K: number): { rows: number; lambda: number; heldOutRmse: number } | null {
+  const head = model.getLayer('coords');
+  const use = rows.length > HEAD_START_ROWS ? Array.from({ length: HEAD_START_ROWS }, (_, i) => rows[Math.floor((i * rows.length) / HEAD_START_ROWS)]) : [...rows];
+  if (use.length < 10) return null;
+  const P = 2 * FACE68_POINTS;
+  // The backbone's pooled features, then the shipped head's points in the trainer's coordinates (u = 2p - 1).
+  const W68 = tf.tidy(() => tf.mul(weight('fc/weights'), 2));
+  const b68 = tf.tidy(() => tf.sub(tf.mul(weight('fc/bias'), 2), 1));
+  const features = tf.model({ inputs: model.inputs, outputs: head.input as T });
+  const n = use.length;
+  const X = new Float64Array(n * (P + 1));
+  for (let start = 0; start < n; start += 64) {
+    const part = use.slice(start, start + 64);
+    const x = new Float32Array(part.length * S * S);
+    part.forEach((r, j) => x.set(images.subarray(r * S * S, (r + 1) * S * S), j * S * S));
+    const p = tf.tidy(() => {
+      const f = features.predict(tf.tensor4d(x, [part.length, S, S, 1])) as tf.Tensor;
+      return tf.add(tf.matMul(f, W68), b68).dataSync() as Float32Array;
+    });
+    for (let j = 0; j < part.length; j++) {
+      const row = (start + j) * (P + 1);
+      for (let c = 0; c < P; c++) X[row + c] = p[j * P + c];
+      X[row + P] = 1;
+    }
+  }
+  // Columns that share which rows are labelled are solved together.
+  const groups = new Map<string, number[]>();
+  for (let c = 0; c < 2 * K; c++) {
+    const key = use.map((r) => (Number.isNaN(targets[r * 2 * K + c]) ? '0' : '1')).join('');
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(c);
+  }
+  const A = new Float64Array((P + 1) * 2 * K);
+  const fitted = new Set<number>();
+  let sse = 0, count = 0, lambdaUsed = 0;
+  for (const [key, cols] of groups) {
+    const have = [...key].map((ch, i) => (ch === '1' ? i : -1)).filter((i) => i >= 0);
+    if (have.length < 10) continue; // too few labels: those columns keep a zero map (the head's bias, the mean shape)
+    const held = have.filter((_, i) => i % 5 === 4);
+    const fit = have.filter((_, i) => i % 5 !== 4);
+    let best = { lambda: HEAD_LAMBDAS[0], err: Infinity };
+    for (const lambda of HEAD_LAMBDAS) {
+      const coef = ridge(X, targets, use, fit, cols, P + 1, K, lambda);
+      const err = squaredError(X, targets, use, held, cols, coef, P + 1, K);
+      if (err < best.err) best = { lambda, err };
+    }
+    sse += best.err;
+    count += held.length * cols.length;
+    lambdaUsed = Math.max(lambdaUsed, best.lambda);
+    const coef = ridge(X, targets, use, have, cols, P + 1, K, best.lambda);
+    cols.forEach((c, j) => {
+      fitted.add(c);
+      for (let i = 0; i <= P; i++) A[i * 2 * K + c] = coef[i * cols.length + j];
+    });
+  }
+  if (count === 0) {
+    tf.dispose([W68, b68]);
+    return null;
+  }
+  tf.tidy(() => {
+    const a = tf.tensor2d(Float32Array.from(A.subarray(0, P * 2 * K)), [P, 2 * K]);
+    const c = tf.tensor1d(Float32Array.from(A.subarray(P * 2 * K)));
+    // Columns without enough labels keep the head's weights as they were (the mean-shape start).
+    const keep = tf.tensor1d(Float32Array.from({ length: 2 * K }, (_, col) => (fitted.has(col) ? 0 : 1)));
+    const [oldKernel, oldBias] = head.getWeights();
+    const kernel = tf.add(tf.mul(tf.matMul(W68, a), tf.sub(1, keep)), tf.mul(oldKernel, keep));
+    const bias = tf.add(tf.mul(tf.add(tf.squeeze(tf.matMul(tf.reshape(b68, [1, P]), a), [0]), c), tf.sub(1, keep)), tf.mul(oldBias, keep));
+    head.setWeights([kernel, bias]);
+  });
+  tf.dispose([W68, b68]);
+  return { rows: n, lambda: lambdaUsed, heldOutRmse: Math.sqrt(sse / count) };
+}
+
+/** Ridge (intercept unpenalised) of the given target columns on X's rows `at` (indices into `use`): (D x cols) coefficients. */
+function ridge(X: Float64Array, targets: Float32Array, use: readonly number[], at: readonly number[], cols: readonly number[], D: number, K: number, lambda: number): Float64Array {
+  const G = new Float64Array(D * D);
+  const B = new Float64Array(D * cols.length);
+  for (const i of at) {
+    const xi = X.subarray(i * D, (i + 1) * D);
+    for (let a = 0; a < D; a++) {
+      const va = xi[a];
+      if (va === 0) continue;
+      for (let b = a; b < D; b++) G[a * D + b] += va * xi[b];
+      for (let j = 0; j < cols.length; j++) B[a * cols.length + j] += va * targets[use[i] * 2 * K + cols[j]];
+    }
+  }
+  let diag = 0;
+  for (let a = 0; a < D - 1; a++) diag += G[a * D + a];
+  const pen = (lambda * diag) / Math.max(1, D - 1);
+  for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) G[a * D + b] = G[b * D + a];
+  for (let a = 0; a < D - 1; a++) G[a * D + a] += pen;
+  G[(D - 1) * D + (D - 1)] += 1e-9 * Math.max(1, at.length);
+  // Cholesky: G = L L^T, then two triangular solves per column.
+  for (let j = 0; j < D; j++) {
+    let s = G[j * D + j];
+    for (let k = 0; k < j; k++) s -= G[j * D + k] * G[j * D + k];
+    const d = Math.sqrt(Math.max(s, 1e-12));
+    G[j * D + j] = d;
+    for (let i = j + 1; i < D; i++) {
+      let t = G[i * D + j];
+      for (let k = 0; k < j; k++) t -= G[i * D + k] * G[j * D + k];
+      G[i * D + j] = t / d;
+    }
+  }
+  const m = cols.length;
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < D; i++) {
+      let t = B[i * m + j];
+      for (let k = 0; k < i; k++) t -= G[i * D + k] * B[k * m + j];
+      B[i * m + j] = t / G[i * D + i];
+    }
+    for (let i = D - 1; i >= 0; i--) {
+      let t = B[i * m + j];
+      for (let k = i + 1; k < D; k++) t -= G[k * D + i] * B[k * m + j];
+      B[i * m + j] = t / G[i * D + i];
+    }
+  }
+  return B;
+}
+
+function squaredError(X: Float64Array, targets: Float32Array, use: readonly number[], at: readonly number[], cols: readonly number[], coef: Float64Array, D: number, K: number): number {
+  let s = 0;
+  for (const i of at) {
+    for (let j = 0; j < cols.length; j++) {
+      let p = 0;
+      for (let a = 0; a < D; a++) p += X[i * D + a] * coef[a * cols.length + j];
+      const e = p - targets[use[i] * 2 * K + cols[j]];
+      s += e * e;
+    }
+  }
+  return s;
 }

@@ -1,7 +1,7 @@
 // The model zoo: one builder per architecture, each returning a tf.LayersModel that outputs normalised (x, y) pairs.
 import * as tf from '@tensorflow/tfjs';
 import { KpsError } from '../../core/errors.js';
-import { buildFace68, FACE68_SCHEMA } from './face68.js';
+import { buildFace68, face68KeepsHead, FACE68_SCHEMA } from './face68.js';
 
 export { FACE68_SCHEMA };
 import { SoftArgmax } from './softargmax.js';
@@ -220,6 +220,11 @@ export function buildModel(name: string, o: ModelOptions): tf.LayersModel {
     case 'face68':
       return buildFace68(o);
   }
+}
+
+/** True when the built model's coordinate head is already trained (face68's own head for 68 points): training keeps it as it is. */
+export function hasTrainedHead(name: ModelName, numKeypoints: number): boolean {
+  return name === 'face68' && face68KeepsHead(numKeypoints);
 }
 
 /** For the heatmap loss: the same weights, with the heatmap layer exposed as a second output. */

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, MODEL_INFO } from '../../../src-main/train/models/index.js';
-import { faceApiModelDir } from '../../../src-main/train/models/face68.js';
+import { buildModel, hasTrainedHead, MODEL_INFO } from '../../../src-main/train/models/index.js';
+import { faceApiModelDir, startFace68Head } from '../../../src-main/train/models/face68.js';
 
 type W = Record<string, tf.Tensor>;
 
@@ -112,5 +112,43 @@ describe('face68: the pretrained landmark net as a trainable model', () => {
     tf.dispose([x, target]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it("a fresh head starts from the net's own 68 points mapped onto the layout (ridge on the training crops), keeping the start of unlabelled columns", () => {
+    const S = 32;
+    const N = 40;
+    const K = 3;
+    const images = new Float32Array(N * S * S);
+    for (let b = 0; b < N; b += 4) images.set(greyImage(4, S).map((v, i) => v * (0.6 + 0.01 * b) + 0.02 * Math.sin(i / (5 + b))), b * S * S);
+    const own = buildModel('face68', { inputSize: S, numKeypoints: 68, seed: 1 });
+    const p68 = tf.tidy(() => (own.predict(tf.tensor4d(images, [N, S, S, 1])) as tf.Tensor).dataSync().slice());
+    own.dispose();
+    // A layout whose points are linear in the net's: a mean of three points, one point shifted, one point scaled; the
+    // last coordinate is labelled on 5 crops only (too few to fit), so it keeps the value the head had.
+    const targets = new Float32Array(N * 2 * K);
+    for (let i = 0; i < N; i++) {
+      const q = (k: number, c: number) => p68[i * 136 + 2 * k + c];
+      targets.set([(q(36, 0) + q(39, 0) + q(30, 0)) / 3, (q(36, 1) + q(39, 1) + q(30, 1)) / 3, q(48, 0) + 0.1, q(48, 1) - 0.05, 0.5 * q(8, 0), i < 5 ? 0.3 : NaN], i * 2 * K);
+    }
+    const model = buildModel('face68', { inputSize: S, numKeypoints: K, seed: 1 });
+    const head = model.getLayer('coords');
+    head.setWeights([tf.zeros([256, 2 * K]), tf.tensor1d([0, 0, 0, 0, 0, 0.7])]);
+    const rows = Array.from({ length: N }, (_, i) => i);
+    const res = startFace68Head(model, images, targets, rows, S, K);
+    expect(res).not.toBeNull();
+    expect(res!.rows).toBe(N);
+    const out = tf.tidy(() => (model.predict(tf.tensor4d(images, [N, S, S, 1])) as tf.Tensor).dataSync().slice());
+    let worst = 0;
+    for (let i = 0; i < N; i++) for (let c = 0; c < 2 * K - 1; c++) worst = Math.max(worst, Math.abs(out[i * 2 * K + c] - targets[i * 2 * K + c]));
+    // Exactly representable maps, fitted with a small ridge penalty: within a few thousandths of the crop's half-width.
+    expect(worst).toBeLessThan(0.01);
+    for (let i = 0; i < N; i++) expect(out[i * 2 * K + 5]).toBeCloseTo(0.7, 5);
+    model.dispose();
+  });
+
+  it('the trainer keeps the net\'s trained 68-point head: no mean-shape start for face68 on 68 points', () => {
+    expect(hasTrainedHead('face68', 68)).toBe(true);
+    expect(hasTrainedHead('face68', 58)).toBe(false);
+    expect(hasTrainedHead('kpnet', 68)).toBe(false);
   });
 });
