@@ -195,7 +195,7 @@ function wireHooks(store: RunStore, run: RunRecord, hooks: RunHooks) {
 
 /** Validates the settings and records a new run (status running) without starting it: train.start answers with its id at once. */
 export function createRun(store: RunStore, input: Partial<Record<keyof TrainConfig, unknown>>, opts: { id?: string; name?: string } = {}): RunRecord {
-  // No model named: the project's default (face68 for the 68-point iBUG layout, else kpnet).
+  // No model named: the project's default (kpnet for the Kaggle layout, face68 for photo layouts).
   const config = resolveConfig(input.model === undefined ? { ...input, model: defaultModelFor(store.schema.id) } : input, 'training config');
   const info = MODEL_INFO[config.model];
   const keypointIndices = selectKeypoints(store.schema, config.keypoints, info.fixedKeypoints);

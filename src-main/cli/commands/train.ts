@@ -175,7 +175,7 @@ export const trainCommand: CliCommand = {
       .command('train')
       .description('train a keypoint model on a project in a worker thread; prints the run id')
       .argument('<project.kps>', 'an existing project file')
-      .option('--model <name>', `one of ${MODEL_NAMES.join(', ')} (default: face68 for ibug-68 projects, else kpnet)`)
+      .option('--model <name>', `one of ${MODEL_NAMES.join(', ')} (default: kpnet for kaggle-15 projects, else face68)`)
       .option('--epochs <n>', 'epochs (default 60)')
       .option('--batch <n>', 'batch size (default 64)')
       .option('--lr <x>', 'learning rate (default 0.001)')

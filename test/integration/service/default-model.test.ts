@@ -1,5 +1,5 @@
-// The model a run trains when its settings name none: face68 (face-api's pretrained net, fine-tuned) for ibug-68
-// projects, kpnet otherwise (train/config.ts defaultModelFor; measured in docs/training.md "Photo recipes").
+// The model a run trains when its settings name none: kpnet for kaggle-15 projects, face68 (face-api's pretrained net,
+// fine-tuned) for the photo layouts (train/config.ts defaultModelFor; measured in docs/training.md "Photo accuracy").
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +15,16 @@ describe('default model per layout', () => {
     dir = null;
   });
 
-  it('is face68 for the 68-point iBUG layout and kpnet for the others', () => {
-    expect(defaultModelFor('ibug-68')).toBe('face68');
-    for (const id of ['kaggle-15', 'imm-58', 'imm-frontal-73', 'my-own']) expect(defaultModelFor(id)).toBe('kpnet');
+  it('is kpnet for the Kaggle layout and face68 for the photo layouts', () => {
+    expect(defaultModelFor('kaggle-15')).toBe('kpnet');
+    for (const id of ['ibug-68', 'imm-58', 'imm-frontal-73', 'my-own']) expect(defaultModelFor(id)).toBe('face68');
   });
 
   it('train.options offers it as the default, and a run with no model named records it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'kps-default-model-'));
     const service = new Service({ mode: 'web', deps: await loadDefaultDeps() });
     expect((await service.call('train.options', {})).defaults.model).toBe('kpnet');
-    for (const [schema, model] of [['ibug-68', 'face68'], ['kaggle-15', 'kpnet']] as const) {
+    for (const [schema, model] of [['ibug-68', 'face68'], ['imm-58', 'face68'], ['kaggle-15', 'kpnet']] as const) {
       await service.call('project.create', { path: join(dir, `${schema}.kps`), schema });
       expect((await service.call('train.options', {})).defaults.model).toBe(model);
       // An empty project: the job fails for want of samples, but the run is recorded with its settings first.
