@@ -230,12 +230,12 @@ export async function runTraining(job: TrainJob, hooks: TrainHooks = {}): Promis
     optimizer.setState(trainableVars(model), await loadOptimizerState(lastDir, st.optimizer));
   } else {
     model = buildModel(config.model, { inputSize: S, numKeypoints: K, seed: config.seed, width: config.width });
-    // A head that is already trained (face68 on 68 points) keeps its weights; others start at the mean training shape,
-    // and face68's fresh head for another layout then starts from the net's own 68 points mapped onto the layout.
-    if (!hasTrainedHead(config.model, K)) {
-      startAtMeanShape(model, meanShape(data.targets, rows.train, K));
-      if (config.model === 'face68') startFace68Head(model, data.images, data.targets, rows.train, S, K);
-    }
+    // A head that is already trained (face68 on 68 points) keeps its weights; others start at the mean training shape.
+    // face68's head then starts from the net's own 68 points mapped onto the layout's labels on the training crops: on
+    // another layout that is its start; on the net's own layout the map corrects its framing (the project's crop has
+    // more margin than face-api's box) and its lean.
+    if (!hasTrainedHead(config.model, K)) startAtMeanShape(model, meanShape(data.targets, rows.train, K));
+    if (config.model === 'face68') startFace68Head(model, data.images, data.targets, rows.train, S, K);
     optimizer = makeOpt(kindAt(0));
     st = {
       version: 1,

@@ -121,13 +121,15 @@ const HEAD_LAMBDAS = [1e-4, 1e-3, 1e-2, 1e-1, 1];
 const HEAD_START_ROWS = 1000;
 
 /**
- * Starts a fresh face68 head (a layout other than the net's own 68 points) from the net's trained 68-point head: on the
+ * Starts face68's head from the net's trained 68-point head: on the
  * training crops (as they are, no augmentation), the shipped head's 68 points are regressed (ridge, one penalty chosen
  * on a held-out fifth) onto each labelled coordinate of the project's layout, and the composition of the two linear maps
  * becomes the new head. Training then starts where the pretrained mapping would put the points, not at the mean shape.
+ * On the net's own 68 points the same fit corrects the head for the project's crop, which frames the face with more
+ * margin than face-api's box the head was trained on (kept as it was, its first predictions are shrunk and shifted).
  * `images` N x S x S grey, `targets` N x 2K in the trainer's coordinates (NaN = missing). Returns what it did, or null
- * when there were too few labelled crops (the head is left as it was). Call it after the mean-shape start: columns with
- * too few labels keep that start.
+ * when there were too few labelled crops (the head is left as it was). Columns with too few labels keep the head they
+ * had (the mean-shape start of a fresh head, the net's own for 68 points).
  */
 export function startFace68Head(model: tf.LayersModel, images: Float32Array, targets: Float32Array, rows: readonly number[], S: number, K: number): { rows: number; lambda: number; heldOutRmse: number } | null {
   const head = model.getLayer('coords');
