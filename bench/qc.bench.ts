@@ -9,7 +9,8 @@
 // Env: QC_SEEDS (default 2,3,4,5,6: seed 1 is the tuning seed), QC_SETS (default kaggle-proxy,lfpw-train),
 // QC_MODEL = pretrained (default: the pretrained 68-point net, direct on ibug-68, through its cross-validated mapping
 // on kaggle-15) | folds (cross-validated kpnet folds: minutes per seed) | none (shape and swap tests only),
-// QC_ERRORS = hard (default) | classic (the earlier 5% mirrors + 5% moves of 8-15 px), QC_FOLDS, QC_EPOCHS, QC_INPUT.
+// QC_ERRORS = hard (default) | classic (the earlier 5% mirrors + 5% moves of 8-15 px), QC_FOLDS, QC_EPOCHS, QC_INPUT,
+// QC_COMBINE = fuse (default: shape and model expectations weighed by their spreads) | fisher (the two p-values by Fisher's method).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ const seeds = (process.env.QC_SEEDS ?? '2,3,4,5,6').split(',').map(Number);
 const sets = (process.env.QC_SETS ?? 'kaggle-proxy,lfpw-train').split(',');
 const model = process.env.QC_MODEL ?? 'pretrained';
 const classic = process.env.QC_ERRORS === 'classic';
+const combine = process.env.QC_COMBINE as 'fuse' | 'fisher' | undefined;
+if (combine !== undefined && !['fuse', 'fisher'].includes(combine)) throw new Error(`QC_COMBINE must be fuse or fisher, got ${combine}`);
 if (!['pretrained', 'folds', 'none'].includes(model)) throw new Error(`QC_MODEL must be pretrained, folds or none, got ${model}`);
 const data = requireDataDir();
 await initBackend('auto');
@@ -55,6 +58,7 @@ try {
         try {
           const t0 = Date.now();
           const rep = await runQc(store, {
+            ...(combine ? { combine } : {}),
             runId: model === 'pretrained' ? PRETRAINED_ID : undefined,
             noModel: model === 'none',
             crossVal: {

@@ -33,6 +33,11 @@ export interface ScoreOptions {
   alignFrom?: number;
   /** Scale each sample's model residuals to the project's median inter-ocular distance (of the predictions); default true. */
   faceScale?: boolean;
+  /**
+   * How a keypoint's shape and model evidence are joined: 'fuse' (default) weighs the two expectations by their
+   * spreads into one and tests the label against it; 'fisher' turns each into a p-value and joins them by Fisher's method.
+   */
+  combine?: 'fuse' | 'fisher';
 }
 
 const LN10 = Math.log(10);
@@ -62,6 +67,32 @@ function modelD2(cov: (Cov2 | null)[], shape: ArrayLike<number>, pred: ArrayLike
   const px = pred[2 * k], py = pred[2 * k + 1];
   if (!Number.isFinite(px) || !Number.isFinite(py) || !Number.isFinite(shape[2 * k])) return null;
   return mahal2(cov[k] as Cov2, f * (shape[2 * k] - px), f * (shape[2 * k + 1] - py));
+}
+
+/**
+ * One expectation from two: where the other labels put keypoint k (shape, spread `sh.covPx`) and where the model put it
+ * (spread `mcov`, in face-scaled units: divided by f^2 to pixels), weighed by their precisions as two independent
+ * estimates of the true point; returns the label's squared Mahalanobis distance from it under the joint spread. A noisy
+ * source gets little weight, so it neither hides what the other sees nor adds noise of its own (Fisher's method on the
+ * two p-values lets a source that says nothing dilute one that is sure). Null when a spread is degenerate.
+ */
+function fusedD2(sh: LooResult, pred: ArrayLike<number>, mcov: Cov2, f: number, shape: ArrayLike<number>, k: number): number | null {
+  const inv = (c: Cov2): Cov2 | null => {
+    const det = c.sxx * c.syy - c.sxy * c.sxy;
+    return det > 0 ? { sxx: c.syy / det, sxy: -c.sxy / det, syy: c.sxx / det } : null;
+  };
+  const si = inv(sh.covPx);
+  const mi = inv({ sxx: mcov.sxx / (f * f), sxy: mcov.sxy / (f * f), syy: mcov.syy / (f * f) });
+  if (!si || !mi) return null;
+  const ci: Cov2 = { sxx: si.sxx + mi.sxx, sxy: si.sxy + mi.sxy, syy: si.syy + mi.syy };
+  const c = inv(ci);
+  if (!c) return null;
+  const [ex, ey] = sh.expected;
+  const mx = pred[2 * k], my = pred[2 * k + 1];
+  const bx = si.sxx * ex + si.sxy * ey + mi.sxx * mx + mi.sxy * my;
+  const by = si.sxy * ex + si.syy * ey + mi.sxy * mx + mi.syy * my;
+  const fx = c.sxx * bx + c.sxy * by, fy = c.sxy * bx + c.syy * by;
+  return mahal2(c, shape[2 * k] - fx, shape[2 * k + 1] - fy);
 }
 
 /**
@@ -126,6 +157,7 @@ export function scoreSamples(input: QcInputSample[], schema: KeypointSchema, opt
   const reasonAt = opts.reasonThreshold ?? 2;
   const swapAt = opts.swapThreshold ?? 3;
   const nu = opts.tailDf ?? 4;
+  const combine = opts.combine ?? 'fuse';
   const pop = new ShapePopulation(samples.map((s) => s.shape), K);
   // Model errors in units of the project's typical face: each sample's residuals scaled by the median inter-ocular
   // distance over its own (from the prediction, which a label error cannot change), as a small face's errors and
@@ -174,10 +206,12 @@ export function scoreSamples(input: QcInputSample[], schema: KeypointSchema, opt
       const md = modelD2(mcov, s.shape, s.prediction, k, f);
       if (!sh && md === null) continue;
       tests += 1;
-      // Each source's distance to a heavy-tailed p-value, then Fisher's method: one extreme source (an unusual
-      // but real expression the model agrees with) counts for less than two that agree on a moderate error.
+      // Both sources: one expectation weighed by their spreads, tested under a heavy tail (fusedD2). One source, or
+      // 'fisher': each distance to a heavy-tailed p-value, joined by Fisher's method.
       const lps = [sh ? logTail(sh.d2, nu) : null, md !== null ? logTail(md, nu) : null].filter((v): v is number => v !== null);
-      const lp = lps.length === 1 ? lps[0] : logSurvival(-2 * (lps[0] + lps[1]), 4);
+      const fd = combine !== 'fisher' && sh && md !== null ? fusedD2(sh, s.prediction as ArrayLike<number>, mcov[k] as Cov2, f, s.shape, k) : null;
+      const fisher = lps.length === 1 ? lps[0] : logSurvival(-2 * (lps[0] + lps[1]), 4);
+      const lp = fd === null ? fisher : logTail(fd, nu);
       worstLog = Math.min(worstLog, lp);
       const p = s.prediction;
       blames.push({

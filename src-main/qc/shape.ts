@@ -44,6 +44,17 @@ function apply(t: Similarity, x: number, y: number): [number, number] {
   return [t.a * x - t.b * y + t.tx, t.b * x + t.a * y + t.ty];
 }
 
+/** A covariance of residuals in the frame `t` maps into, brought back to the frame it maps from: A^-1 C A^-T. */
+function covInImage(c: Cov2, t: Similarity): Cov2 {
+  const k = 1 / (t.a * t.a + t.b * t.b);
+  const p = t.a * k, q = t.b * k, r = -t.b * k, s = t.a * k;
+  return {
+    sxx: p * p * c.sxx + 2 * p * q * c.sxy + q * q * c.syy,
+    sxy: p * r * c.sxx + (p * s + q * r) * c.sxy + q * s * c.syy,
+    syy: r * r * c.sxx + 2 * r * s * c.sxy + s * s * c.syy,
+  };
+}
+
 function invert(t: Similarity): Similarity {
   const d = t.a * t.a + t.b * t.b;
   const a = t.a / d, b = -t.b / d;
@@ -302,7 +313,7 @@ export class ShapePopulation {
       const [ax, ay] = apply(t, shape[2 * k], shape[2 * k + 1]);
       const d2 = mahal2(m.cov, ax - px, ay - py);
       const [ex, ey] = apply(invert(t), px, py);
-      out[k] = { expected: [ex, ey], distancePx: Math.hypot(shape[2 * k] - ex, shape[2 * k + 1] - ey), d2 };
+      out[k] = { expected: [ex, ey], distancePx: Math.hypot(shape[2 * k] - ex, shape[2 * k + 1] - ey), d2, covPx: covInImage(m.cov, t) };
     }
     return out;
   }
@@ -314,6 +325,8 @@ export interface LooResult {
   distancePx: number;
   /** Squared Mahalanobis distance of the label from that expectation (about chi-square(2) for a good label). */
   d2: number;
+  /** The spread of that expectation's error, in image pixels (the residual covariance brought back from the aligned frame). */
+  covPx: Cov2;
 }
 
 /**
