@@ -1,6 +1,7 @@
 #!/bin/bash
 # Photo recipes on lfpw-train (ibug-68): the same project, the same seed and split, N minutes each; kps evaluate --json after.
-# Usage: MIN=6 bash bench/photo-recipes.sh OUT_DIR A B C D   (docs/training.md "Photo recipes"; results in OUT_DIR/results.jsonl)
+# Usage: MIN=6 bash bench/photo-recipes.sh OUT_DIR A B C D   (A-I: see the case below)
+#   (docs/training.md "Photo recipes"; results in OUT_DIR/results.jsonl)
 set -u
 cd "$(dirname "$0")/.."
 D=$(realpath "$1"); shift
@@ -37,6 +38,8 @@ for spec in "$@"; do
     E) run E_160_photo --config $D/in160.json --augment "$PHOTO" ;;
     F) run F_face68_96_light --model face68 ;;
     G) run G_face68_112_light --model face68 --config $D/in112.json ;;
+    H) run H_resnet18_128_light --model resnet18 --config $D/in128.json ;;
+    I) run I_unet_96_light --model unet ;;
   esac
 done
 echo "done $(date +%T)" >> $D/runs.log
