@@ -5,17 +5,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { detectFaces, loadPhoto, mapBack, mapToModel, preparePhoto, type FaceBox } from '../../../src-main/train/infer/index.js';
 import { requireDataDir } from '../../helpers/data.js';
+import { readPtsPoints } from '../../helpers/pts.js';
 
 const data = requireDataDir();
 
-/** `.pts` points, converted from 1-based to the project's 0-based pixels. */
-function readPts(file: string): { x: number; y: number }[] {
-  const body = readFileSync(file, 'utf8').split('{')[1].split('}')[0].trim();
-  return body.split('\n').map((l) => {
-    const [x, y] = l.trim().split(/\s+/).map(Number);
-    return { x: x - 1, y: y - 1 };
-  });
-}
+/** `.pts` points in 0-based pixels, read by the importer's parser (imm-face-db: 58 points, lfpw: 68). */
+const readPts = (file: string) => readPtsPoints(file, file.includes('imm-face-db') ? 'imm-58' : 'ibug-68');
 
 function pick(folder: string, count: number): string[] {
   const all = readdirSync(join(data, folder)).filter((f) => f.endsWith('.jpg')).sort();

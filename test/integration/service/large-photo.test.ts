@@ -1,7 +1,7 @@
 // A 4,000 x 3,000 photo through photo.predict with the pretrained net: the Photos view gets a preview of at most 800 px
 // (the renderer never decodes the full photo), the detector box and the points come back in the photo's own pixels,
 // and they agree with the same face predicted at its original size.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -12,15 +12,12 @@ import { requireDataDir } from '../../helpers/data.js';
 import { PRETRAINED_ID } from '../../../src-main/api/pretrained-id.js';
 import { eyeKeypoints, outerEyeDistance, sampleNme } from '../../../src-main/train/pretrained/mapping.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
-import { parsePts } from '../../../src-main/formats/pts.js';
+import { boxOfFlat, iouWithFace, readPtsFlat } from '../../helpers/pts.js';
 
 const STEM = 'image_0004';
 const W = 4000, H = 3000;
 
-/** `.pts` points as flat 0-based pixels, read by the importer's own parser. */
-function readPts(file: string): number[] {
-  return parsePts(file, readFileSync(file, 'utf8'), loadBuiltinSchema('ibug-68')).flatMap((k) => [k.x, k.y]);
-}
+const readPts = (file: string) => readPtsFlat(file, 'ibug-68');
 
 describe('a 4,000 px photo in the Photos view', () => {
   let dir: string;
@@ -69,14 +66,8 @@ describe('a 4,000 px photo in the Photos view', () => {
     expect([preview.width, preview.height]).toEqual([800, 600]);
 
     // The detector box covers the face where it was placed, and every point lies in the box widened by a tenth on each side.
-    const xs = gt.filter((_, i) => i % 2 === 0), ys = gt.filter((_, i) => i % 2 === 1);
-    const lab = { x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys), y1: Math.max(...ys) };
     const f = p.face;
-    const ix = Math.max(0, Math.min(lab.x1, f.x + f.width) - Math.max(lab.x0, f.x));
-    const iy = Math.max(0, Math.min(lab.y1, f.y + f.height) - Math.max(lab.y0, f.y));
-    const inter = ix * iy;
-    const iou = inter / ((lab.x1 - lab.x0) * (lab.y1 - lab.y0) + f.width * f.height - inter);
-    expect(iou).toBeGreaterThan(0.3);
+    expect(iouWithFace(boxOfFlat(gt), f)).toBeGreaterThan(0.3);
     const coords = p.coords!;
     expect(coords).toHaveLength(136);
     for (let k = 0; k < 68; k++) {

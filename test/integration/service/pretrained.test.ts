@@ -15,12 +15,9 @@ import { PRETRAINED_ID } from '../../../src-main/api/pretrained-id.js';
 import { predict68 } from '../../../src-main/train/pretrained/face68.js';
 import { eyeKeypoints, faceFrame, fromFrame, meanShapeInFrame, outerEyeDistance, sampleNme } from '../../../src-main/train/pretrained/mapping.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
+import { readPtsFlat } from '../../helpers/pts.js';
 
-/** `.pts` points as flat 0-based pixels. */
-function readPts(file: string): number[] {
-  const body = readFileSync(file, 'utf8').split('{')[1].split('}')[0].trim();
-  return body.split('\n').flatMap((l) => l.trim().split(/\s+/).map((v) => Number(v) - 1));
-}
+const readPts = (file: string) => readPtsFlat(file, 'imm-58');
 
 function copyFaces(from: string, to: string, stems: string[]): void {
   mkdirSync(to, { recursive: true });

@@ -5,21 +5,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, requireDataDir } from '../../helpers/data.js';
+import { boxOfFlat, iouWithFace, readPtsFlat } from '../../helpers/pts.js';
 
 let dir: string;
 let project: string;
 let data: string;
 
 /** The landmark box of a .pts file (1-based, as 300-W) in 0-based pixels, read here independently of the importer. */
-function ptsBox(file: string): { x0: number; y0: number; x1: number; y1: number } {
-  const text = readFileSync(file, 'utf8');
-  const body = text.slice(text.indexOf('{') + 1, text.indexOf('}'));
-  const pts = body.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-  const xs = pts.map((p) => p[0] - 1);
-  const ys = pts.map((p) => p[1] - 1);
-  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
-}
-
 interface Predictions {
   run: string;
   images: { file: string; width: number; height: number; usedFallback: boolean; face: { x: number; y: number; width: number; height: number; score: number } | null; keypoints: { name: string; x: number; y: number }[] }[];
@@ -124,7 +116,7 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
 
   it('kps predict with face detection on a real photo: the face found is the annotated one, and every point lies in it', () => {
     const photo = join(requireDataDir(), 'imm-face-db', '01-1m.jpg');
-    const truth = ptsBox(join(requireDataDir(), 'imm-face-db', '01-1m.pts'));
+    const truth = boxOfFlat(readPtsFlat(join(requireDataDir(), 'imm-face-db', '01-1m.pts'), 'imm-58'));
     const predOut = join(dir, 'predictions-detect.json');
     const p = kps('predict', project, '--run', runId, photo, '--out', predOut, '--json');
     expect(p.code, p.err).toBe(0);
@@ -139,10 +131,7 @@ describe('kps train and friends', { timeout: 600_000 }, () => {
     const f = img.face;
     expect(f).not.toBeNull();
     // The detector's box and the box of the 58 annotated landmarks are the same face: they overlap by IoU >= 0.3.
-    const ix = Math.max(0, Math.min(f!.x + f!.width, truth.x1) - Math.max(f!.x, truth.x0));
-    const iy = Math.max(0, Math.min(f!.y + f!.height, truth.y1) - Math.max(f!.y, truth.y0));
-    const inter = ix * iy;
-    const iou = inter / (f!.width * f!.height + (truth.x1 - truth.x0) * (truth.y1 - truth.y0) - inter);
+    const iou = iouWithFace(truth, f!);
     expect(iou, JSON.stringify({ face: f, truth })).toBeGreaterThanOrEqual(0.3);
     expect(img.keypoints).toHaveLength(15);
     for (const k of img.keypoints) {
