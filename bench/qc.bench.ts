@@ -26,6 +26,7 @@ import { recallAt } from '../src-main/qc/recall.js';
 import { PRETRAINED_ID } from '../src-main/api/pretrained-id.js';
 import { initBackend } from '../src-main/train/backend.js';
 import { report } from './util.js';
+import type { ModelName } from '../src-main/train/models/index.js';
 
 const seeds = (process.env.QC_SEEDS ?? '2,3,4,5,6').split(',').map(Number);
 const sets = (process.env.QC_SETS ?? 'kaggle-proxy,lfpw-train').split(',');
@@ -65,6 +66,8 @@ try {
               folds: process.env.QC_FOLDS ? Number(process.env.QC_FOLDS) : undefined,
               epochs: process.env.QC_EPOCHS ? Number(process.env.QC_EPOCHS) : undefined,
               inputSize: process.env.QC_INPUT ? Number(process.env.QC_INPUT) : undefined,
+              augment: process.env.QC_AUGMENT,
+              model: process.env.QC_NET as ModelName | undefined,
               seed,
             },
             onProgress: (m) => {

@@ -21,6 +21,8 @@ export interface CrossValOptions {
   width?: number;
   batch?: number;
   lr?: number;
+  /** Augmentation of the training engine (train/config.ts); default none. */
+  augment?: string;
   seed?: number;
   /** Folds trained at the same time, each in its own worker thread; default: the number of cores, at most the folds. */
   concurrency?: number;
@@ -41,7 +43,7 @@ export interface CrossValResult {
   heldOutRmsePx: number | null;
   backend: string;
   seconds: number;
-  settings: { model: string; epochs: number; inputSize: number; folds: number };
+  settings: { model: string; epochs: number; inputSize: number; folds: number; augment: string };
 }
 
 function copyData(d: PreparedData, splits: PreparedData['splits']): PreparedData {
@@ -70,7 +72,7 @@ export async function crossValidatedPredictions(source: TrainSource, o: CrossVal
       seed,
       inputSize,
       width: o.width ?? 1,
-      augment: 'none',
+      augment: o.augment ?? 'none',
     },
     'qc cross-validation settings',
   );
@@ -173,6 +175,6 @@ export async function crossValidatedPredictions(source: TrainSource, o: CrossVal
     heldOutRmsePx: cnt > 0 ? Math.sqrt(sq / cnt) : null,
     backend,
     seconds: (Date.now() - t0) / 1000,
-    settings: { model: config.model, epochs: config.epochs, inputSize, folds },
+    settings: { model: config.model, epochs: config.epochs, inputSize, folds, augment: config.augment },
   };
 }
