@@ -48,7 +48,10 @@ export interface CrossValResult {
 
 function copyData(d: PreparedData, splits: PreparedData['splits']): PreparedData {
   // The worker takes ownership of the buffers it is sent: each fold gets its own copy.
-  return { ...d, splits, images: d.images.slice(), targets: d.targets.slice(), truthPx: d.truthPx.slice(), boxes: d.boxes.slice() };
+  // Photo projects also send their context squares: without a copy, the first fold's worker would take the one buffer
+  // and every later fold would wait on a detached one.
+  const context = d.context ? { ...d.context, rows: d.context.rows.slice(), images: d.context.images.slice() } : undefined;
+  return { ...d, splits, images: d.images.slice(), targets: d.targets.slice(), truthPx: d.truthPx.slice(), boxes: d.boxes.slice(), ...(context ? { context } : {}) };
 }
 
 /**
