@@ -47,11 +47,9 @@ export interface CrossValResult {
 }
 
 function copyData(d: PreparedData, splits: PreparedData['splits']): PreparedData {
-  // The worker takes ownership of the buffers it is sent: each fold gets its own copy.
-  // Photo projects also send their context squares: without a copy, the first fold's worker would take the one buffer
-  // and every later fold would wait on a detached one.
-  const context = d.context ? { ...d.context, rows: d.context.rows.slice(), images: d.context.images.slice() } : undefined;
-  return { ...d, splits, images: d.images.slice(), targets: d.targets.slice(), truthPx: d.truthPx.slice(), boxes: d.boxes.slice(), ...(context ? { context } : {}) };
+  // The worker takes ownership of every buffer it is sent (train/host.ts transfers them): each fold gets its own deep
+  // copy, so a buffer added to the job later (as the photos' context squares were) cannot be taken from the next fold.
+  return structuredClone({ ...d, splits });
 }
 
 /**
