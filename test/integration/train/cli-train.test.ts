@@ -11,7 +11,6 @@ let dir: string;
 let project: string;
 let data: string;
 
-/** The landmark box of a .pts file (1-based, as 300-W) in 0-based pixels, read here independently of the importer. */
 interface Predictions {
   run: string;
   images: { file: string; width: number; height: number; usedFallback: boolean; face: { x: number; y: number; width: number; height: number; score: number } | null; keypoints: { name: string; x: number; y: number }[] }[];
