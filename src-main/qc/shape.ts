@@ -193,9 +193,11 @@ export class ShapePopulation {
     this.typicalSize = median(sizes) || 1;
   }
 
-  private model(others: number[], k: number): LooModel | null {
-    const key = `${others.join(',')}|${k}`;
-    if (this.cache.has(key)) return this.cache.get(key) ?? null;
+  /** The model of k given the pattern's other keypoints; `pattern` is the labelled indices joined (the cache key's part that `others` and k determine). */
+  private model(pattern: string, others: number[], k: number): LooModel | null {
+    const key = `${pattern}|${k}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
     const m = this.build(others, k);
     this.cache.set(key, m);
     return m;
@@ -297,9 +299,10 @@ export class ShapePopulation {
     const idx = labelledIndices(shape);
     const out: (LooResult | null)[] = new Array(this.keypointCount).fill(null);
     if (idx.length < 3) return out;
+    const pattern = idx.join(',');
     for (const k of idx) {
       const others = idx.filter((i) => i !== k);
-      const m = this.model(others, k);
+      const m = this.model(pattern, others, k);
       if (!m) continue;
       const o = pick(shape, others);
       const t = fitSimilarity(o, m.template);
