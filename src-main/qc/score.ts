@@ -23,7 +23,10 @@ export interface ScoreOptions {
    * of one pair must also beat the best single-keypoint move by this much.
    */
   swapThreshold?: number;
-  /** Degrees of freedom of the heavy-tailed (Student t) error model per evidence source; default 4, Infinity = Gaussian. */
+  /**
+   * Degrees of freedom of the heavy-tailed (Student t) error model per evidence source; default 10 (4 before the
+   * sharper shape model: see docs/qc.md), Infinity = Gaussian.
+   */
   tailDf?: number;
   /**
    * Fewest labelled keypoints with a prediction for which each keypoint's prediction is first re-placed by the
@@ -156,7 +159,7 @@ export function scoreSamples(input: QcInputSample[], schema: KeypointSchema, opt
   const samples = Number.isFinite(alignFrom) ? input.map((s) => (s.prediction ? { ...s, prediction: alignPrediction(s.shape, s.prediction, alignFrom) } : s)) : input;
   const reasonAt = opts.reasonThreshold ?? 2;
   const swapAt = opts.swapThreshold ?? 3;
-  const nu = opts.tailDf ?? 4;
+  const nu = opts.tailDf ?? 10;
   const combine = opts.combine ?? 'fuse';
   const pop = new ShapePopulation(samples.map((s) => s.shape), K);
   // Model errors in units of the project's typical face: each sample's residuals scaled by the median inter-ocular

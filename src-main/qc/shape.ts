@@ -159,7 +159,12 @@ interface LooModel {
 export interface ShapeModelOptions {
   /** Fewest reference shapes a (others, k) model needs; fewer and that keypoint gets no shape evidence. */
   minRefs?: number;
-  /** Ridge of the regression on the other points' aligned offsets, relative to the feature variance. */
+  /**
+   * Ridge of the regression on the other points' aligned offsets, in reference shapes: the penalty is this many
+   * times the mean feature variance, so its pull towards the mean shape fades as the population grows; default 2.
+   * (Before, 0.05 of the summed variance, i.e. 40 shapes' worth on 805 faces: that shrank a 68-point face's neighbour
+   * weights towards the mean shape; QC bench, lfpw-train, recall 0.73-0.80 -> see docs/qc.md.)
+   */
   ridge?: number;
 }
 
@@ -184,7 +189,7 @@ export class ShapePopulation {
     opts: ShapeModelOptions = {},
   ) {
     this.minRefs = opts.minRefs ?? 12;
-    this.ridge = opts.ridge ?? 0.05;
+    this.ridge = opts.ridge ?? 2;
     const sizes: number[] = [];
     for (const s of shapes) {
       const idx = labelledIndices(s);
@@ -402,7 +407,8 @@ function regress(feats: number[][], targets: [number, number][], rows: number[],
   }
   let trace = 0;
   for (let i = 0; i < d; i++) trace += A[i][i];
-  const W = solve(A, B, ridge * (trace / d) + 1e-12);
+  // trace / d is n times the mean feature variance.
+  const W = solve(A, B, (ridge * trace) / (d * n) + 1e-12);
   // Intercept so that the fit passes through the means.
   let ix = cx, iy = cy;
   for (let j = 0; j < d; j++) {
