@@ -9,7 +9,7 @@ export const MEAN = [
   66, 37, 30, 37, 59, 38, 73, 38, 37, 38, 23, 38, 57, 29, 79, 30, 39, 29, 16, 30, 48, 62, 63, 76, 33, 76, 48, 72, 48, 83,
 ];
 
-function gauss(r: Rng): number {
+export function gauss(r: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
 }
 

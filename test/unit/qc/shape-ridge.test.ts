@@ -3,11 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapePopulation } from '../../../src-main/qc/shape.js';
 import { Rng } from '../../../src-main/train/rng.js';
-import { MEAN } from './fixtures.js';
-
-function gauss(r: Rng): number {
-  return Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
-}
+import { gauss, MEAN } from './fixtures.js';
 
 /**
  * n full 15-point faces with two deformations: a large one that says nothing about the lips (each point's x moved by
