@@ -163,7 +163,7 @@ export interface ShapeModelOptions {
    * Ridge of the regression on the other points' aligned offsets, in reference shapes: the penalty is this many
    * times the mean feature variance, so its pull towards the mean shape fades as the population grows; default 2.
    * (Before, 0.05 of the summed variance, i.e. 40 shapes' worth on 805 faces: that shrank a 68-point face's neighbour
-   * weights towards the mean shape; QC bench, lfpw-train, recall 0.73-0.80 -> see docs/qc.md.)
+   * weights towards the mean shape and cost recall on lfpw-train; the figures are in docs/qc.md.)
    */
   ridge?: number;
 }
