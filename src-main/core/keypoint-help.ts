@@ -2,6 +2,7 @@
 // A schema may carry its own `description` per keypoint; the built-in Kaggle and iBUG 300-W layouts have
 // written descriptions here (so projects created before descriptions existed get them too); any other
 // keypoint gets one made from its group, side and place in its contour.
+import { KAGGLE_SCHEMA_ID } from './schema.js';
 import type { KeypointDef, KeypointSchema } from './types.js';
 
 const SUBJECT_LEFT = "the subject's left (the right of the image)";
@@ -66,7 +67,7 @@ export function describeKeypoint(schema: KeypointSchema, index: number): string 
   const def = schema.keypoints[index];
   if (!def) return '';
   if (def.description) return def.description;
-  if (schema.id === 'kaggle-15' && KAGGLE_15[def.name]) return KAGGLE_15[def.name];
+  if (schema.id === KAGGLE_SCHEMA_ID && KAGGLE_15[def.name]) return KAGGLE_15[def.name];
   if (schema.id === 'ibug-68' && schema.keypoints.length === 68) return ibug68(index + 1);
   if (/pupil/.test(def.name)) return `Centre of the pupil on ${def.side === 'left' ? SUBJECT_LEFT : SUBJECT_RIGHT}.`;
   if (def.name === 'nose_tip') return KAGGLE_15.nose_tip;

@@ -2,6 +2,9 @@
 import { boundMessage, KpsError, quoteExcerpt } from './errors.js';
 import type { KeypointDef, KeypointGroup, KeypointSchema } from './types.js';
 
+/** The built-in layout of the Kaggle Facial Keypoints faces (96x96 grey, 15 keypoints). */
+export const KAGGLE_SCHEMA_ID = 'kaggle-15';
+
 export const KEYPOINT_GROUPS: readonly KeypointGroup[] = ['eye', 'brow', 'nose', 'mouth', 'jaw', 'other'];
 const SIDES: readonly KeypointDef['side'][] = ['left', 'right', 'center'];
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -162,6 +165,6 @@ export function faceNormalisers(schema: KeypointSchema): FaceNormalisers {
     if (lp.length > 0 && rp.length > 0) pupil = { left: lp, right: rp };
     else if (contour(left).length >= 3 && contour(right).length >= 3) pupil = { left: contour(left), right: contour(right) };
   }
-  const headline = schema.id === 'kaggle-15' || outer === null ? 'rmse_px' : 'nme_outer';
+  const headline = schema.id === KAGGLE_SCHEMA_ID || outer === null ? 'rmse_px' : 'nme_outer';
   return { outer, pupil, headline };
 }

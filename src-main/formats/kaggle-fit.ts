@@ -4,6 +4,7 @@
 // The crop itself decodes the photo and uses the photo-prediction crop (train/infer/crop.ts), which this layer may not
 // import: it lives in service/kaggle-fit.ts and reaches the exporter as a KaggleFitter (formats/kaggle-csv.ts's
 // kaggleCsvExporter; service/deps.ts wires it).
+import { KAGGLE_SCHEMA_ID } from '../core/schema.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import type { ExportSample } from './types.js';
 
@@ -11,7 +12,7 @@ export const KAGGLE_FIT_SIDE = 96;
 /** Margin around the keypoints' box, as a fraction of its longer side, on each side. */
 export const KAGGLE_FIT_MARGIN = 0.25;
 /** Schemas whose projects are "Kaggle projects": adding a sample of another size to them warns. */
-export const KAGGLE_SCHEMA_IDS: readonly string[] = ['kaggle-15'];
+export const KAGGLE_SCHEMA_IDS: readonly string[] = [KAGGLE_SCHEMA_ID];
 
 // OtherSizes lives in the contract (api/export.ts); re-exported here for the exporters.
 import { OTHER_SIZES, type OtherSizes } from '../api/export.js';

@@ -1,5 +1,6 @@
 // Kaggle submission file (`RowId,Location`) from an IdLookupTable.csv and per-image predicted coordinates.
 import { ImportError, KpsError } from '../core/errors.js';
+import { KAGGLE_SCHEMA_ID } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 import { openAtomicFileStream } from './atomic.js';
 import { quietContext } from './common.js';
@@ -27,7 +28,7 @@ export async function writeKaggleSubmission(
   outPath: string,
   options: SubmissionOptions = {},
 ): Promise<{ rows: number; path: string }> {
-  const schema = options.schema ?? loadBuiltinSchema('kaggle-15');
+  const schema = options.schema ?? loadBuiltinSchema(KAGGLE_SCHEMA_ID);
   const featureIndex = new Map<string, number>();
   schema.keypoints.forEach((k, i) => {
     featureIndex.set(`${k.name}_x`, 2 * i);

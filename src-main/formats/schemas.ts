@@ -3,10 +3,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KpsError, jsonSyntaxProblem } from '../core/errors.js';
-import { validateSchema } from '../core/schema.js';
+import { KAGGLE_SCHEMA_ID, validateSchema } from '../core/schema.js';
 import type { KeypointSchema } from '../core/types.js';
 
-export const BUILTIN_SCHEMA_IDS = ['kaggle-15', 'imm-58', 'imm-frontal-73', 'ibug-68'] as const;
+export const BUILTIN_SCHEMA_IDS = [KAGGLE_SCHEMA_ID, 'imm-58', 'imm-frontal-73', 'ibug-68'] as const;
 export type BuiltinSchemaId = (typeof BUILTIN_SCHEMA_IDS)[number];
 
 let cachedDir: string | null = null;

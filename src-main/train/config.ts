@@ -1,5 +1,6 @@
 // The training configuration: defaults, validation of user input (CLI flags, --config JSON, service requests).
 import { KpsError } from '../core/errors.js';
+import { KAGGLE_SCHEMA_ID } from '../core/schema.js';
 import { DEFAULT_MODEL, isModelName, MODEL_INFO, type ModelName } from './models/index.js';
 import { isLossName, type LossName } from './losses.js';
 import { FACE_CROP_RULE } from './facecrop.js';
@@ -7,9 +8,6 @@ import { isOptimizerName, parseSchedule, type OptimizerName } from './optim.js';
 
 export type { TrainConfig } from '../api/run-types.js';
 import type { TrainConfig } from '../api/run-types.js';
-
-/** The layout of the Kaggle 96x96 grey faces, where kpnet is the measured default (docs/training.md). */
-const KAGGLE_SCHEMA = 'kaggle-15';
 
 /**
  * The model a run of this project trains when the settings name none: face68 (face-api's pretrained net, fine-tuned;
@@ -19,7 +17,7 @@ const KAGGLE_SCHEMA = 'kaggle-15';
  * target and face68 was not measured there. imm-frontal-73 and a user's own layout follow the photo layouts unmeasured.
  */
 export function defaultModelFor(schemaId: string): ModelName {
-  return schemaId === KAGGLE_SCHEMA ? DEFAULT_MODEL : 'face68';
+  return schemaId === KAGGLE_SCHEMA_ID ? DEFAULT_MODEL : 'face68';
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
