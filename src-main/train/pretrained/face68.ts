@@ -85,27 +85,62 @@ export async function samplePhoto(store: SampleImageSource, id: number): Promise
 const cache = new Map<string, Face68>();
 const CACHE_MAX = 50_000;
 
-/** The net's 68 points on a stored sample (cached); null for samples without pixels. */
-export async function sample68(store: SampleImageSource, id: number): Promise<Face68 | null> {
-  const key = `${store.path}#${id}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const photo = await samplePhoto(store, id);
-  if (!photo) return null;
-  let res = await predict68(photo);
-  // A photo of several people: the sample is the face stored with it (photo.add with a face), not the best-scoring one.
-  const stored = res.boxes.length > 1 ? store.getFaces?.([id]).find((f) => f.found && f.box)?.box : undefined;
-  if (stored) {
-    const best = res.boxes.map((b) => overlap(b, stored)).reduce((bi, v, i, all) => (v > all[bi] ? i : bi), 0);
-    if (best !== res.faceIndex) res = await predict68(photo, { faceIndex: best });
-  }
+/** An axis-aligned box in photo pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function remember(key: string, res: Face68): Face68 {
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(key, res);
   return res;
 }
 
+/**
+ * The net's 68 points on a stored sample (cached); null for samples without pixels. In a photo of several people the
+ * face is the one stored with the sample (photo.add with a face), else the one that overlaps `labelBox` most (the box
+ * of the sample's own labels: a sample imported from .pts or COCO stores no face, and the detector's best-scoring face
+ * may be someone in the background), else the best-scoring one. The labels only choose among the detector's faces:
+ * the crop the net sees is that face's detector box, never the labels.
+ */
+export async function sample68(store: SampleImageSource, id: number, labelBox?: Box | null): Promise<Face68 | null> {
+  const key = `${store.path}#${id}`;
+  let res = cache.get(key);
+  let photo: PhotoImage | null = null;
+  if (!res) {
+    photo = await samplePhoto(store, id);
+    if (!photo) return null;
+    res = remember(key, await predict68(photo));
+  }
+  if (res.boxes.length < 2) return res;
+  const target = store.getFaces?.([id]).find((f) => f.found && f.box)?.box ?? labelBox ?? undefined;
+  if (!target) return res;
+  const scores = res.boxes.map((b) => overlap(b, target));
+  const best = scores.reduce((bi, v, i) => (v > scores[bi] ? i : bi), 0);
+  if (best === res.faceIndex || !(scores[best] > 0)) return res;
+  const chosen = cache.get(`${key}@${best}`);
+  if (chosen) return chosen;
+  photo ??= await samplePhoto(store, id);
+  if (!photo) return null;
+  return remember(`${key}@${best}`, await predict68(photo, { faceIndex: best }));
+}
+
+/** The box of a sample's labelled keypoints, or null with fewer than two or no extent. */
+export function labelledBox(keypoints: readonly { x: number; y: number; state: string }[]): Box | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, n = 0;
+  for (const k of keypoints) {
+    if (k.state === 'missing' || !Number.isFinite(k.x) || !Number.isFinite(k.y)) continue;
+    x0 = Math.min(x0, k.x); y0 = Math.min(y0, k.y); x1 = Math.max(x1, k.x); y1 = Math.max(y1, k.y);
+    n += 1;
+  }
+  return n >= 2 && x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
 /** Intersection over union of two boxes. */
-function overlap(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): number {
+function overlap(a: Box, b: Box): number {
   const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
   const inter = w * h;
