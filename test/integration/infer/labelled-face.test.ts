@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearSample68Cache, labelledBox, sample68, type Box } from '../../../src-main/train/pretrained/face68.js';
 import { pretrainedHeldOut, type PretrainedStore } from '../../../src-main/train/pretrained/project.js';
 import { loadBuiltinSchema } from '../../../src-main/formats/schemas.js';
 import { requireDataDir } from '../../helpers/data.js';
+import { writeTwoPeoplePhoto } from '../../helpers/two-people.js';
 
 const inside = (x: number, y: number, b: Box, grow = 0.25) =>
   x >= b.x - grow * b.width && x <= b.x + (1 + grow) * b.width && y >= b.y - grow * b.height && y <= b.y + (1 + grow) * b.height;
@@ -43,12 +43,7 @@ describe('the labelled face of a photo of several people', () => {
   beforeAll(async () => {
     const data = requireDataDir();
     dir = mkdtempSync(join(tmpdir(), 'kps-labelled-face-'));
-    photo = join(dir, 'two-people.jpg');
-    const [a, b] = await Promise.all(['01-1m.jpg', '05-1m.jpg'].map((f) => sharp(join(data, 'imm-face-db', f)).resize(640, 480).toBuffer()));
-    await sharp({ create: { width: 1280, height: 480, channels: 3, background: '#808080' } })
-      .composite([{ input: a, left: 0, top: 0 }, { input: b, left: 640, top: 0 }])
-      .jpeg({ quality: 95 })
-      .toFile(photo);
+    photo = await writeTwoPeoplePhoto(data, dir);
   }, 60_000);
   afterAll(() => {
     clearSample68Cache();

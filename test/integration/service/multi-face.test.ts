@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Service } from '../../../src-main/service/service.js';
 import { loadDefaultDeps } from '../../../src-main/service/deps.js';
 import { PRETRAINED_ID } from '../../../src-main/api/pretrained-id.js';
 import { requireDataDir } from '../../helpers/data.js';
+import { writeTwoPeoplePhoto } from '../../helpers/two-people.js';
 import type { PredictionsFile } from '../../../src-main/core/predictions.js';
 
 type Box = { x: number; y: number; width: number; height: number };
@@ -23,13 +23,7 @@ describe('photos of several people', () => {
   beforeAll(async () => {
     const data = requireDataDir();
     dir = mkdtempSync(join(tmpdir(), 'kps-multiface-'));
-    photo = join(dir, 'two-people.jpg');
-    // Two 640x480 IMM photos of different persons, side by side: 1280 x 480.
-    const [a, b] = await Promise.all(['01-1m.jpg', '05-1m.jpg'].map((f) => sharp(join(data, 'imm-face-db', f)).resize(640, 480).toBuffer()));
-    await sharp({ create: { width: 1280, height: 480, channels: 3, background: '#808080' } })
-      .composite([{ input: a, left: 0, top: 0 }, { input: b, left: 640, top: 0 }])
-      .jpeg({ quality: 95 })
-      .toFile(photo);
+    photo = await writeTwoPeoplePhoto(data, dir);
     service = new Service({ mode: 'web', deps: await loadDefaultDeps() });
     await service.call('project.create', { path: join(dir, 'p.kps'), schema: 'ibug-68' });
   }, 60_000);
