@@ -20,6 +20,17 @@ export function isPresent(p: Point2): boolean {
   return Number.isFinite(p.x) && Number.isFinite(p.y);
 }
 
+/** The box of the labelled keypoints (not missing, finite) and how many there are; null when none is labelled. */
+export function labelledBounds(keypoints: readonly (Point2 & { state: string })[]): { x: number; y: number; width: number; height: number; count: number } | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, count = 0;
+  for (const k of keypoints) {
+    if (k.state === 'missing' || !isPresent(k)) continue;
+    x0 = Math.min(x0, k.x); y0 = Math.min(y0, k.y); x1 = Math.max(x1, k.x); y1 = Math.max(y1, k.y);
+    count += 1;
+  }
+  return count === 0 ? null : { x: x0, y: y0, width: x1 - x0, height: y1 - y0, count };
+}
+
 export function applySimilarity(t: Similarity, points: readonly Point2[]): Point2[] {
   return points.map((p) => ({ x: t.a * p.x - t.b * p.y + t.tx, y: t.b * p.x + t.a * p.y + t.ty }));
 }

@@ -10,6 +10,7 @@ import { ImportError, KpsError, jsonSyntaxProblem } from '../core/errors.js';
 import type { Keypoint, KeypointSchema } from '../core/types.js';
 import { writeFolderAtomic, writeFileAtomic } from './atomic.js';
 import { formatCoordinateValue } from '../core/coordinates.js';
+import { labelledBounds } from '../core/geometry.js';
 import { abortable, checkKeypointInImage, excerpt, groupIdFromName, mapLimit, missingKeypoint, readImageInfo, readTextFile, requirePath, throwIfCancelled } from './common.js';
 import { exportStem, writeSampleImage } from './pts.js';
 import type { ExportSample, ExportSource, Exporter, ImportedSample, Importer, JobContext } from './types.js';
@@ -208,7 +209,6 @@ export const importCoco: Importer = async (path, schema, ctx) => {
 export function cocoKeypoints(keypoints: readonly Keypoint[]): { flat: number[]; numKeypoints: number; bbox: [number, number, number, number] } {
   const flat: number[] = [];
   let num = 0;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (const kp of keypoints) {
     if (kp.state === 'missing' || !Number.isFinite(kp.x) || !Number.isFinite(kp.y)) {
       flat.push(0, 0, 0);
@@ -216,9 +216,9 @@ export function cocoKeypoints(keypoints: readonly Keypoint[]): { flat: number[];
     }
     flat.push(kp.x, kp.y, kp.state === 'occluded' ? 1 : 2);
     num++;
-    x0 = Math.min(x0, kp.x); y0 = Math.min(y0, kp.y); x1 = Math.max(x1, kp.x); y1 = Math.max(y1, kp.y);
   }
-  const bbox: [number, number, number, number] = num === 0 ? [0, 0, 0, 0] : [x0, y0, x1 - x0, y1 - y0];
+  const b = labelledBounds(keypoints);
+  const bbox: [number, number, number, number] = b ? [b.x, b.y, b.width, b.height] : [0, 0, 0, 0];
   return { flat, numKeypoints: num, bbox };
 }
 

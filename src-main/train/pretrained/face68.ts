@@ -1,6 +1,7 @@
 // The pretrained 68-point landmark net of @vladmandic/face-api (weights in the npm package) as a model a user can pick:
 // found through the same face detector as `kps predict` (infer/detect.ts), then face-api's FaceLandmark68Net on the box.
 import { KpsError } from '../../core/errors.js';
+import { labelledBounds } from '../../core/geometry.js';
 import { checkFaceIndex, detectFaces, type DetectOptions, type FaceBox } from '../infer/detect.js';
 import { loadPhoto, type PhotoImage, type PhotoInput } from '../infer/photo.js';
 
@@ -130,13 +131,8 @@ export async function sample68(store: SampleImageSource, id: number, labelBox?: 
 
 /** The box of a sample's labelled keypoints, or null with fewer than two or no extent. */
 export function labelledBox(keypoints: readonly { x: number; y: number; state: string }[]): Box | null {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, n = 0;
-  for (const k of keypoints) {
-    if (k.state === 'missing' || !Number.isFinite(k.x) || !Number.isFinite(k.y)) continue;
-    x0 = Math.min(x0, k.x); y0 = Math.min(y0, k.y); x1 = Math.max(x1, k.x); y1 = Math.max(y1, k.y);
-    n += 1;
-  }
-  return n >= 2 && x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+  const b = labelledBounds(keypoints);
+  return b && b.count >= 2 && b.width > 0 && b.height > 0 ? { x: b.x, y: b.y, width: b.width, height: b.height } : null;
 }
 
 /** Intersection over union of two boxes. */
