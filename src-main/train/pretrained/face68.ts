@@ -63,7 +63,7 @@ async function predict68Now(input: PhotoInput, opts: Omit<DetectOptions, 'landma
 /** The parts of a project store the net needs to read a sample's image. */
 export interface SampleImageSource {
   readonly path: string;
-  getSample(id: number): { width: number; height: number; image: { kind: string } };
+  getSample(id: number): { width: number; height: number; image: { kind: string }; keypoints: readonly { x: number; y: number; state: string }[] };
   getPixels(id: number): Uint8Array | null;
   getImagePath(id: number): string | null;
   /** Stored detector results (a sample of one face of a group photo stores that face). */
@@ -102,12 +102,12 @@ function remember(key: string, res: Face68): Face68 {
 
 /**
  * The net's 68 points on a stored sample (cached); null for samples without pixels. In a photo of several people the
- * face is the one stored with the sample (photo.add with a face), else the one that overlaps `labelBox` most (the box
- * of the sample's own labels: a sample imported from .pts or COCO stores no face, and the detector's best-scoring face
- * may be someone in the background), else the best-scoring one. The labels only choose among the detector's faces:
- * the crop the net sees is that face's detector box, never the labels.
+ * face is the one stored with the sample (photo.add with a face), else the one that overlaps the box of the sample's
+ * own labels most (a sample imported from .pts or COCO stores no face, and the detector's best-scoring face may be
+ * someone in the background), else the best-scoring one. The labels are read only for a photo of several faces, and
+ * only choose among the detector's faces: the crop the net sees is that face's detector box, never the labels.
  */
-export async function sample68(store: SampleImageSource, id: number, labelBox?: Box | null): Promise<Face68 | null> {
+export async function sample68(store: SampleImageSource, id: number): Promise<Face68 | null> {
   const key = `${store.path}#${id}`;
   let res = cache.get(key);
   let photo: PhotoImage | null = null;
@@ -117,7 +117,7 @@ export async function sample68(store: SampleImageSource, id: number, labelBox?: 
     res = remember(key, await predict68(photo));
   }
   if (res.boxes.length < 2) return res;
-  const target = store.getFaces?.([id]).find((f) => f.found && f.box)?.box ?? labelBox ?? undefined;
+  const target = store.getFaces?.([id]).find((f) => f.found && f.box)?.box ?? labelledBox(store.getSample(id).keypoints);
   if (!target) return res;
   const scores = res.boxes.map((b) => overlap(b, target));
   const best = scores.reduce((bi, v, i) => (v > scores[bi] ? i : bi), 0);

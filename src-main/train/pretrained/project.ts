@@ -3,7 +3,7 @@ import { KpsError } from '../../core/errors.js';
 import type { ProjectStore } from '../../store/types.js';
 import { loadMapping, saveMapping, type StoredMapping } from '../../store/mapping.js';
 import type { PretrainedInfo } from '../../api/pretrained.js';
-import { DIRECT_SCHEMA, labelledBox, predict68, sample68, type Face68 } from './face68.js';
+import { DIRECT_SCHEMA, predict68, sample68, type Face68 } from './face68.js';
 import { PRETRAINED_ID, PRETRAINED_NAME } from '../../api/pretrained-id.js';
 import { applyMapping, crossValidate, fitMapping, type MappingSample } from './mapping.js';
 import type { PhotoInput } from '../infer/photo.js';
@@ -75,12 +75,12 @@ export async function mappingSamples(store: PretrainedStore, maxSamples: number,
   for (const [i, id] of ids.entries()) {
     if (o.signal?.aborted) throw new KpsError('cancelled', 'pretrained mapping cancelled');
     o.onProgress?.(`finding faces (${i + 1} of ${ids.length})`, i, ids.length);
-    const s = store.getSample(id);
-    const f = await sample68(store, id, labelledBox(s.keypoints));
+    const f = await sample68(store, id);
     if (!f?.points) {
       noFace++;
       continue;
     }
+    const s = store.getSample(id);
     const target: number[] = [];
     for (const k of s.keypoints) {
       const ok = k.state !== 'missing' && Number.isFinite(k.x) && Number.isFinite(k.y);
@@ -123,7 +123,7 @@ export async function pretrainedSampleCoords(store: PretrainedStore, sampleIds: 
   if (!isNative(store) && !mapping) coordsFrom68(store, new Array(136).fill(0), null);
   const out = new Map<number, number[]>();
   for (const id of sampleIds) {
-    const f = await sample68(store, id, labelledBox(store.getSample(id).keypoints));
+    const f = await sample68(store, id);
     if (f?.points) out.set(id, coordsFrom68(store, f.points, mapping));
   }
   return out;
@@ -147,7 +147,7 @@ export async function pretrainedHeldOut(store: PretrainedStore, o: MappingProgre
     for (const [i, id] of ids.entries()) {
       if (o.signal?.aborted) throw new KpsError('cancelled', 'qc cancelled');
       o.onProgress?.(`pretrained net (${i + 1} of ${ids.length})`, i, ids.length);
-      const f = await sample68(store, id, labelledBox(store.getSample(id).keypoints));
+      const f = await sample68(store, id);
       if (f?.points) predictions.set(id, f.points);
     }
     return { predictions, note: `model evidence from the pretrained face-api 68-point net (never trained on this project) for the ${predictions.size} samples it found a face on` };
